@@ -1,0 +1,1 @@
+"""Channels: the HTTP faces of the hub (staff console, mobile channel API, platform webhooks)."""

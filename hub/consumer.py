@@ -1,0 +1,179 @@
+"""Idempotent batch consumption: how every consumer group applies events.
+
+For each batch taken off Kafka, in ONE database transaction:
+  1. events whose key is parked (an earlier event of the same retiree failed) are parked behind it, keeping order;
+  2. each other event is parsed, validated against its schema and applied by its handler inside a savepoint,
+     together with the row that records its id — a redelivered event finds that row and changes nothing;
+  3. a transient failure is retried a few times in place with backoff; if it persists the event is parked for a
+     later retry, a permanent failure is dead-lettered at once — either way the key is parked and the rest of the
+     batch flows.
+Only after the transaction commits are the Kafka offsets committed. If the database itself fails, the whole batch
+is rolled back and re-read after a backoff: nothing is lost, nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import metrics
+from hub.db import SessionFactory
+from hub.delivery import DatabaseUnavailable, Delivery, Failure
+from hub.envelope import Envelope
+from hub.models import ProcessedEvent
+from hub.outbox import Outbox
+from hub.parking import ParkingLot
+from hub.retry import Backoff
+from hub.schemas import SchemaRegistry
+from hub.topics import TopicCatalog
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["applied", "duplicate", "ignored", "parked", "dead_lettered"]
+
+
+class UnitOfWork:
+    """What a handler gets: the open transaction, and the outbox to emit the events its change causes."""
+
+    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
+        self.session = session
+        self._outbox = outbox
+
+    async def emit(self, event: Envelope) -> None:
+        await self._outbox.put(self.session, event)
+
+
+Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ConsumerGroup:
+    """A Kafka consumer group: a name and the handler of each event type it applies."""
+
+    name: str
+    handlers: Mapping[str, Handler]
+
+    def topics(self, catalog: TopicCatalog) -> tuple[str, ...]:
+        return tuple(sorted({catalog.topic_for(event_type) for event_type in self.handlers}))
+
+
+class EventApplier:
+    """Applies one event exactly once for a group: a savepoint holding the processed-id row and the handler's work."""
+
+    def __init__(self, group: ConsumerGroup, outbox: Outbox, schemas: SchemaRegistry) -> None:
+        self.group = group
+        self._outbox = outbox
+        self._schemas = schemas
+
+    def parse(self, delivery: Delivery) -> Envelope:
+        envelope = Envelope.from_kafka(delivery.key.encode(), delivery.value, delivery.headers)
+        self._schemas.validate(envelope)
+        return envelope
+
+    async def apply(self, session: AsyncSession, envelope: Envelope, topic: str) -> Outcome:
+        handler = self.group.handlers.get(envelope.type)
+        if handler is None:
+            return "ignored"
+        started = time.perf_counter()
+        try:
+            async with session.begin_nested():
+                recorded = await session.execute(
+                    pg_insert(ProcessedEvent)
+                    .values(consumer_group=self.group.name, event_id=envelope.id)
+                    .on_conflict_do_nothing()
+                    .returning(ProcessedEvent.event_id)  # type: ignore[arg-type]
+                )
+                if recorded.first() is None:
+                    return "duplicate"
+                await handler(envelope, UnitOfWork(session, self._outbox))
+        except DBAPIError as error:
+            if error.connection_invalidated or not session.is_active:
+                raise DatabaseUnavailable(str(error)) from error
+            raise
+        metrics.event_processing.labels(topic=topic, group=self.group.name).observe(time.perf_counter() - started)
+        return "applied"
+
+
+class BatchProcessor:
+    """Applies one batch of deliveries for a consumer group in one transaction (see the module docstring)."""
+
+    def __init__(
+        self,
+        applier: EventApplier,
+        sessions: SessionFactory,
+        parking: ParkingLot,
+        *,
+        inline_attempts: int = 3,
+        inline_backoff: Backoff | None = None,
+    ) -> None:
+        self._applier = applier
+        self._group = applier.group.name
+        self._sessions = sessions
+        self._parking = parking
+        self._inline_attempts = inline_attempts
+        self._inline_backoff = inline_backoff or Backoff(0.2, 2.0)
+
+    async def process(self, deliveries: Sequence[Delivery]) -> dict[Outcome, int]:
+        outcomes: list[tuple[Delivery, Outcome, Envelope | None]] = []
+        async with self._sessions() as session, session.begin():
+            parked_keys = await self._parking.active_keys(session, {d.key for d in deliveries})
+            for delivery in deliveries:
+                if delivery.key in parked_keys:
+                    await self._parking.park_behind(session, delivery)
+                    outcomes.append((delivery, "parked", None))
+                    continue
+                outcome, envelope = await self._process_one(session, delivery)
+                if outcome in ("parked", "dead_lettered"):
+                    parked_keys.add(delivery.key)
+                outcomes.append((delivery, outcome, envelope))
+        return self._record_metrics(outcomes)
+
+    async def _process_one(self, session: AsyncSession, delivery: Delivery) -> tuple[Outcome, Envelope | None]:
+        try:
+            envelope = self._applier.parse(delivery)
+        except Exception as error:
+            await self._parking.park_failure(session, delivery, Failure(error, attempts=1), dead=True)
+            return "dead_lettered", None
+        failure: Failure | None = None
+        for attempt in range(1, self._inline_attempts + 1):
+            try:
+                return await self._applier.apply(session, envelope, delivery.topic), envelope
+            except DatabaseUnavailable:
+                raise
+            except Exception as error:
+                failure = failure or Failure(error, attempts=0)
+                failure.error, failure.attempts = error, attempt
+                metrics.events_failed.labels(
+                    topic=delivery.topic, group=self._group, error_type=type(error).__name__
+                ).inc()
+                if not failure.transient or attempt == self._inline_attempts:
+                    break
+                metrics.retries.labels(topic=delivery.topic, group=self._group).inc()
+                await asyncio.sleep(self._inline_backoff.delay(attempt))
+        assert failure is not None
+        dead = not failure.transient
+        await self._parking.park_failure(session, delivery, failure, dead=dead, envelope=envelope)
+        return ("dead_lettered" if dead else "parked"), envelope
+
+    def _record_metrics(self, outcomes: Iterable[tuple[Delivery, Outcome, Envelope | None]]) -> dict[Outcome, int]:
+        counts: dict[Outcome, int] = {}
+        now = datetime.now(UTC)
+        for delivery, outcome, envelope in outcomes:
+            counts[outcome] = counts.get(outcome, 0) + 1
+            metrics.events_consumed.labels(topic=delivery.topic, group=self._group, outcome=outcome).inc()
+            if outcome == "dead_lettered":
+                metrics.dead_letters.labels(topic=delivery.topic, group=self._group).inc()
+            if outcome == "applied" and envelope is not None:
+                metrics.end_to_end_latency.labels(flow=envelope.type).observe(
+                    max(0.0, (now - envelope.time).total_seconds())
+                )
+        return counts

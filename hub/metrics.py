@@ -1,0 +1,43 @@
+"""The hub's Prometheus metrics (names documented in monitoring/metrics.md) and the /metrics endpoint of workers."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+from hub import __version__
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+events_consumed = Counter(
+    "hub_events_consumed", "Events taken off Kafka by a consumer group, by outcome", ["topic", "group", "outcome"]
+)
+events_published = Counter("hub_events_published", "Events acknowledged by Kafka", ["topic", "source"])
+events_failed = Counter(
+    "hub_events_failed", "Failed attempts to apply an event, by error type", ["topic", "group", "error_type"]
+)
+event_processing = Histogram(
+    "hub_event_processing_seconds", "Time to apply one event in its transaction", ["topic", "group"],
+    buckets=LATENCY_BUCKETS,
+)
+retries = Counter("hub_retries", "Retries of events after a transient failure", ["topic", "group"])
+dead_letters = Counter("hub_dead_letters", "Events sent to a dead-letter topic", ["topic", "group"])
+parked_events = Gauge("hub_parked_events", "Events parked per consumer group and status", ["group", "status"])
+outbox_backlog = Gauge("hub_outbox_backlog", "Outbox rows not yet acknowledged by Kafka")
+outbox_oldest_age = Gauge("hub_outbox_oldest_age_seconds", "Age of the oldest unsent outbox row")
+end_to_end_latency = Histogram(
+    "hub_end_to_end_latency_seconds", "Time from the original fact to its effect being applied or pushed",
+    ["flow"], buckets=LATENCY_BUCKETS,
+)
+consumer_lag_messages = Gauge(
+    "hub_consumer_lag_messages", "Messages not yet committed by a group", ["group", "topic", "partition"]
+)
+consumer_lag_seconds = Gauge(
+    "hub_consumer_lag_seconds", "Age of the oldest uncommitted message of a group", ["group", "topic", "partition"]
+)
+build_info = Gauge("hub_build_info", "The running hub's version", ["version"])
+build_info.labels(version=__version__).set(1)
+
+
+def serve_metrics(port: int, host: str = "0.0.0.0") -> None:
+    """Expose /metrics for a process without its own HTTP server (relay, worker, monitor)."""
+    start_http_server(port, addr=host)

@@ -1,0 +1,176 @@
+"""The transactional outbox: the only way events leave the hub.
+
+A change and the events it causes are written in one PostgreSQL transaction (:class:`Outbox.put`); the
+:class:`OutboxRelay` publishes the rows to Kafka in id order, waits for the broker's acknowledgement and only then
+marks them sent. A crash between the two republishes the rows; consumers drop the duplicates by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+
+import psycopg
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.db import SessionFactory
+from hub.envelope import Envelope
+from hub.models import OUTBOX_CHANNEL, OutboxMessage
+from hub.publisher import Publisher
+from hub.retry import Backoff, sleep_or_stop
+from hub.schemas import SchemaRegistry
+from hub.topics import TopicCatalog
+
+log = logging.getLogger(__name__)
+
+# Only one relay publishes at a time, so rows leave in id order and per-key order holds across relays.
+RELAY_LOCK_ID = 0x68756221  # "hub!"
+
+
+class Outbox:
+    """Writes events into the outbox inside the caller's transaction, validating them first."""
+
+    def __init__(self, schemas: SchemaRegistry, catalog: TopicCatalog) -> None:
+        self._schemas = schemas
+        self._catalog = catalog
+
+    async def put(self, session: AsyncSession, envelope: Envelope, topic: str | None = None) -> None:
+        self._schemas.validate(envelope)
+        await self.put_raw(
+            session,
+            topic=topic or self._catalog.topic_for(envelope.type),
+            key=envelope.key,
+            headers=envelope.headers(),
+            payload=envelope.body(),
+            event_id=envelope.id,
+            event_type=envelope.type,
+            occurred_at=envelope.time,
+        )
+
+    @staticmethod
+    async def put_raw(
+        session: AsyncSession,
+        *,
+        topic: str,
+        key: str,
+        headers: Mapping[str, str],
+        payload: bytes,
+        event_id: str,
+        event_type: str,
+        occurred_at: datetime,
+    ) -> None:
+        """Queue an already-encoded message (dead letters carry the original bytes, valid or not)."""
+        await session.execute(
+            insert(OutboxMessage).values(
+                event_id=event_id, event_type=event_type, topic=topic, key=key,
+                headers=dict(headers), payload=payload, occurred_at=occurred_at,
+            )
+        )
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows, woken by LISTEN/NOTIFY, with a slow poll as a safety net."""
+
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        publisher: Publisher,
+        dsn: str,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 5.0,
+        retention_days: int = 7,
+    ) -> None:
+        self._sessions = sessions
+        self._publisher = publisher
+        self._dsn = dsn
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._retention_days = retention_days
+        self._backoff = Backoff(initial=0.5, maximum=30.0)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows in id order; return how many were sent."""
+        async with self._sessions() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(
+                        OutboxMessage.id, OutboxMessage.topic, OutboxMessage.key,
+                        OutboxMessage.headers, OutboxMessage.payload,
+                    )
+                    .where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
+                    .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+                    .limit(self._batch_size)
+                )
+            ).all()
+            if not rows:
+                return 0
+            await self._publisher.publish_in_order(
+                [(row.topic, row.key, row.headers, row.payload) for row in rows], source="outbox"
+            )
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([row.id for row in rows]))  # type: ignore[union-attr]
+                .values(sent_at=text("now()"))
+            )
+        return len(rows)
+
+    async def purge_sent(self) -> int:
+        """Forget rows sent longer ago than the retention (they stay on Kafka for replays)."""
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(OutboxMessage).where(
+                    OutboxMessage.sent_at < text(f"now() - interval '{int(self._retention_days)} days'")  # type: ignore[operator]
+                )
+            )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def drain(self) -> int:
+        total = 0
+        while sent := await self.publish_pending():
+            total += sent
+            if sent < self._batch_size:
+                break
+        return total
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Hold the relay lock, then publish whenever a NOTIFY arrives (or every poll interval) until stopped."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                async with await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as connection:
+                    await self._wait_for_leadership(connection, stop)
+                    await connection.execute(f"LISTEN {OUTBOX_CHANNEL}")
+                    log.info("outbox relay is the leader and listening on %s", OUTBOX_CHANNEL)
+                    await self._publish_loop(connection, stop)
+                    failures = 0
+            except Exception as error:  # the relay must outlive broker and database outages
+                failures += 1
+                delay = self._backoff.delay(failures)
+                log.warning("outbox relay failed (%s: %s); retrying in %.1fs", type(error).__name__, error, delay)
+                await sleep_or_stop(stop, delay)
+
+    async def _publish_loop(self, connection: psycopg.AsyncConnection[object], stop: asyncio.Event) -> None:
+        purge_every, since_purge = 3600.0, 3600.0
+        while not stop.is_set():
+            await self.drain()
+            if since_purge >= purge_every:
+                purged = await self.purge_sent()
+                log.info("purged %d sent outbox rows", purged)
+                since_purge = 0.0
+            started = asyncio.get_running_loop().time()
+            # Any notification (or the poll timeout) means: look again.
+            async for _ in connection.notifies(timeout=self._poll_seconds, stop_after=1):
+                pass
+            since_purge += asyncio.get_running_loop().time() - started
+
+    async def _wait_for_leadership(self, connection: psycopg.AsyncConnection[object], stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK_ID,))
+            row = await cursor.fetchone()
+            if row and row[0]:
+                return
+            await sleep_or_stop(stop, self._poll_seconds)

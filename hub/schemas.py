@@ -1,0 +1,56 @@
+"""JSON-Schema validation of event data against ``schemas/<type>.v<version>.json``.
+
+Connectors validate what they publish, consumers validate what they consume: an event that breaks its contract
+never reaches the registry, and the error names the field and the rule it broke.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from referencing import Registry, Resource
+
+from hub.envelope import Envelope, schema_urn
+from hub.errors import InvalidEvent, UnknownEventType
+
+
+class SchemaRegistry:
+    """Every schema found in the given folders, compiled once, looked up by ``dataschema`` URN."""
+
+    def __init__(self, folders: Iterable[Path]) -> None:
+        documents: dict[str, dict[str, Any]] = {}
+        for folder in folders:
+            for path in sorted(Path(folder).glob("*.v*.json")):
+                document = json.loads(path.read_text(encoding="utf-8"))
+                schema_id = document.get("$id")
+                if not schema_id:
+                    raise ValueError(f"schema {path} has no $id")
+                documents[schema_id] = document
+        registry: Registry[Any] = Registry().with_resources(
+            (schema_id, Resource.from_contents(document)) for schema_id, document in documents.items()
+        )
+        self._validators = {
+            schema_id: Draft202012Validator(document, registry=registry)
+            for schema_id, document in documents.items()
+        }
+
+    def knows(self, event_type: str, version: int = 1) -> bool:
+        return schema_urn(event_type, version) in self._validators
+
+    def validate(self, envelope: Envelope) -> None:
+        """Raise :class:`InvalidEvent` naming the offending field if the event's data breaks its schema."""
+        self.validate_data(envelope.type, envelope.schema_version, envelope.data)
+
+    def validate_data(self, event_type: str, version: int, data: Any) -> None:
+        validator = self._validators.get(schema_urn(event_type, version))
+        if validator is None:
+            raise UnknownEventType(f"no schema for event type {event_type!r} version {version}")
+        error = best_match(validator.iter_errors(data))
+        if error is not None:
+            where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+            raise InvalidEvent(f"{event_type} v{version}: at {where}: {error.message}")

@@ -1,0 +1,59 @@
+"""Settings of every hub process, read from HUB_* environment variables (documented in README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SECRET = "development-only-secret"
+
+
+class Settings(BaseSettings):
+    """One Settings for the whole hub; each process reads the part it needs."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub"
+    database_pool_size: int = 10
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_client_id: str = "retiree-hub"
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    schemas_dir: Path = PROJECT_ROOT / "schemas"
+    event_source: str = "urn:retiree-hub:sjz"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    metrics_port: int | None = None
+    secret_key: str = DEVELOPMENT_SECRET
+
+    consumer_batch_max: int = Field(default=500, ge=1, le=10_000)
+    consumer_batch_timeout_ms: int = Field(default=100, ge=1)
+    inline_retry_attempts: int = Field(default=3, ge=1)
+    inline_retry_initial_seconds: float = 0.2
+    inline_retry_max_seconds: float = 2.0
+    parked_retry_attempts: int = Field(default=8, ge=1)
+    parked_retry_initial_seconds: float = 5.0
+    parked_retry_max_seconds: float = 600.0
+    parked_poll_seconds: float = 1.0
+
+    outbox_batch_size: int = Field(default=500, ge=1)
+    outbox_poll_seconds: float = 5.0
+    outbox_retention_days: int = 7
+
+    monitor_interval_seconds: float = 5.0
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError("HUB_SECRET_KEY must be set to a real secret when HUB_ENVIRONMENT=production")
+        return self
+
+    @property
+    def psycopg_dsn(self) -> str:
+        """The database URL in the form psycopg's own connect() takes (for LISTEN/NOTIFY)."""
+        return self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)

@@ -1,0 +1,77 @@
+"""The worker process: every consumer group subscribed with the hub's consumption policy, plus its parked-event worker.
+
+FastStream reads the batches; this module adds what FastStream leaves out for Kafka: offsets committed only after
+the database commits, and a failed batch re-read after a backoff instead of at once and forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
+
+from hub.bootstrap import Hub
+from hub.consumer import ConsumerGroup
+from hub.delivery import Delivery
+from hub.retry import Backoff
+
+log = logging.getLogger(__name__)
+
+
+def subscribe(hub: Hub, group: ConsumerGroup) -> None:
+    """Subscribe one consumer group to the topics of its event types, in batches, with manual commits."""
+    processor = hub.batch_processor(group)
+    backoff = Backoff(0.5, 30.0)
+    failures = 0
+
+    @hub.broker.subscriber(
+        *group.topics(hub.catalog),
+        group_id=group.name,
+        batch=True,
+        max_records=hub.settings.consumer_batch_max,
+        batch_timeout_ms=hub.settings.consumer_batch_timeout_ms,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+    )
+    async def on_batch(message: KafkaMessage) -> None:
+        nonlocal failures
+        raw = message.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        try:
+            await processor.process([Delivery.from_record(record) for record in records])
+        except Exception as error:  # nothing of the batch is committed: re-read it after a backoff
+            failures += 1
+            delay = backoff.delay(failures)
+            log.warning(
+                "group %s: batch of %d failed (%s: %s); re-reading in %.1fs",
+                group.name, len(records), type(error).__name__, error, delay,
+            )
+            await asyncio.sleep(delay)
+            await message.nack()
+            return
+        failures = 0
+        try:
+            await message.ack()
+        except Exception as error:  # the database has it: a redelivery will be recognised as a duplicate
+            log.warning("group %s: offset commit failed after the database commit: %s", group.name, error)
+
+
+async def run_worker(hub: Hub, groups: Sequence[ConsumerGroup], stop: asyncio.Event) -> None:
+    if not groups:
+        log.warning("no consumer groups to run (hub/handlers.py registers none yet); idling")
+    for group in groups:
+        subscribe(hub, group)
+    tasks = [asyncio.create_task(hub.parked_event_worker(group).run(stop)) for group in groups]
+    await hub.broker.start()
+    log.info("worker running groups: %s", ", ".join(g.name for g in groups) or "none")
+    try:
+        await stop.wait()
+    finally:
+        await hub.broker.stop()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await hub.engine.dispose()
