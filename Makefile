@@ -1,0 +1,53 @@
+# The project's commands; README's and CI's are the same ones: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HUB := $(VENV)/bin/hub
+SERVICES := scripts/services.sh
+
+export HUB_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub
+export HUB_TEST_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_test
+export HUB_KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
+
+.PHONY: help setup services services-stop run test test-unit lint migrate topics clean
+
+help:
+	@echo "make run    - install and start PostgreSQL, Kafka, Prometheus; migrate; run every hub process"
+	@echo "make test   - install and start PostgreSQL and Kafka; run lint and the whole test suite"
+	@echo "make test-unit | lint | services | services-stop | migrate | topics"
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+services:
+	bash $(SERVICES) start
+
+services-stop:
+	bash $(SERVICES) stop
+
+migrate: setup
+	$(HUB) db upgrade
+
+topics: setup
+	$(HUB) topics create
+
+run: setup
+	bash $(SERVICES) start all-with-prometheus
+	bash scripts/run.sh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy hub channels
+
+test-unit: setup
+	$(PY) -m pytest tests/unit
+
+test: setup services
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -p no:cacheprovider --durations=10

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every hub process in the foreground of one terminal (make run): migrations and topics first, then the API,
+# the outbox relay, the worker and the monitor, each logging to .local/logs/. Ctrl-C stops them all.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+HUB="$ROOT/.venv/bin/hub"
+LOGS="$ROOT/.local/logs"
+mkdir -p "$LOGS"
+cd "$ROOT"
+
+echo "== migrating the database"; "$HUB" db upgrade
+echo "== creating topics"; "$HUB" topics create
+
+pids=()
+start() {
+  local name=$1; shift
+  "$HUB" "$@" >"$LOGS/$name.log" 2>&1 &
+  pids+=($!)
+  echo "   $name (pid $!) → $LOGS/$name.log"
+}
+stop_all() {
+  echo; echo "== stopping hub processes"
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop_all EXIT INT TERM
+
+echo "== starting hub processes"
+start api api
+start relay relay
+start worker worker
+start monitor monitor
+
+for _ in $(seq 1 60); do
+  curl -fsS "http://127.0.0.1:${HUB_API_PORT:-8000}/health" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+cat <<TXT
+
+The hub is running. Where to look:
+  API and OpenAPI    http://127.0.0.1:${HUB_API_PORT:-8000}/docs   (health: /health)
+  metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103
+  Prometheus         http://127.0.0.1:${HUB_PROMETHEUS_PORT:-9090}
+  dead letters       .venv/bin/hub dlq list
+  logs               $LOGS/
+Ctrl-C stops the hub processes (scripts/services.sh stop stops PostgreSQL, Kafka and Prometheus).
+TXT
+wait -n "${pids[@]}"
+echo "a hub process exited; see $LOGS" >&2
+exit 1
