@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from hub.settings import Settings
 
-app = typer.Typer(help="Integration hub of the enterprise-retiree socialized management service system.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from hub.dlq import DeadLetterFilter
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Integration hub of the enterprise-retiree socialized management service system.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics from the catalog.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: list, replay, discard.", no_args_is_help=True)
@@ -20,7 +30,9 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(dlq_app, name="dlq")
 
 RELAY_METRICS_PORT, WORKER_METRICS_PORT, MONITOR_METRICS_PORT = 9101, 9102, 9103
-MetricsPort = Annotated[int | None, typer.Option(help="Port of /metrics (default: HUB_METRICS_PORT or the process's own)")]
+MetricsPort = Annotated[
+    int | None, typer.Option(help="Port of /metrics (default: HUB_METRICS_PORT or the process's own)")
+]
 
 
 def _metrics_port(option: int | None, settings: Settings, default: int) -> int:
@@ -34,7 +46,10 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
 
     settings = Settings()
     uvicorn.run(
-        "channels.api:create_app", factory=True, host=host or settings.api_host, port=port or settings.api_port,
+        "channels.api:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
         log_level="info",
     )
 
@@ -91,8 +106,10 @@ def monitor(metrics_port: MetricsPort = None) -> None:
         engine = create_engine(settings)
         try:
             await run_monitor(
-                create_session_factory(engine), settings.kafka_bootstrap_servers,
-                settings.monitor_interval_seconds, stop,
+                create_session_factory(engine),
+                settings.kafka_bootstrap_servers,
+                settings.monitor_interval_seconds,
+                stop,
             )
         finally:
             await engine.dispose()
@@ -143,7 +160,9 @@ def topics_create() -> None:
 
     settings = Settings()
     hub = bootstrap(settings)
-    changes = asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, hub.catalog, settings.kafka_replication_factor))
+    changes = asyncio.run(
+        ensure_topics(settings.kafka_bootstrap_servers, hub.catalog, settings.kafka_replication_factor)
+    )
     for change in changes:
         typer.echo(f"{change.topic}: {change.action}")
 
@@ -158,9 +177,13 @@ def topics_list() -> None:
 
 
 def _filter(
-    ids: list[int] | None, group: str | None, topic: str | None, key: str | None, error_type: str | None,
+    ids: list[int] | None,
+    group: str | None,
+    topic: str | None,
+    key: str | None,
+    error_type: str | None,
     since: datetime | None,
-) -> object:
+) -> DeadLetterFilter:
     from hub.dlq import DeadLetterFilter
 
     return DeadLetterFilter(tuple(ids or ()), group, topic, key, error_type, since)
@@ -174,7 +197,7 @@ ErrorOption = Annotated[str | None, typer.Option("--error-type", help="Error typ
 SinceOption = Annotated[datetime | None, typer.Option(help="Dead-lettered at or after this time")]
 
 
-async def _with_session(work):  # type: ignore[no-untyped-def]
+async def _with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from hub.db import create_engine, create_session_factory
 
     engine = create_engine(Settings())
@@ -187,26 +210,39 @@ async def _with_session(work):  # type: ignore[no-untyped-def]
 
 @dlq_app.command("list")
 def dlq_list(
-    ids: IdsOption = None, group: GroupOption = None, topic: TopicOption = None, key: KeyOption = None,
-    error_type: ErrorOption = None, since: SinceOption = None,
+    ids: IdsOption = None,
+    group: GroupOption = None,
+    topic: TopicOption = None,
+    key: KeyOption = None,
+    error_type: ErrorOption = None,
+    since: SinceOption = None,
     limit: Annotated[int, typer.Option()] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
 ) -> None:
     """List dead letters (newest last) with their reason and how many events wait behind each."""
     from hub.dlq import list_dead_letters, waiting_behind
+    from hub.models import ParkedEvent
 
     where = _filter(ids, group, topic, key, error_type, since)
 
-    async def work(session):  # type: ignore[no-untyped-def]
-        rows = await list_dead_letters(session, where, limit)  # type: ignore[arg-type]
+    async def work(session: AsyncSession) -> list[tuple[ParkedEvent, int]]:
+        rows = await list_dead_letters(session, where, limit)
         return [(row, await waiting_behind(session, row)) for row in rows]
 
     rows = asyncio.run(_with_session(work))
     for row, behind in rows:
         record = {
-            "id": row.id, "group": row.consumer_group, "key": row.event_key, "event_type": row.event_type,
-            "event_id": row.event_id, "topic": row.topic, "partition": row.partition, "offset": row.offset,
-            "attempts": row.attempts, "error_type": row.error_type, "error": row.error_message,
+            "id": row.id,
+            "group": row.consumer_group,
+            "key": row.event_key,
+            "event_type": row.event_type,
+            "event_id": row.event_id,
+            "topic": row.topic,
+            "partition": row.partition,
+            "offset": row.offset,
+            "attempts": row.attempts,
+            "error_type": row.error_type,
+            "error": row.error_message,
             "first_failed_at": row.first_failed_at.isoformat() if row.first_failed_at else None,
             "dead_lettered_at": row.dead_lettered_at.isoformat() if row.dead_lettered_at else None,
             "waiting_behind": behind,
@@ -225,15 +261,19 @@ def dlq_list(
 
 @dlq_app.command("replay")
 def dlq_replay(
-    ids: IdsOption = None, group: GroupOption = None, topic: TopicOption = None, key: KeyOption = None,
-    error_type: ErrorOption = None, since: SinceOption = None,
+    ids: IdsOption = None,
+    group: GroupOption = None,
+    topic: TopicOption = None,
+    key: KeyOption = None,
+    error_type: ErrorOption = None,
+    since: SinceOption = None,
     wait: Annotated[float, typer.Option(help="Seconds to wait for the workers to apply them (0: don't wait)")] = 0.0,
 ) -> None:
     """Apply dead letters again (after the cause is fixed), by id or by filter."""
     from hub.dlq import request_replay
 
     where = _filter(ids, group, topic, key, error_type, since)
-    marked = asyncio.run(_with_session(lambda session: request_replay(session, where)))  # type: ignore[arg-type]
+    marked = asyncio.run(_with_session(lambda session: request_replay(session, where)))
     typer.echo(f"replay requested for {len(marked)} dead letter(s): {', '.join(map(str, marked)) or '-'}")
     if wait > 0 and marked:
         deadline = asyncio.run(_await_outcome(marked, wait))
@@ -243,28 +283,32 @@ def dlq_replay(
             raise typer.Exit(1)
 
 
-async def _await_outcome(ids: list[int], timeout: float) -> dict[int, str]:
+async def _await_outcome(ids: list[int], wait_seconds: float) -> dict[int, str]:
     from hub.dlq import statuses
 
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + wait_seconds
     while True:
         current = await _with_session(lambda session: statuses(session, ids))
         if all(s in ("resolved", "dead") for s in current.values()) or loop.time() > deadline:
-            return current  # type: ignore[no-any-return]
+            return current
         await asyncio.sleep(0.5)
 
 
 @dlq_app.command("discard")
 def dlq_discard(
-    ids: IdsOption = None, group: GroupOption = None, topic: TopicOption = None, key: KeyOption = None,
-    error_type: ErrorOption = None, since: SinceOption = None,
+    ids: IdsOption = None,
+    group: GroupOption = None,
+    topic: TopicOption = None,
+    key: KeyOption = None,
+    error_type: ErrorOption = None,
+    since: SinceOption = None,
 ) -> None:
     """Give up on dead letters after review; the events of their keys waiting behind them then flow."""
     from hub.dlq import discard
 
     where = _filter(ids, group, topic, key, error_type, since)
-    marked = asyncio.run(_with_session(lambda session: discard(session, where)))  # type: ignore[arg-type]
+    marked = asyncio.run(_with_session(lambda session: discard(session, where)))
     typer.echo(f"discarded {len(marked)} dead letter(s): {', '.join(map(str, marked)) or '-'}")
 
 

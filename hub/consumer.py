@@ -24,6 +24,7 @@ from typing import Literal
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub import metrics
 from hub.db import SessionFactory
@@ -90,7 +91,7 @@ class EventApplier:
                     pg_insert(ProcessedEvent)
                     .values(consumer_group=self.group.name, event_id=envelope.id)
                     .on_conflict_do_nothing()
-                    .returning(ProcessedEvent.event_id)  # type: ignore[arg-type]
+                    .returning(col(ProcessedEvent.event_id))
                 )
                 if recorded.first() is None:
                     return "duplicate"
@@ -161,7 +162,7 @@ class BatchProcessor:
                 await asyncio.sleep(self._inline_backoff.delay(attempt))
         assert failure is not None
         dead = not failure.transient
-        await self._parking.park_failure(session, delivery, failure, dead=dead, envelope=envelope)
+        await self._parking.park_failure(session, delivery, failure, dead=dead)
         return ("dead_lettered" if dead else "parked"), envelope
 
     def _record_metrics(self, outcomes: Iterable[tuple[Delivery, Outcome, Envelope | None]]) -> dict[Outcome, int]:

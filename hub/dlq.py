@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub.models import PARKED_CHANNEL, ParkedEvent
 
@@ -28,34 +29,34 @@ class DeadLetterFilter:
     def is_empty(self) -> bool:
         return not (self.ids or self.group or self.topic or self.key or self.error_type or self.since)
 
-    def apply(self, query: Select[tuple[ParkedEvent]] | Select[tuple[int]]) -> Select:  # type: ignore[type-arg]
-        conditions = [ParkedEvent.status == "dead"]
+    def conditions(self) -> list[ColumnElement[bool]]:
+        conditions = [col(ParkedEvent.status) == "dead"]
         if self.ids:
-            conditions.append(ParkedEvent.id.in_(self.ids))  # type: ignore[union-attr]
+            conditions.append(col(ParkedEvent.id).in_(self.ids))
         if self.group:
-            conditions.append(ParkedEvent.consumer_group == self.group)
+            conditions.append(col(ParkedEvent.consumer_group) == self.group)
         if self.topic:
-            conditions.append(ParkedEvent.topic == self.topic)
+            conditions.append(col(ParkedEvent.topic) == self.topic)
         if self.key:
-            conditions.append(ParkedEvent.event_key == self.key)
+            conditions.append(col(ParkedEvent.event_key) == self.key)
         if self.error_type:
-            conditions.append(ParkedEvent.error_type == self.error_type)
+            conditions.append(col(ParkedEvent.error_type) == self.error_type)
         if self.since:
-            conditions.append(ParkedEvent.dead_lettered_at >= self.since)  # type: ignore[operator]
-        return query.where(*conditions)
+            conditions.append(col(ParkedEvent.dead_lettered_at) >= self.since)
+        return conditions
 
 
 async def list_dead_letters(session: AsyncSession, where: DeadLetterFilter, limit: int = 100) -> list[ParkedEvent]:
-    query = where.apply(select(ParkedEvent)).order_by(ParkedEvent.id).limit(limit)  # type: ignore[arg-type]
+    query = select(ParkedEvent).where(*where.conditions()).order_by(col(ParkedEvent.id)).limit(limit)
     return list((await session.execute(query)).scalars())
 
 
 async def waiting_behind(session: AsyncSession, dead: ParkedEvent) -> int:
     """How many later events of the same key wait for this dead letter."""
     query = select(func.count()).where(
-        ParkedEvent.consumer_group == dead.consumer_group,
-        ParkedEvent.event_key == dead.event_key,
-        ParkedEvent.status == "waiting",
+        col(ParkedEvent.consumer_group) == dead.consumer_group,
+        col(ParkedEvent.event_key) == dead.event_key,
+        col(ParkedEvent.status) == "waiting",
     )
     return int((await session.execute(query)).scalar_one())
 
@@ -63,12 +64,13 @@ async def waiting_behind(session: AsyncSession, dead: ParkedEvent) -> int:
 async def _change_status(session: AsyncSession, where: DeadLetterFilter, status: str) -> list[int]:
     if where.is_empty():
         raise ValueError("refusing to touch every dead letter: give ids or a filter")
-    ids = [int(i) for i in (await session.execute(where.apply(select(ParkedEvent.id)))).scalars()]
+    found = await session.execute(select(col(ParkedEvent.id)).where(*where.conditions()))
+    ids = [i for i in found.scalars() if i is not None]
     if ids:
         values: dict[str, object] = {"status": status}
         if status == "discarded":
             values["resolved_at"] = text("now()")
-        await session.execute(update(ParkedEvent).where(ParkedEvent.id.in_(ids)).values(**values))  # type: ignore[union-attr]
+        await session.execute(update(ParkedEvent).where(col(ParkedEvent.id).in_(ids)).values(**values))
         await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": PARKED_CHANNEL})
     return ids
 
@@ -84,5 +86,7 @@ async def discard(session: AsyncSession, where: DeadLetterFilter) -> list[int]:
 
 
 async def statuses(session: AsyncSession, ids: list[int]) -> dict[int, str]:
-    rows = await session.execute(select(ParkedEvent.id, ParkedEvent.status).where(ParkedEvent.id.in_(ids)))  # type: ignore[union-attr]
+    rows = await session.execute(
+        select(col(ParkedEvent.id), col(ParkedEvent.status)).where(col(ParkedEvent.id).in_(ids))
+    )
     return {int(row.id): str(row.status) for row in rows}

@@ -39,7 +39,8 @@ def _parse_time(value: str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """One event: who it is about (``subject``), what happened (``type`` + ``data``), when the fact happened (``time``)."""
+    """One event: who it is about (``subject``), what happened (``type`` + ``data``), and when the fact
+    happened (``time``)."""
 
     type: str
     subject: str

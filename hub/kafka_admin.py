@@ -33,7 +33,9 @@ async def ensure_topics(bootstrap_servers: str, topics: Iterable[Topic], replica
             await admin.create_topics(
                 [
                     NewTopic(
-                        t.name, t.partitions, replication_factor,
+                        t.name,
+                        t.partitions,
+                        replication_factor,
                         topic_configs={"retention.ms": str(t.retention_ms), "cleanup.policy": "delete"},
                     )
                     for t in missing

@@ -16,7 +16,9 @@ events_failed = Counter(
     "hub_events_failed", "Failed attempts to apply an event, by error type", ["topic", "group", "error_type"]
 )
 event_processing = Histogram(
-    "hub_event_processing_seconds", "Time to apply one event in its transaction", ["topic", "group"],
+    "hub_event_processing_seconds",
+    "Time to apply one event in its transaction",
+    ["topic", "group"],
     buckets=LATENCY_BUCKETS,
 )
 retries = Counter("hub_retries", "Retries of events after a transient failure", ["topic", "group"])
@@ -25,8 +27,10 @@ parked_events = Gauge("hub_parked_events", "Events parked per consumer group and
 outbox_backlog = Gauge("hub_outbox_backlog", "Outbox rows not yet acknowledged by Kafka")
 outbox_oldest_age = Gauge("hub_outbox_oldest_age_seconds", "Age of the oldest unsent outbox row")
 end_to_end_latency = Histogram(
-    "hub_end_to_end_latency_seconds", "Time from the original fact to its effect being applied or pushed",
-    ["flow"], buckets=LATENCY_BUCKETS,
+    "hub_end_to_end_latency_seconds",
+    "Time from the original fact to its effect being applied or pushed",
+    ["flow"],
+    buckets=LATENCY_BUCKETS,
 )
 consumer_lag_messages = Gauge(
     "hub_consumer_lag_messages", "Messages not yet committed by a group", ["group", "topic", "partition"]

@@ -34,8 +34,11 @@ class LagProbe:
     def __init__(self, bootstrap_servers: str) -> None:
         self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="retiree-hub-monitor")
         self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
-            client_id="retiree-hub-monitor", max_partition_fetch_bytes=64 * 1024,
+            bootstrap_servers=bootstrap_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            client_id="retiree-hub-monitor",
+            max_partition_fetch_bytes=64 * 1024,
         )
 
     async def start(self) -> None:
@@ -62,13 +65,18 @@ class LagProbe:
         now_ms = time.time() * 1000
         return [
             PartitionLag(
-                group, tp.topic, tp.partition, max(0, ends.get(tp, 0) - offset),
+                group,
+                tp.topic,
+                tp.partition,
+                max(0, ends.get(tp, 0) - offset),
                 max(0.0, (now_ms - oldest[(group, tp)]) / 1000) if (group, tp) in oldest else 0.0,
             )
             for (group, tp), offset in committed.items()
         ]
 
-    async def _oldest_timestamps(self, lagging: dict[tuple[str, TopicPartition], int]) -> dict[tuple[str, TopicPartition], int]:
+    async def _oldest_timestamps(
+        self, lagging: dict[tuple[str, TopicPartition], int]
+    ) -> dict[tuple[str, TopicPartition], int]:
         found: dict[tuple[str, TopicPartition], int] = {}
         for (group, tp), offset in lagging.items():
             self._consumer.assign([tp])

@@ -11,10 +11,12 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import psycopg
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub.db import SessionFactory
 from hub.envelope import Envelope
@@ -65,8 +67,13 @@ class Outbox:
         """Queue an already-encoded message (dead letters carry the original bytes, valid or not)."""
         await session.execute(
             insert(OutboxMessage).values(
-                event_id=event_id, event_type=event_type, topic=topic, key=key,
-                headers=dict(headers), payload=payload, occurred_at=occurred_at,
+                event_id=event_id,
+                event_type=event_type,
+                topic=topic,
+                key=key,
+                headers=dict(headers),
+                payload=payload,
+                occurred_at=occurred_at,
             )
         )
 
@@ -98,11 +105,14 @@ class OutboxRelay:
             rows = (
                 await session.execute(
                     select(
-                        OutboxMessage.id, OutboxMessage.topic, OutboxMessage.key,
-                        OutboxMessage.headers, OutboxMessage.payload,
+                        col(OutboxMessage.id),
+                        col(OutboxMessage.topic),
+                        col(OutboxMessage.key),
+                        col(OutboxMessage.headers),
+                        col(OutboxMessage.payload),
                     )
-                    .where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
-                    .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+                    .where(col(OutboxMessage.sent_at).is_(None))
+                    .order_by(col(OutboxMessage.id))
                     .limit(self._batch_size)
                 )
             ).all()
@@ -113,7 +123,7 @@ class OutboxRelay:
             )
             await session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id.in_([row.id for row in rows]))  # type: ignore[union-attr]
+                .where(col(OutboxMessage.id).in_([row.id for row in rows]))
                 .values(sent_at=text("now()"))
             )
         return len(rows)
@@ -123,10 +133,10 @@ class OutboxRelay:
         async with self._sessions() as session, session.begin():
             result = await session.execute(
                 delete(OutboxMessage).where(
-                    OutboxMessage.sent_at < text(f"now() - interval '{int(self._retention_days)} days'")  # type: ignore[operator]
+                    col(OutboxMessage.sent_at) < text(f"now() - interval '{int(self._retention_days)} days'")
                 )
             )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def drain(self) -> int:
         total = 0
@@ -153,7 +163,7 @@ class OutboxRelay:
                 log.warning("outbox relay failed (%s: %s); retrying in %.1fs", type(error).__name__, error, delay)
                 await sleep_or_stop(stop, delay)
 
-    async def _publish_loop(self, connection: psycopg.AsyncConnection[object], stop: asyncio.Event) -> None:
+    async def _publish_loop(self, connection: psycopg.AsyncConnection[Any], stop: asyncio.Event) -> None:
         purge_every, since_purge = 3600.0, 3600.0
         while not stop.is_set():
             await self.drain()
@@ -167,7 +177,7 @@ class OutboxRelay:
                 pass
             since_purge += asyncio.get_running_loop().time() - started
 
-    async def _wait_for_leadership(self, connection: psycopg.AsyncConnection[object], stop: asyncio.Event) -> None:
+    async def _wait_for_leadership(self, connection: psycopg.AsyncConnection[Any], stop: asyncio.Event) -> None:
         while not stop.is_set():
             cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK_ID,))
             row = await cursor.fetchone()

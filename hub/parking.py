@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from hub.delivery import Delivery, Failure
-from hub.envelope import Envelope
 from hub.models import ACTIVE_PARKED_STATUSES, ParkedEvent
 from hub.outbox import Outbox
 from hub.retry import Backoff
@@ -26,7 +26,9 @@ MAX_ERROR_MESSAGE = 2000
 
 
 def _text_headers(headers: Iterable[tuple[str, bytes]]) -> list[list[str]]:
-    return [[name, value.decode(errors="replace") if isinstance(value, bytes) else str(value)] for name, value in headers]
+    return [
+        [name, value.decode(errors="replace") if isinstance(value, bytes) else str(value)] for name, value in headers
+    ]
 
 
 def _header(headers: Iterable[tuple[str, bytes]], name: str) -> str | None:
@@ -39,7 +41,11 @@ def _header(headers: Iterable[tuple[str, bytes]], name: str) -> str | None:
 def stored_delivery(row: Any) -> Delivery:
     """The delivery a parked row was made from, to be applied again."""
     return Delivery(
-        row.topic, row.partition, row.offset, row.event_key, row.value,
+        row.topic,
+        row.partition,
+        row.offset,
+        row.event_key,
+        row.value,
         tuple((name, value.encode()) for name, value in row.headers),
     )
 
@@ -57,11 +63,11 @@ class ParkingLot:
         if not wanted:
             return set()
         rows = await session.execute(
-            select(ParkedEvent.event_key)
+            select(col(ParkedEvent.event_key))
             .where(
-                ParkedEvent.consumer_group == self.group,
-                ParkedEvent.event_key.in_(wanted),  # type: ignore[attr-defined]
-                ParkedEvent.status.in_(ACTIVE_PARKED_STATUSES),  # type: ignore[attr-defined]
+                col(ParkedEvent.consumer_group) == self.group,
+                col(ParkedEvent.event_key).in_(wanted),
+                col(ParkedEvent.status).in_(ACTIVE_PARKED_STATUSES),
             )
             .distinct()
         )
@@ -71,14 +77,18 @@ class ParkingLot:
         await session.execute(insert(ParkedEvent).values(**self._row(delivery), status="waiting", attempts=0))
 
     async def park_failure(
-        self, session: AsyncSession, delivery: Delivery, failure: Failure, *, dead: bool,
-        envelope: Envelope | None = None,
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        failure: Failure,
+        *,
+        dead: bool,
     ) -> int:
-        """Park a delivery that failed: ``retrying`` after a transient failure, ``dead`` (and dead-lettered) otherwise."""
+        """Park a failed delivery: ``retrying`` after a transient failure, else ``dead`` and dead-lettered."""
         values = self._row(delivery) | self._failure_values(failure, dead=dead)
-        parked_id = int(
-            (await session.execute(insert(ParkedEvent).values(**values).returning(ParkedEvent.id))).scalar_one()  # type: ignore[arg-type]
-        )
+        inserted = await session.execute(insert(ParkedEvent).values(**values).returning(col(ParkedEvent.id)))
+        parked_id = inserted.scalar_one()
+        assert parked_id is not None  # a bigserial primary key
         if dead:
             await self.dead_letter(session, parked_id, delivery, failure)
         return parked_id
@@ -88,7 +98,9 @@ class ParkingLot:
         Returns whether it is now dead."""
         dead = not failure.transient or failure.attempts >= self.max_attempts
         await session.execute(
-            update(ParkedEvent).where(ParkedEvent.id == parked_id).values(**self._failure_values(failure, dead=dead))
+            update(ParkedEvent)
+            .where(col(ParkedEvent.id) == parked_id)
+            .values(**self._failure_values(failure, dead=dead))
         )
         if dead:
             await self.dead_letter(session, parked_id, delivery, failure)

@@ -13,9 +13,7 @@ log = logging.getLogger("hub")
 
 
 def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
-    )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s")
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
 
 

@@ -31,7 +31,7 @@ class Publisher:
                 future = await self._broker.publish(
                     value, topic, key=key.encode(), headers=dict(headers), no_confirm=True
                 )
-                pending.append(future)  # type: ignore[arg-type]
+                pending.append(future)
             await asyncio.gather(*pending)
         finally:
             for future in pending:
@@ -49,9 +49,6 @@ class Publisher:
         for envelope in envelopes:
             self._schemas.validate(envelope)
         await self.publish_in_order(
-            [
-                (self._catalog.topic_for(e.type), e.key, e.headers(), e.body())
-                for e in envelopes
-            ],
+            [(self._catalog.topic_for(e.type), e.key, e.headers(), e.body()) for e in envelopes],
             source=source,
         )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import psycopg
 from sqlalchemy import select, text, update
+from sqlmodel import col
 
 from hub import metrics
 from hub.consumer import EventApplier
@@ -40,8 +41,14 @@ _DUE_HEADS = text(
 
 class ParkedEventWorker:
     def __init__(
-        self, applier: EventApplier, sessions: SessionFactory, parking: ParkingLot, dsn: str,
-        *, poll_seconds: float = 1.0, batch_limit: int = 200,
+        self,
+        applier: EventApplier,
+        sessions: SessionFactory,
+        parking: ParkingLot,
+        dsn: str,
+        *,
+        poll_seconds: float = 1.0,
+        batch_limit: int = 200,
     ) -> None:
         self._applier = applier
         self._group = applier.group.name
@@ -54,7 +61,9 @@ class ParkedEventWorker:
     async def retry_due(self) -> int:
         """Try every due head once; return how many were resolved."""
         async with self._sessions() as session:
-            due = list((await session.execute(_DUE_HEADS, {"group": self._group, "limit": self._batch_limit})).scalars())
+            due = list(
+                (await session.execute(_DUE_HEADS, {"group": self._group, "limit": self._batch_limit})).scalars()
+            )
         resolved = 0
         for parked_id in due:
             resolved += await self._retry(parked_id)
@@ -65,7 +74,9 @@ class ParkedEventWorker:
             row = (
                 await session.execute(
                     select(ParkedEvent)
-                    .where(ParkedEvent.id == parked_id, ParkedEvent.status.in_(("waiting", "retrying", "replay")))  # type: ignore[attr-defined]
+                    .where(
+                        col(ParkedEvent.id) == parked_id, col(ParkedEvent.status).in_(("waiting", "retrying", "replay"))
+                    )
                     .with_for_update(skip_locked=True)
                 )
             ).scalar_one_or_none()
@@ -78,7 +89,9 @@ class ParkedEventWorker:
             except DatabaseUnavailable:
                 raise
             except Exception as error:
-                failure = Failure(error, attempts=row.attempts + 1, first_failed_at=row.first_failed_at or datetime.now(UTC))
+                failure = Failure(
+                    error, attempts=row.attempts + 1, first_failed_at=row.first_failed_at or datetime.now(UTC)
+                )
                 metrics.events_failed.labels(topic=row.topic, group=self._group, error_type=type(error).__name__).inc()
                 dead = await self._parking.record_failure(session, parked_id, delivery, failure)
                 if dead:
@@ -88,7 +101,9 @@ class ParkedEventWorker:
                 log.warning("parked event %s of group %s failed again: %s", parked_id, self._group, error)
                 return False
             await session.execute(
-                update(ParkedEvent).where(ParkedEvent.id == parked_id).values(status="resolved", resolved_at=text("now()"))
+                update(ParkedEvent)
+                .where(col(ParkedEvent.id) == parked_id)
+                .values(status="resolved", resolved_at=text("now()"))
             )
         metrics.events_consumed.labels(topic=row.topic, group=self._group, outcome=outcome).inc()
         if outcome == "applied":
@@ -115,6 +130,3 @@ class ParkedEventWorker:
                 delay = backoff.delay(failures)
                 log.warning("parked-event worker of %s failed (%s); retrying in %.1fs", self._group, error, delay)
                 await sleep_or_stop(stop, delay)
-
-
-

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from tenacity import RetryCallState, wait_exponential_jitter
 
 
 class Backoff:
-    """Delay before attempt ``n + 1`` after ``n`` failures: ``initial * 2**(n-1)`` plus up to ``initial`` of jitter,
-    capped at ``maximum``. The jitter spreads retries of many consumers so they do not hit a recovering platform at once."""
+    """Delay before attempt ``n + 1`` after ``n`` failures: ``initial * 2**(n-1)`` plus up to ``initial`` of
+    jitter, capped at ``maximum``. The jitter spreads the retries of many consumers so they do not all hit a
+    recovering platform at once."""
 
     def __init__(self, initial: float, maximum: float) -> None:
         self.initial = initial
@@ -24,7 +26,5 @@ class Backoff:
 
 async def sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     """Sleep, but wake at once when the process is asked to stop."""
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

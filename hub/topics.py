@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 DAY_MS = 24 * 3600 * 1000
@@ -24,26 +24,42 @@ class Topic:
 # Twelve partitions on the person-keyed topics: room to run up to twelve consumers per group before repartitioning.
 CATALOG: tuple[Topic, ...] = (
     Topic(
-        "canonical.employers", 3, 30 * DAY_MS, "employer code",
-        ("employer.synced",), "Employer base info from the provincial platform (2.1)",
+        "canonical.employers",
+        3,
+        30 * DAY_MS,
+        "employer code",
+        ("employer.synced",),
+        "Employer base info from the provincial platform (2.1)",
     ),
     Topic(
-        "canonical.retirees", 12, 30 * DAY_MS, "personal number",
+        "canonical.retirees",
+        12,
+        30 * DAY_MS,
+        "personal number",
         ("retiree.approved", "retiree.changed", "retiree.corrected"),
         "Newly approved retirees, person changes and base-info corrections from the province (2.2, 2.3, 1.5)",
     ),
     Topic(
-        "canonical.payments", 12, 30 * DAY_MS, "personal number",
+        "canonical.payments",
+        12,
+        30 * DAY_MS,
+        "personal number",
         ("payment_status.changed", "pension.adjusted"),
         "Payment-status changes and pension adjustments from the province (2.4, 2.5)",
     ),
     Topic(
-        "canonical.certifications", 12, 30 * DAY_MS, "personal number",
+        "canonical.certifications",
+        12,
+        30 * DAY_MS,
+        "personal number",
         ("certification.recorded",),
         "Proof-of-life certifications from every source: province, face recognition, on-site, ministry (2.6, 2.7, 4.3)",
     ),
     Topic(
-        "domain.person-status", 12, 90 * DAY_MS, "personal number",
+        "domain.person-status",
+        12,
+        90 * DAY_MS,
+        "personal number",
         ("person_status.changed",),
         "The person status-change feed the registry sends to the provincial platform (6.22)",
     ),
@@ -72,8 +88,12 @@ class TopicCatalog:
 
     def add_dead_letter_topic(self, consumer_group: str) -> Topic:
         topic = Topic(
-            dead_letter_topic(consumer_group), DEAD_LETTER_PARTITIONS, DEAD_LETTER_RETENTION_MS,
-            "the original key", (), f"Dead letters of consumer group {consumer_group}",
+            dead_letter_topic(consumer_group),
+            DEAD_LETTER_PARTITIONS,
+            DEAD_LETTER_RETENTION_MS,
+            "the original key",
+            (),
+            f"Dead letters of consumer group {consumer_group}",
         )
         self.topics[topic.name] = topic
         return topic
@@ -84,5 +104,5 @@ class TopicCatalog:
         except KeyError:
             raise KeyError(f"no topic in the catalog carries event type {event_type!r}") from None
 
-    def __iter__(self) -> Iterable[Topic]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Topic]:
         return iter(self.topics.values())

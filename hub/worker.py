@@ -47,7 +47,11 @@ def subscribe(hub: Hub, group: ConsumerGroup) -> None:
             delay = backoff.delay(failures)
             log.warning(
                 "group %s: batch of %d failed (%s: %s); re-reading in %.1fs",
-                group.name, len(records), type(error).__name__, error, delay,
+                group.name,
+                len(records),
+                type(error).__name__,
+                error,
+                delay,
             )
             await asyncio.sleep(delay)
             await message.nack()

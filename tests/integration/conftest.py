@@ -34,4 +34,3 @@ def services_ready(settings: Settings) -> None:
     upgrade(settings)
     with psycopg.connect(settings.psycopg_dsn, autocommit=True) as connection:
         connection.execute(ledger.DDL)
-

@@ -4,8 +4,6 @@ not stop other retirees' events; ``hub dlq replay`` applies it once the cause is
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from datetime import datetime
 
 import pytest
@@ -15,7 +13,7 @@ from sqlalchemy import text
 from hub.settings import Settings
 from hub.topics import dead_letter_topic
 from tests.support import ledger
-from tests.support.harness import PROJECT_ROOT, Background, LedgerRig, wait_until
+from tests.support.harness import Background, LedgerRig, hub_cli, wait_until
 from tests.support.ledger import entry
 
 pytestmark = pytest.mark.integration
@@ -24,10 +22,7 @@ pytestmark = pytest.mark.integration
 async def _parked(rig: LedgerRig, hub) -> list[tuple[int, str, str, int]]:  # type: ignore[no-untyped-def]
     async with hub.sessions() as session:
         rows = await session.execute(
-            text(
-                "SELECT id, event_key, status, attempts FROM hub_parked_event "
-                "WHERE consumer_group = :g ORDER BY id"
-            ),
+            text("SELECT id, event_key, status, attempts FROM hub_parked_event WHERE consumer_group = :g ORDER BY id"),
             {"g": rig.group},
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
@@ -94,10 +89,7 @@ async def test_poison_event_is_dead_lettered_while_other_keys_flow_and_replay_ap
         datetime.fromisoformat(letter["dlq_first_failure_time"])
         assert '"account":"poison"' in letter["_value"]
 
-        listing = subprocess.run(
-            [sys.executable, "-m", "hub.cli", "dlq", "list", "--group", rig.group],
-            cwd=PROJECT_ROOT, env=rig.env(), capture_output=True, text=True, timeout=60, check=True,
-        ).stdout
+        listing = (await hub_cli("dlq", "list", "--group", rig.group, env=rig.env())).stdout
         assert f"#{dead_id} [{rig.group}] key=poison" in listing
         assert "AccountBlocked: account poison is blocked" in listing
         assert "waiting behind: 1" in listing
@@ -105,10 +97,7 @@ async def test_poison_event_is_dead_lettered_while_other_keys_flow_and_replay_ap
         # The cause is fixed; the operator replays the dead letter by id.
         async with hub.sessions() as session, session.begin():
             await session.execute(text("DELETE FROM it_blocked_account WHERE account = 'poison'"))
-        replay = subprocess.run(
-            [sys.executable, "-m", "hub.cli", "dlq", "replay", "--id", str(dead_id), "--wait", "30"],
-            cwd=PROJECT_ROOT, env=rig.env(), capture_output=True, text=True, timeout=60,
-        )
+        replay = await hub_cli("dlq", "replay", "--id", str(dead_id), "--wait", "30", env=rig.env())
         assert replay.returncode == 0, replay.stdout + replay.stderr
         assert f"#{dead_id}: resolved" in replay.stdout
 

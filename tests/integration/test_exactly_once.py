@@ -85,7 +85,10 @@ def _spawn_worker(rig: LedgerRig) -> subprocess.Popen[bytes]:
     env = rig.env() | {"LEDGER_APPLY_DELAY": "0.003", "HUB_CONSUMER_BATCH_MAX": "200"}
     return subprocess.Popen(
         [sys.executable, "-m", "tests.support.ledger_worker", rig.topic, rig.group],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 

@@ -62,8 +62,10 @@ async def record_entry(event: Envelope, uow: UnitOfWork) -> None:
         ),
         {
             "group": os.environ.get("LEDGER_GROUP", "ledger"),
-            "event_id": event.id, "account": account,
-            "sequence": event.data["sequence"], "amount": event.data["amount"],
+            "event_id": event.id,
+            "account": account,
+            "sequence": event.data["sequence"],
+            "amount": event.data["amount"],
         },
     )
 

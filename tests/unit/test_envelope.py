@@ -17,8 +17,11 @@ FACT_TIME = datetime(2026, 3, 1, 8, 30, tzinfo=timezone(timedelta(hours=8)))
 
 def _event() -> Envelope:
     return Envelope.new(
-        "retiree.approved", "130100000123", {"name": "张秀兰", "amount": "3120.50"},
-        source="urn:retiree-hub:provincial", time=FACT_TIME,
+        "retiree.approved",
+        "130100000123",
+        {"name": "张秀兰", "amount": "3120.50"},
+        source="urn:retiree-hub:provincial",
+        time=FACT_TIME,
     )
 
 
@@ -91,7 +94,9 @@ def test_key_must_match_subject() -> None:
         Envelope.from_kafka(b"999", envelope.body(), envelope.headers())
 
 
-@pytest.mark.parametrize(("value", "message"), [(None, "no value"), (b"{not json", "not JSON"), (b"[1]", "JSON object")])
+@pytest.mark.parametrize(
+    ("value", "message"), [(None, "no value"), (b"{not json", "not JSON"), (b"[1]", "JSON object")]
+)
 def test_body_must_be_a_json_object(value: bytes | None, message: str) -> None:
     envelope = _event()
     with pytest.raises(InvalidEvent, match=message):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -25,7 +23,7 @@ class _PgError(Exception):
     [
         TransientError("platform down"),
         TimeoutError(),
-        asyncio.TimeoutError(),
+        TimeoutError(),
         ConnectionRefusedError(),
         KafkaConnectionError(),
         KafkaTimeoutError(),

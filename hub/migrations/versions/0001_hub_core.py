@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_hub_outbox_unsent", "hub_outbox", ["id"], postgresql_where=sa.text("sent_at IS NULL"))
-    op.create_index(
-        "ix_hub_outbox_sent_at", "hub_outbox", ["sent_at"], postgresql_where=sa.text("sent_at IS NOT NULL")
-    )
+    op.create_index("ix_hub_outbox_sent_at", "hub_outbox", ["sent_at"], postgresql_where=sa.text("sent_at IS NOT NULL"))
     # One NOTIFY per inserting statement wakes the relay; the payload is empty because the relay reads the table.
     op.execute(
         """
@@ -87,12 +85,12 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        "ix_hub_parked_event_active_key", "hub_parked_event", ["consumer_group", "event_key", "id"],
+        "ix_hub_parked_event_active_key",
+        "hub_parked_event",
+        ["consumer_group", "event_key", "id"],
         postgresql_where=sa.text(_ACTIVE),
     )
-    op.create_index(
-        "ix_hub_parked_event_status", "hub_parked_event", ["consumer_group", "status", "next_attempt_at"]
-    )
+    op.create_index("ix_hub_parked_event_status", "hub_parked_event", ["consumer_group", "status", "next_attempt_at"])
 
 
 def downgrade() -> None:
