@@ -16,7 +16,7 @@ class Backoff:
     def __init__(self, initial: float, maximum: float) -> None:
         self.initial = initial
         self.maximum = maximum
-        self._wait = wait_exponential_jitter(initial=initial, max=maximum, jitter=initial)
+        self._wait = wait_exponential_jitter(multiplier=initial, max=maximum, jitter=initial)
 
     def delay(self, failures: int) -> float:
         state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]

@@ -69,7 +69,6 @@ class LedgerRig:
         return os.environ | {
             "HUB_DATABASE_URL": self.settings.database_url,
             "HUB_KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap_servers,
-            "LEDGER_GROUP": self.group,
         }
 
 

@@ -42,7 +42,7 @@ class AccountBlocked(PermanentError):
     """The test's poison: a rule refuses the entry until the block is lifted."""
 
 
-async def record_entry(event: Envelope, uow: UnitOfWork) -> None:
+async def record_entry(group: str, event: Envelope, uow: UnitOfWork) -> None:
     account = str(event.data["account"])
     reason = (
         await uow.session.execute(text("SELECT reason FROM it_blocked_account WHERE account = :a"), {"a": account})
@@ -61,7 +61,7 @@ async def record_entry(event: Envelope, uow: UnitOfWork) -> None:
             "VALUES (:group, :event_id, :account, :sequence, :amount)"
         ),
         {
-            "group": os.environ.get("LEDGER_GROUP", "ledger"),
+            "group": group,
             "event_id": event.id,
             "account": account,
             "sequence": event.data["sequence"],
@@ -71,7 +71,10 @@ async def record_entry(event: Envelope, uow: UnitOfWork) -> None:
 
 
 def ledger_group(name: str) -> ConsumerGroup:
-    return ConsumerGroup(name, {EVENT_TYPE: record_entry})
+    async def handle(event: Envelope, uow: UnitOfWork) -> None:
+        await record_entry(name, event, uow)
+
+    return ConsumerGroup(name, {EVENT_TYPE: handle})
 
 
 def ledger_topic(name: str, partitions: int = 3) -> Topic:
