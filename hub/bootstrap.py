@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hub.broker import create_broker
 from hub.consumer import BatchProcessor, ConsumerGroup, EventApplier
 from hub.db import SessionFactory, create_engine, create_session_factory
+from hub.housekeeping import purge_history
 from hub.outbox import Outbox, OutboxRelay
 from hub.parking import ParkingLot
 from hub.publisher import Publisher
@@ -73,7 +74,7 @@ class Hub:
             self.settings.psycopg_dsn,
             batch_size=self.settings.outbox_batch_size,
             poll_seconds=self.settings.outbox_poll_seconds,
-            retention_days=self.settings.outbox_retention_days,
+            housekeeping=lambda: purge_history(self.sessions, self.settings),
         )
 
     async def close(self) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -89,14 +89,14 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 5.0,
-        retention_days: int = 7,
+        housekeeping: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._sessions = sessions
         self._publisher = publisher
         self._dsn = dsn
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
-        self._retention_days = retention_days
+        self._housekeeping = housekeeping
         self._backoff = Backoff(initial=0.5, maximum=30.0)
 
     async def publish_pending(self) -> int:
@@ -128,16 +128,6 @@ class OutboxRelay:
             )
         return len(rows)
 
-    async def purge_sent(self) -> int:
-        """Forget rows sent longer ago than the retention (they stay on Kafka for replays)."""
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                delete(OutboxMessage).where(
-                    col(OutboxMessage.sent_at) < text(f"now() - interval '{int(self._retention_days)} days'")
-                )
-            )
-        return int(getattr(result, "rowcount", 0) or 0)
-
     async def drain(self) -> int:
         total = 0
         while sent := await self.publish_pending():
@@ -167,9 +157,8 @@ class OutboxRelay:
         purge_every, since_purge = 3600.0, 3600.0
         while not stop.is_set():
             await self.drain()
-            if since_purge >= purge_every:
-                purged = await self.purge_sent()
-                log.info("purged %d sent outbox rows", purged)
+            if self._housekeeping is not None and since_purge >= purge_every:
+                await self._housekeeping()
                 since_purge = 0.0
             started = asyncio.get_running_loop().time()
             # Any notification (or the poll timeout) means: look again.

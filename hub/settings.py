@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.topics import CATALOG, DAY_MS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT_SECRET = "development-only-secret"
 
@@ -43,7 +45,9 @@ class Settings(BaseSettings):
 
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = 5.0
-    outbox_retention_days: int = 7
+    outbox_retention_days: int = Field(default=7, ge=1)
+    processed_event_retention_days: int = Field(default=100, ge=1)
+    parked_event_retention_days: int = Field(default=90, ge=1)
 
     monitor_interval_seconds: float = 5.0
 
@@ -51,6 +55,12 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError("HUB_SECRET_KEY must be set to a real secret when HUB_ENVIRONMENT=production")
+        longest_topic_days = max(topic.retention_ms for topic in CATALOG) // DAY_MS
+        if self.processed_event_retention_days <= longest_topic_days:
+            raise ValueError(
+                f"HUB_PROCESSED_EVENT_RETENTION_DAYS must exceed the longest topic retention ({longest_topic_days} "
+                "days), or a redelivered event could be applied twice"
+            )
         return self
 
     @property

@@ -37,8 +37,11 @@ def hub_processes(settings: Settings) -> Iterator[dict[str, subprocess.Popen[byt
     }
     started = {
         name: subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", *args], cwd=PROJECT_ROOT, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [sys.executable, "-m", "hub.cli", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         for name, (args, _) in PROCESSES.items()
     }
