@@ -28,8 +28,14 @@ class Publisher:
         pending: list[asyncio.Future[object]] = []
         try:
             for topic, key, headers, value in messages:
+                # FastStream adds a correlation_id header of its own: make it the envelope's, not a random one.
                 future = await self._broker.publish(
-                    value, topic, key=key.encode(), headers=dict(headers), no_confirm=True
+                    value,
+                    topic,
+                    key=key.encode(),
+                    headers=dict(headers),
+                    correlation_id=headers.get("ce_correlationid") or headers.get("ce_id"),
+                    no_confirm=True,
                 )
                 pending.append(future)
             await asyncio.gather(*pending)
