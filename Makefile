@@ -38,7 +38,7 @@ topics: setup
 	$(HUB) topics create
 
 run: setup
-	bash $(SERVICES) start all-with-prometheus
+	bash $(SERVICES) start
 	bash scripts/run.sh
 
 lint: setup
