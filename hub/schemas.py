@@ -35,7 +35,9 @@ class SchemaRegistry:
             (schema_id, Resource.from_contents(document)) for schema_id, document in documents.items()
         )
         self._validators = {
-            schema_id: Draft202012Validator(document, registry=registry) for schema_id, document in documents.items()
+            schema_id: Draft202012Validator(
+                document, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+            ) for schema_id, document in documents.items()
         }
 
     def knows(self, event_type: str, version: int = 1) -> bool:
