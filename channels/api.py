@@ -1,4 +1,4 @@
-"""The hub's HTTP application: health, Prometheus metrics, and (as they land) the staff and channel APIs."""
+"""The hub's HTTP application: the staff API, the mobile channel API, health and Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -10,25 +10,49 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from channels import errors
+from channels.mobile import registration as mobile_registration
+from channels.staff import accounts, audit, auth, dictionary, institutions, registrations, retirees
 from hub import __version__, metrics  # noqa: F401  (registers the hub's metrics on /metrics)
-from hub.db import create_engine
+from hub.bootstrap import Hub, bootstrap
 from hub.settings import Settings
 
+ROUTERS = (
+    auth.router,
+    institutions.router,
+    accounts.router,
+    dictionary.router,
+    retirees.router,
+    registrations.router,
+    audit.router,
+    mobile_registration.router,
+)
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+
+def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> FastAPI:
+    """The API process. ``hub`` lets a test hand in its own wiring; by default bootstrap() builds it at start-up."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_engine(settings)
+        app.state.hub = hub or bootstrap(settings, consumer_groups=())
         yield
-        await app.state.engine.dispose()
+        if hub is None:
+            await app.state.hub.close()
 
     app = FastAPI(
         title="石家庄市企业退休人员社会化管理服务信息系统 — integration hub",
         version=__version__,
         lifespan=lifespan,
+        description=(
+            "石家庄市企业退休人员社会化管理服务信息系统：工作人员接口与渠道接口。错误统一返回 {code, message, detail}。"
+        ),
     )
+    if hub is not None:
+        app.state.hub = hub
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router, responses={422: {"model": errors.ErrorBody}, 403: {"model": errors.ErrorBody}})
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def prometheus_metrics() -> Response:
@@ -38,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def health(request: Request) -> JSONResponse:
         """Liveness and database reachability, for load balancers and the run command."""
         try:
-            async with request.app.state.engine.connect() as connection:
+            async with request.app.state.hub.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as error:
             return JSONResponse(

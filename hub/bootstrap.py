@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hub.broker import create_broker
-from hub.consumer import BatchProcessor, ConsumerGroup, EventApplier
+from hub.consumer import BatchProcessor, ConsumerGroup, EventApplier, UnitOfWork
 from hub.db import SessionFactory, create_engine, create_session_factory
 from hub.housekeeping import purge_history
 from hub.outbox import Outbox, OutboxRelay
@@ -49,9 +49,16 @@ class Hub:
             max_attempts=self.settings.parked_retry_attempts,
         )
 
+    def applier(self, group: ConsumerGroup) -> EventApplier:
+        return EventApplier(group, self.outbox, self.schemas, source=f"{self.settings.event_source}/{group.name}")
+
+    def unit_of_work(self, session: AsyncSession, component: str) -> UnitOfWork:
+        """For commands that do not come from an event (staff, channel apps): publish through the outbox."""
+        return UnitOfWork(session, self.outbox, source=f"{self.settings.event_source}/{component}")
+
     def batch_processor(self, group: ConsumerGroup) -> BatchProcessor:
         return BatchProcessor(
-            EventApplier(group, self.outbox, self.schemas),
+            self.applier(group),
             self.sessions,
             self.parking_lot(group),
             inline_attempts=self.settings.inline_retry_attempts,
@@ -60,7 +67,7 @@ class Hub:
 
     def parked_event_worker(self, group: ConsumerGroup) -> ParkedEventWorker:
         return ParkedEventWorker(
-            EventApplier(group, self.outbox, self.schemas),
+            self.applier(group),
             self.sessions,
             self.parking_lot(group),
             self.settings.psycopg_dsn,

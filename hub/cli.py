@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from hub.registry_cli import registry_app
 from hub.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ dlq_app = typer.Typer(help="Dead letters: list, replay, discard.", no_args_is_he
 app.add_typer(db_app, name="db")
 app.add_typer(topics_app, name="topics")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(registry_app, name="registry")
 
 RELAY_METRICS_PORT, WORKER_METRICS_PORT, MONITOR_METRICS_PORT = 9101, 9102, 9103
 MetricsPort = Annotated[
@@ -134,6 +136,11 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     asyncio.run(wait())
     upgrade(settings, revision)
+    if revision == "head":
+        from domain.dictionary.service import ensure_builtin
+
+        added = asyncio.run(_with_session(ensure_builtin))
+        typer.echo(f"data dictionary: {added} built-in codes added")
 
 
 @db_app.command("downgrade")

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
@@ -43,14 +43,31 @@ Outcome = Literal["applied", "duplicate", "ignored", "parked", "dead_lettered"]
 
 
 class UnitOfWork:
-    """What a handler gets: the open transaction, and the outbox to emit the events its change causes."""
+    """What a handler or a domain service gets: the open transaction, and the outbox to emit the events its change
+    causes. Events published while handling an inbound event carry that event's correlation id and fact time."""
 
-    def __init__(self, session: AsyncSession, outbox: Outbox) -> None:
-        self.session = session
+    def __init__(self, session: AsyncSession, outbox: Outbox, *, cause: Envelope | None = None, source: str) -> None:
+        self._session = session
         self._outbox = outbox
+        self._cause = cause
+        self._source = source
+
+    @property
+    def session(self) -> AsyncSession:
+        return self._session
 
     async def emit(self, event: Envelope) -> None:
-        await self._outbox.put(self.session, event)
+        await self._outbox.put(self._session, event)
+
+    async def publish(
+        self, event_type: str, subject: str, data: Mapping[str, Any], *, occurred_at: datetime | None = None
+    ) -> str:
+        if self._cause is not None:
+            event = self._cause.caused(event_type, subject, data, source=self._source)
+        else:
+            event = Envelope.new(event_type, subject, data, source=self._source, time=occurred_at)
+        await self.emit(event)
+        return event.id
 
 
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
@@ -70,10 +87,11 @@ class ConsumerGroup:
 class EventApplier:
     """Applies one event exactly once for a group: a savepoint holding the processed-id row and the handler's work."""
 
-    def __init__(self, group: ConsumerGroup, outbox: Outbox, schemas: SchemaRegistry) -> None:
+    def __init__(self, group: ConsumerGroup, outbox: Outbox, schemas: SchemaRegistry, *, source: str) -> None:
         self.group = group
         self._outbox = outbox
         self._schemas = schemas
+        self._source = source  # the CloudEvents source of the events this group's handlers publish
 
     def parse(self, delivery: Delivery) -> Envelope:
         envelope = Envelope.from_kafka(delivery.key.encode(), delivery.value, delivery.headers)
@@ -95,7 +113,7 @@ class EventApplier:
                 )
                 if recorded.first() is None:
                     return "duplicate"
-                await handler(envelope, UnitOfWork(session, self._outbox))
+                await handler(envelope, UnitOfWork(session, self._outbox, cause=envelope, source=self._source))
         except DBAPIError as error:
             if error.connection_invalidated or not session.is_active:
                 raise DatabaseUnavailable(str(error)) from error

@@ -37,7 +37,8 @@ class SchemaRegistry:
         self._validators = {
             schema_id: Draft202012Validator(
                 document, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-            ) for schema_id, document in documents.items()
+            )
+            for schema_id, document in documents.items()
         }
 
     def knows(self, event_type: str, version: int = 1) -> bool:

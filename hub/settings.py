@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from hub.topics import CATALOG, DAY_MS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEVELOPMENT_SECRET = "development-only-secret"
+DEVELOPMENT_SECRET = "development-only-secret-never-in-production"
 
 
 class Settings(BaseSettings):
@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     api_port: int = 8000
     metrics_port: int | None = None
     secret_key: str = DEVELOPMENT_SECRET
+    staff_token_minutes: int = Field(default=30, ge=1, le=720)
+    channel_token_minutes: int = Field(default=10, ge=1, le=120)
 
     consumer_batch_max: int = Field(default=500, ge=1, le=10_000)
     consumer_batch_timeout_ms: int = Field(default=100, ge=1)
@@ -55,6 +57,8 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError("HUB_SECRET_KEY must be set to a real secret when HUB_ENVIRONMENT=production")
+        if len(self.secret_key) < 32:
+            raise ValueError("HUB_SECRET_KEY must be at least 32 characters (it signs the HS256 access tokens)")
         longest_topic_days = max(topic.retention_ms for topic in CATALOG) // DAY_MS
         if self.processed_event_retention_days <= longest_topic_days:
             raise ValueError(

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from collections.abc import AsyncIterator
 
+import httpx
 import psycopg
 import pytest
 
+from channels.api import create_app
+from domain.dictionary.service import ensure_builtin
+from hub.bootstrap import Hub, bootstrap
 from hub.migrate import upgrade
 from hub.settings import Settings
 from tests.support import ledger
+from tests.support.api import Api
+
+
+async def _dictionary(settings: Settings) -> None:
+    hub = bootstrap(settings, consumer_groups=())
+    async with hub.sessions() as session, session.begin():
+        await ensure_builtin(session)
+    await hub.engine.dispose()
 
 
 def _reachable(address: str) -> bool:
@@ -32,5 +46,21 @@ def services_ready(settings: Settings) -> None:
     except psycopg.OperationalError as error:
         pytest.fail(f"PostgreSQL is not reachable ({error}): run `scripts/services.sh start` (make test does)")
     upgrade(settings)
+    asyncio.run(_dictionary(settings))
     with psycopg.connect(settings.psycopg_dsn, autocommit=True) as connection:
         connection.execute(ledger.DDL)
+
+
+@pytest.fixture(scope="session")
+async def registry_hub(settings: Settings) -> AsyncIterator[Hub]:
+    """The hub as the API process wires it, on the test database."""
+    hub = bootstrap(settings, consumer_groups=())
+    yield hub
+    await hub.engine.dispose()
+
+
+@pytest.fixture
+async def api(registry_hub: Hub, settings: Settings) -> AsyncIterator[Api]:
+    app = create_app(settings, hub=registry_hub)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test") as client:
+        yield Api(client)

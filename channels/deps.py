@@ -1,0 +1,82 @@
+"""FastAPI dependencies: one transaction per request, the authenticated actor, the unit of work.
+
+The session dependency is function-scoped: its transaction commits when the endpoint returns and before the answer
+is sent, so a client never sees success for a change that did not commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.security import Unauthenticated, read_token
+from domain.shared.actor import Actor
+from domain.shared.uow import UnitOfWork
+from domain.staff import service as staff
+from domain.staff.models import ChannelClient
+from hub.bootstrap import Hub
+
+_bearer = HTTPBearer(auto_error=False, description="登录后获得的访问令牌")
+
+
+def hub_of(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with hub_of(request).sessions() as session, session.begin():
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None:
+        raise Unauthenticated("NOT_LOGGED_IN", "请先登录")
+    return credentials.credentials
+
+
+async def _staff_actor(request: Request, session: Session, credentials: Bearer) -> Actor:
+    username = read_token(hub_of(request).settings.secret_key, _token(credentials), "staff")
+    account = await staff.by_username(session, username)
+    if account is None or not account.active:
+        raise Unauthenticated("ACCOUNT_DISABLED", "账号不存在或已停用")
+    return await staff.actor_for(session, account, client_address(request))
+
+
+async def _channel_actor(request: Request, session: Session, credentials: Bearer) -> Actor:
+    client_id = read_token(hub_of(request).settings.secret_key, _token(credentials), "channel")
+    client = (
+        await session.execute(select(ChannelClient).where(ChannelClient.client_id == client_id))  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if client is None or not client.active:
+        raise Unauthenticated("CLIENT_DISABLED", "渠道客户端不存在或已停用")
+    return Actor(name=f"channel:{client_id}", kind="channel", role="channel", source=client_address(request))
+
+
+StaffActor = Annotated[Actor, Depends(_staff_actor)]
+ChannelActor = Annotated[Actor, Depends(_channel_actor)]
+
+
+def _staff_work(request: Request, session: Session) -> UnitOfWork:
+    return hub_of(request).unit_of_work(session, "staff-api")
+
+
+def _channel_work(request: Request, session: Session) -> UnitOfWork:
+    return hub_of(request).unit_of_work(session, "channel-api")
+
+
+StaffWork = Annotated[UnitOfWork, Depends(_staff_work)]
+ChannelWork = Annotated[UnitOfWork, Depends(_channel_work)]

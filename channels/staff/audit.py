@@ -1,0 +1,74 @@
+"""The audit trail, for the auditor only: read it and verify its hash chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from channels.deps import Session, StaffActor
+from domain.audit import trail
+from domain.audit.models import AuditEntry
+from domain.staff.permissions import Permission, require
+
+router = APIRouter(prefix="/api/v1/audit", tags=["审计 三员分离"])
+
+
+class AuditView(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    actor_role: str | None
+    institution_id: int | None
+    action: str
+    retiree_id: int | None
+    target: str | None
+    detail: dict[str, Any]
+    source_ip: str | None
+
+
+class ChainView(BaseModel):
+    entries: int
+    intact: bool
+    first_broken_id: int | None
+    reason: str | None
+
+
+@router.get("/entries", response_model=list[AuditView])
+async def entries(
+    session: Session,
+    actor: StaffActor,
+    actor_name: str | None = Query(default=None, alias="actor", max_length=64),
+    retiree_id: int | None = Query(default=None),
+    action: str | None = Query(default=None, max_length=64),
+    since: datetime | None = Query(default=None),
+    before_id: int | None = Query(default=None, description="翻页：只看该编号之前的记录"),
+    size: int = Query(default=50, ge=1, le=500),
+) -> list[AuditView]:
+    require(actor, Permission.READ_AUDIT)
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(size)  # type: ignore[union-attr]
+    if actor_name:
+        query = query.where(AuditEntry.actor == actor_name)  # type: ignore[arg-type]
+    if retiree_id is not None:
+        query = query.where(AuditEntry.retiree_id == retiree_id)  # type: ignore[arg-type]
+    if action:
+        query = query.where(AuditEntry.action == action)  # type: ignore[arg-type]
+    if since:
+        query = query.where(AuditEntry.at >= since)  # type: ignore[arg-type]
+    if before_id:
+        query = query.where(AuditEntry.id < before_id)  # type: ignore[arg-type,operator]
+    rows = (await session.execute(query)).scalars().all()
+    return [AuditView.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.get("/verify", response_model=ChainView)
+async def verify(session: Session, actor: StaffActor) -> ChainView:
+    """校验审计日志哈希链是否完整。"""
+    require(actor, Permission.READ_AUDIT)
+    report = await trail.verify_chain(session)
+    return ChainView(
+        entries=report.entries, intact=report.intact, first_broken_id=report.first_broken_id, reason=report.reason
+    )

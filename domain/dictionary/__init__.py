@@ -1,0 +1,1 @@
+"""The data dictionary (1.4): every code table and business parameter the rest of the system uses."""

@@ -1,0 +1,118 @@
+"""The built-in code tables and parameters: what a new installation starts with (LD/T 92-2013, GB/T 2261).
+
+``hub db upgrade`` inserts the ones that are missing and never overwrites what staff have edited. Codes named here
+are built in: the code refers to them, so they can be relabelled or deactivated but not deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    label: str
+    codes: tuple[tuple[str, str], ...]
+    retiree_column: str | None = None  # the retiree column holding this code, to refuse deleting a code in use
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category(
+        "sex", "性别（GB/T 2261.1）", (("0", "未知的性别"), ("1", "男"), ("2", "女"), ("9", "未说明的性别")), "sex"
+    ),
+    Category(
+        "payment_status",
+        "待遇发放状态（aae116）",
+        (("1", "正常发放"), ("2", "暂停发放"), ("3", "终止发放")),
+        "payment_status",
+    ),
+    Category(
+        "management_form",
+        "管理形式",
+        (("1", "社区管理"), ("2", "社保经办机构管理"), ("3", "委托原单位管理")),
+        "management_form",
+    ),
+    Category(
+        "retiree_status",
+        "人员状态",
+        (
+            ("approved", "已核准未登记"),
+            ("registered", "已登记"),
+            ("transferring_out", "转出待转入"),
+            ("moved_away", "已转出市外"),
+            ("suspended", "已暂停"),
+            ("deceased", "已死亡"),
+        ),
+        "status",
+    ),
+    Category(
+        "status_change_reason",
+        "人员状态变更原因",
+        (
+            ("REG", "社区登记"),
+            ("SUP", "补充信息采集"),
+            ("TOUT", "转出"),
+            ("TIN", "转入"),
+            ("S01", "超过6个月未认证"),
+            ("S02", "退休后逾期未登记"),
+            ("S03", "转出后逾期未转入"),
+            ("S04", "经办人员暂停"),
+            ("S05", "省平台暂停发放"),
+            ("R01", "认证后恢复"),
+            ("R02", "经办人员恢复"),
+            ("R03", "省平台恢复发放"),
+            ("DTH", "死亡减员"),
+            ("ERR", "差错恢复"),
+        ),
+    ),
+    Category(
+        "special_category",
+        "特殊人员类别（5.1）",
+        (
+            ("01", "工伤致残"),
+            ("02", "孤寡老人"),
+            ("04", "劳动模范"),
+            ("05", "重大疾病"),
+            ("06", "特困人员"),
+            ("07", "退役军人"),
+            ("08", "中共党员"),
+        ),
+    ),
+    Category(
+        "marital_status",
+        "婚姻状况（GB/T 2261.2）",
+        (("10", "未婚"), ("20", "已婚"), ("30", "丧偶"), ("40", "离婚"), ("90", "未说明")),
+    ),
+    Category("health_status", "健康状况", (("1", "健康"), ("2", "一般"), ("3", "较差"), ("4", "长期卧床"))),
+    Category(
+        "living_arrangement", "居住情况", (("1", "与配偶同住"), ("2", "与子女同住"), ("3", "独居"), ("4", "养老机构"))
+    ),
+    Category(
+        "institution_level",
+        "机构层级",
+        (("city", "市级"), ("district", "县区经办机构"), ("street", "街道/乡镇"), ("community", "社区")),
+    ),
+    Category(
+        "role",
+        "角色",
+        (
+            ("operator", "经办员"),
+            ("viewer", "查询员"),
+            ("system_admin", "系统管理员"),
+            ("security_admin", "安全管理员"),
+            ("auditor", "安全审计员"),
+        ),
+    ),
+)
+
+# name → (default value, Chinese description). The 4.5 rules read their deadlines from here, never from code.
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "certification_valid_months": ("6", "认证有效期（月）：超过该期限未认证的人员暂停发放"),
+    "registration_deadline_days": ("90", "退休后应在该天数内完成社区登记，逾期暂停"),
+    "transfer_in_deadline_days": ("90", "转出后应在该天数内完成转入，逾期暂停"),
+    "certification_reminder_days": ("30", "认证到期前提前提醒的天数"),
+    "aged_ledger_age": ("75", "高龄人员台账的年龄下限（周岁）"),
+}
+
+CATEGORY_BY_NAME = {category.name: category for category in CATEGORIES}

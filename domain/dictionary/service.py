@@ -1,0 +1,139 @@
+"""The data dictionary (1.4): code tables and parameters, with the checks that keep them usable.
+
+A code cannot be deleted while it is built in or still used by a retiree; it can be relabelled or deactivated.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import trail
+from domain.dictionary.codes import CATEGORIES, CATEGORY_BY_NAME, PARAMETERS
+from domain.dictionary.models import CodeEntry, Parameter
+from domain.shared.actor import Actor
+from domain.shared.errors import Conflict, DomainError, NotFound
+from domain.staff.permissions import Permission, require
+
+
+async def ensure_builtin(session: AsyncSession) -> int:
+    """Insert the built-in codes and parameters that are missing; what staff edited stays as it is."""
+    codes = [
+        {"category": c.name, "code": code, "label": label, "sort_order": i, "builtin": True}
+        for c in CATEGORIES
+        for i, (code, label) in enumerate(c.codes)
+    ]
+    params = [{"name": n, "value": v, "description": d} for n, (v, d) in PARAMETERS.items()]
+    inserted = await session.execute(
+        insert(CodeEntry).values(codes).on_conflict_do_nothing().returning(CodeEntry.code)  # type: ignore[arg-type]
+    )
+    await session.execute(insert(Parameter).values(params).on_conflict_do_nothing())
+    return len(inserted.all())
+
+
+async def codes(session: AsyncSession, category: str | None = None) -> list[CodeEntry]:
+    query = select(CodeEntry).order_by(CodeEntry.category, CodeEntry.sort_order, CodeEntry.code)  # type: ignore[arg-type]
+    if category is not None:
+        query = query.where(CodeEntry.category == category)  # type: ignore[arg-type]
+    return list((await session.execute(query)).scalars().all())
+
+
+async def labels(session: AsyncSession, category: str) -> dict[str, str]:
+    return {entry.code: entry.label for entry in await codes(session, category)}
+
+
+async def require_codes(session: AsyncSession, category: str, values: list[str], field: str) -> None:
+    """Refuse codes that are not active in the category, naming the field and the bad values."""
+    active = {entry.code for entry in await codes(session, category) if entry.active}
+    unknown = [v for v in values if v not in active]
+    if unknown:
+        raise DomainError(
+            "UNKNOWN_CODE", f"{field} 的代码 {'、'.join(unknown)} 不在数据字典“{category}”中", field=field
+        )
+
+
+async def add_code(
+    session: AsyncSession, actor: Actor, category: str, code: str, label: str, sort_order: int
+) -> CodeEntry:
+    require(actor, Permission.MANAGE_DICTIONARY)
+    if await session.get(CodeEntry, (category, code)) is not None:
+        raise Conflict("CODE_EXISTS", f"代码表“{category}”中已有代码 {code}")
+    entry = CodeEntry(category=category, code=code, label=label, sort_order=sort_order)
+    session.add(entry)
+    await trail.record(session, actor, "dictionary.add", target=f"{category}/{code}", detail={"label": label})
+    return entry
+
+
+async def update_code(
+    session: AsyncSession, actor: Actor, category: str, code: str, *, label: str | None, active: bool | None
+) -> CodeEntry:
+    require(actor, Permission.MANAGE_DICTIONARY)
+    entry = await session.get(CodeEntry, (category, code))
+    if entry is None:
+        raise NotFound("CODE_NOT_FOUND", f"代码表“{category}”中没有代码 {code}")
+    if label is not None:
+        entry.label = label
+    if active is not None:
+        entry.active = active
+    entry.updated_at = datetime.now(UTC)
+    await trail.record(
+        session, actor, "dictionary.update", target=f"{category}/{code}", detail={"label": label, "active": active}
+    )
+    return entry
+
+
+async def delete_code(session: AsyncSession, actor: Actor, category: str, code: str) -> None:
+    require(actor, Permission.MANAGE_DICTIONARY)
+    entry = await session.get(CodeEntry, (category, code))
+    if entry is None:
+        raise NotFound("CODE_NOT_FOUND", f"代码表“{category}”中没有代码 {code}")
+    if entry.builtin:
+        raise Conflict("CODE_BUILTIN", f"“{entry.label}”是系统内置代码，只能停用，不能删除")
+    known = CATEGORY_BY_NAME.get(category)
+    if known is not None and known.retiree_column is not None:
+        used = (
+            await session.execute(
+                text(f"SELECT count(*) FROM retiree WHERE {known.retiree_column} = :code"), {"code": code}
+            )
+        ).scalar_one()
+        if used:
+            raise Conflict("CODE_IN_USE", f"代码“{entry.label}”仍被 {used} 名人员使用，不能删除，可停用")
+    if category == "special_category":
+        used = (
+            await session.execute(
+                text("SELECT count(*) FROM retiree_supplementary_info WHERE :code = ANY(special_categories)"),
+                {"code": code},
+            )
+        ).scalar_one()
+        if used:
+            raise Conflict("CODE_IN_USE", f"代码“{entry.label}”仍被 {used} 名人员使用，不能删除，可停用")
+    await session.delete(entry)
+    await trail.record(session, actor, "dictionary.delete", target=f"{category}/{code}")
+
+
+async def parameters(session: AsyncSession) -> list[Parameter]:
+    return list((await session.execute(select(Parameter).order_by(Parameter.name))).scalars().all())  # type: ignore[arg-type]
+
+
+async def parameter_int(session: AsyncSession, name: str) -> int:
+    parameter = await session.get(Parameter, name)
+    return int(parameter.value if parameter else PARAMETERS[name][0])
+
+
+async def set_parameter(session: AsyncSession, actor: Actor, name: str, value: str) -> Parameter:
+    require(actor, Permission.MANAGE_DICTIONARY)
+    parameter = await session.get(Parameter, name)
+    if parameter is None:
+        raise NotFound("PARAMETER_NOT_FOUND", f"没有参数 {name}")
+    if name in PARAMETERS and not value.strip().isdigit():
+        raise DomainError("PARAMETER_NOT_A_NUMBER", f"参数 {name} 应为非负整数", field="value")
+    before = parameter.value
+    parameter.value = value.strip()
+    parameter.updated_at = datetime.now(UTC)
+    await trail.record(
+        session, actor, "dictionary.set_parameter", target=name, detail={"before": before, "after": value}
+    )
+    return parameter

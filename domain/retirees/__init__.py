@@ -1,0 +1,1 @@
+"""Retirees: the lifecycle, ID numbers, base and supplementary info, inbound provincial events."""

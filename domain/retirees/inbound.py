@@ -1,0 +1,228 @@
+"""Applying the provincial platform's canonical events to the registry: newly approved retirees (2.2), person
+changes from the exchange database (2.3), payment-status changes (2.4) and base-info corrections (1.5).
+
+Each handler runs inside the hub's idempotent consumer, in the transaction that records the event id, so a redelivery
+changes nothing. A record that breaks a rule (an ID number whose check character is wrong, a birth date contradicting
+the number) raises a DomainError, which the hub dead-letters with the reason. An event about a retiree the registry
+does not know yet raises :class:`RetireeNotYetKnown`, which the hub retries: the approval may still be on its way on
+another topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import trail
+from domain.retirees.idnumber import IdNumber, InvalidIdNumber
+from domain.retirees.lifecycle import RecordDeath, Status
+from domain.retirees.models import Retiree
+from domain.shared.actor import system_actor
+from domain.shared.errors import Conflict, DomainError
+from domain.shared.uow import UnitOfWork
+from domain.status_log import service as status_log
+from domain.status_log.models import CauseType
+
+PROVINCIAL_SYNC = system_actor("provincial-sync")
+
+
+class RetireeNotYetKnown(DomainError):
+    """An event about a personal number the registry has not seen; worth retrying later, not dead-lettering now."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """What the handler needs of the event around the data: its id (the cause in the log) and the time of the fact."""
+
+    event_id: str
+    occurred_at: datetime
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _valid_id_number(raw: str, birth_date: date | None, sex: str | None) -> str:
+    try:
+        number = IdNumber.parse(raw)
+        number.cross_check(birth_date, sex)
+    except InvalidIdNumber as error:
+        raise DomainError(error.code, error.message, field="id_number") from error
+    return number.value
+
+
+async def _by_personal_number(session: AsyncSession, personal_number: str, *, lock: bool = True) -> Retiree | None:
+    query = select(Retiree).where(Retiree.personal_number == personal_number)  # type: ignore[arg-type]
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def _known(session: AsyncSession, personal_number: str) -> Retiree:
+    retiree = await _by_personal_number(session, personal_number)
+    if retiree is None:
+        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {personal_number} 尚未同步到本系统")
+    return retiree
+
+
+async def _id_number_free(session: AsyncSession, id_number: str, personal_number: str) -> None:
+    other = (
+        await session.execute(
+            select(Retiree.personal_number).where(
+                Retiree.id_number == id_number,  # type: ignore[arg-type]
+                Retiree.personal_number != personal_number,  # type: ignore[arg-type]
+            )
+        )
+    ).scalar_one_or_none()
+    if other is not None:
+        raise Conflict("ID_NUMBER_TAKEN", f"身份证号码 {id_number} 已属于个人编号 {other}", field="id_number")
+
+
+async def on_retiree_approved(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
+    """2.2: a newly approved retiree enters the registry as approved-not-registered (or has their base info
+    refreshed, if the province sends the approval again)."""
+    session = uow.session
+    birth_date = date.fromisoformat(data["birth_date"])
+    id_number = _valid_id_number(data["id_number"], birth_date, data["sex"])
+    await _id_number_free(session, id_number, data["personal_number"])
+    retiree = await _by_personal_number(session, data["personal_number"])
+    fields: dict[str, Any] = {
+        "id_number": id_number,
+        "name": data["name"],
+        "sex": data["sex"],
+        "birth_date": birth_date,
+        "retirement_date": _date(data["retirement_date"]),
+        "retirement_category": data.get("retirement_category"),
+        "approval_date": _date(data["approval_date"]),
+        "insuring_agency_code": data["insuring_agency_code"],
+        "employer_code": data.get("employer_code"),
+        "payment_status": data["payment_status"],
+        "monthly_pension": Decimal(data["monthly_pension"]) if data.get("monthly_pension") else None,
+        "residence_address": data.get("residence_address"),
+        "phone": data.get("phone"),
+    }
+    if retiree is None:
+        retiree = Retiree(personal_number=data["personal_number"], status=Status.APPROVED.value, **fields)
+        retiree.status_since = fields["approval_date"]
+        session.add(retiree)
+        await session.flush()
+        action = "retiree.approved"
+    else:
+        for name, value in fields.items():
+            setattr(retiree, name, value)
+        retiree.updated_at = datetime.now(UTC)
+        retiree.version += 1
+        action = "retiree.approval_refreshed"
+    await trail.record(
+        session,
+        PROVINCIAL_SYNC,
+        action,
+        retiree_id=retiree.id,
+        target=retiree.personal_number,
+        detail={"event": event.event_id},
+    )
+
+
+_CHANGEABLE = ("name", "employer_code", "payment_status", "residence_address", "phone")
+
+
+async def on_retiree_changed(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
+    """2.3: a person change from the exchange database. A death moves the lifecycle (the province already knows,
+    so it is logged but not sent back); the other fields update the base info."""
+    session = uow.session
+    retiree = await _known(session, data["personal_number"])
+    changes: Mapping[str, Any] = data["changes"]
+    applied = {name: changes[name] for name in _CHANGEABLE if name in changes}
+    for name, value in applied.items():
+        setattr(retiree, name, value)
+    if applied:
+        retiree.updated_at = datetime.now(UTC)
+        retiree.version += 1
+    await trail.record(
+        session,
+        PROVINCIAL_SYNC,
+        "retiree.changed",
+        retiree_id=retiree.id,
+        target=retiree.personal_number,
+        detail={
+            "event": event.event_id,
+            "kind": data["change_kind"],
+            "row": data["exchange_row_id"],
+            "changes": dict(changes),
+        },
+    )
+    if "death_date" in changes and retiree.status != Status.DECEASED:
+        death = date.fromisoformat(changes["death_date"])
+        retiree.death_date = death
+        await status_log.apply(
+            uow,
+            PROVINCIAL_SYNC,
+            retiree,
+            RecordDeath(death),
+            effective_date=death,
+            cause=status_log.Cause(CauseType.EVENT, event.event_id),
+            tell_province=False,
+        )
+
+
+async def on_retiree_corrected(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
+    """1.5: the provincial pension system corrected base info; the corrected whole must still be consistent (the
+    ID number's check character, and its birth date and sex against the corrected ones)."""
+    session = uow.session
+    retiree = await _known(session, data["personal_number"])
+    changes: dict[str, Any] = dict(data["changes"])
+    birth_date = _date(changes.get("birth_date")) or retiree.birth_date
+    sex = changes.get("sex", retiree.sex)
+    id_number = _valid_id_number(changes.get("id_number", retiree.id_number), birth_date, sex)
+    if id_number != retiree.id_number:
+        await _id_number_free(session, id_number, retiree.personal_number)
+    before = {name: str(getattr(retiree, name)) for name in changes}
+    for name, value in changes.items():
+        if name in ("birth_date", "retirement_date"):
+            value = date.fromisoformat(value)
+        elif name == "id_number":
+            value = id_number
+        setattr(retiree, name, value)
+    retiree.updated_at = datetime.now(UTC)
+    retiree.version += 1
+    await trail.record(
+        session,
+        PROVINCIAL_SYNC,
+        "retiree.corrected",
+        retiree_id=retiree.id,
+        target=retiree.personal_number,
+        detail={"event": event.event_id, "before": before, "after": data["changes"], "reason": data["reason"]},
+    )
+
+
+async def on_payment_status_changed(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
+    """2.4: the province's benefit-payment status. It is the province's own fact, kept beside the registry's
+    lifecycle rather than driving it: a payment suspension there is not a registry suspension here."""
+    session = uow.session
+    retiree = await _known(session, data["personal_number"])
+    before = retiree.payment_status
+    if before == data["new_status"]:
+        return
+    retiree.payment_status = data["new_status"]
+    retiree.updated_at = datetime.now(UTC)
+    retiree.version += 1
+    await trail.record(
+        session,
+        PROVINCIAL_SYNC,
+        "retiree.payment_status_changed",
+        retiree_id=retiree.id,
+        target=retiree.personal_number,
+        detail={
+            "event": event.event_id,
+            "before": before,
+            "after": data["new_status"],
+            "reason": data["reason_code"],
+            "effective_date": data["effective_date"],
+        },
+    )

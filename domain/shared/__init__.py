@@ -1,0 +1,1 @@
+"""What every bounded context shares: errors, the actor, the unit of work, masking, column helpers."""

@@ -1,0 +1,21 @@
+"""The unit of work the domain's services run in: one open database transaction, and a way to publish the events a
+change causes through the transactional outbox. The hub provides it (hub/consumer.py); tests can pass their own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class UnitOfWork(Protocol):
+    @property
+    def session(self) -> AsyncSession: ...
+
+    async def publish(
+        self, event_type: str, subject: str, data: Mapping[str, Any], *, occurred_at: datetime | None = None
+    ) -> str:
+        """Write an event to the outbox in the current transaction; returns its id."""
+        ...

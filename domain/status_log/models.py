@@ -1,0 +1,78 @@
+"""One entry of the status-change log, bitemporal: ``effective_date`` is when it took legal effect, ``entered_at``
+when the system learnt it, so "the state on date D as known at time T" can always be answered."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from domain.shared import columns
+
+
+class SyncState(StrEnum):
+    """How far the entry has got towards the provincial platform."""
+
+    PENDING = "pending"  # written with its event in the outbox, not yet pushed
+    SENT = "sent"
+    ACKNOWLEDGED = "acknowledged"
+    FAILED = "failed"  # the last push attempt failed for good; an operator resends
+    NOT_SENT = "not_sent"  # the change came from the province itself: nothing to tell it
+
+
+class CauseType(StrEnum):
+    STAFF = "staff"
+    CHANNEL = "channel"  # a retiree's own application through a channel app
+    EVENT = "event"  # an inbound canonical event
+    RULE = "rule"  # a scheduled rule such as the overdue-certification suspension
+    IMPORT = "import"  # history brought over from the legacy system
+
+
+class StatusChange(SQLModel, table=True):
+    __tablename__ = "status_change"
+    __table_args__ = (
+        Index("ix_status_change_retiree_effective", "retiree_id", "effective_date", "id"),
+        Index("ix_status_change_entered_at", "entered_at"),
+        Index(
+            "ix_status_change_unacknowledged",
+            "sync_state",
+            postgresql_where=text("sync_state IN ('pending', 'sent', 'failed')"),
+        ),
+        Index(
+            "ux_status_change_reverses", "reverses_id", unique=True, postgresql_where=text("reverses_id IS NOT NULL")
+        ),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    retiree_id: int = columns.reference("retiree.id", nullable=False, index=False)
+    personal_number: str = columns.text(nullable=False)
+    kind: str = columns.text(nullable=False)
+    reason_code: str = columns.text(nullable=False)
+    from_status: str = columns.text(nullable=False)
+    to_status: str = columns.text(nullable=False)
+    before_state: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    after_state: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    effective_date: date = Field(sa_column=Column(Date, nullable=False))
+    entered_at: datetime | None = columns.created_at()
+    institution_id: int | None = columns.reference("institution.id", index=False)
+    cause_type: str = columns.text(nullable=False)
+    cause_ref: str | None = columns.text()
+    actor: str | None = columns.text()
+    remarks: str | None = columns.text()
+    reverses_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, ForeignKey("status_change.id"), nullable=True)
+    )
+    event_id: str | None = columns.text()
+    sync_state: str = columns.text(nullable=False, default=SyncState.PENDING.value)
+    sent_at: datetime | None = columns.timestamp()
+    acknowledged_at: datetime | None = columns.timestamp()
+    sync_error: str | None = columns.text()
+
+    @property
+    def entry_id(self) -> str:
+        """The id the provincial platform sees (log_entry_id of person_status.changed)."""
+        return f"SCL-{self.id:012d}"

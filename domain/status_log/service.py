@@ -1,0 +1,209 @@
+"""Applying lifecycle transitions and keeping the status-change log (6.22).
+
+:func:`apply` is the only way a retiree's state changes: it asks the state machine, writes the log entry, moves the
+retiree and, when the province has to be told, publishes ``person_status.changed`` through the outbox — all in the
+caller's transaction, so either everything happens or nothing does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import trail
+from domain.institutions.models import Institution
+from domain.retirees.lifecycle import ChangeKind, Command, Lifecycle, Status, Transition, decide, restore
+from domain.retirees.models import Retiree
+from domain.shared.actor import Actor
+from domain.shared.errors import DomainError, NotFound
+from domain.shared.uow import UnitOfWork
+from domain.status_log.models import CauseType, StatusChange, SyncState
+
+PERSON_STATUS_CHANGED = "person_status.changed"
+
+
+@dataclass(frozen=True)
+class Cause:
+    type: CauseType
+    ref: str | None = None  # the event id, application id, rule name … that caused the change
+
+
+def _state_json(state: Lifecycle) -> dict[str, Any]:
+    document = asdict(state)
+    document["status"] = state.status.value
+    document["resume_to"] = state.resume_to.value if state.resume_to else None
+    return document
+
+
+def _state_from_json(document: dict[str, Any]) -> Lifecycle:
+    return Lifecycle(
+        Status(document["status"]),
+        document.get("institution_id"),
+        document.get("suspension_reason"),
+        Status(document["resume_to"]) if document.get("resume_to") else None,
+    )
+
+
+async def _institution_code(session: AsyncSession, retiree: Retiree, state: Lifecycle) -> str:
+    institution_id = state.institution_id or retiree.institution_id
+    if institution_id is not None:
+        institution = await session.get(Institution, institution_id)
+        if institution is not None:
+            return institution.code
+    # Not yet registered anywhere: the province knows the person by their insuring agency.
+    return retiree.insuring_agency_code
+
+
+async def apply(
+    uow: UnitOfWork,
+    actor: Actor,
+    retiree: Retiree,
+    command: Command,
+    *,
+    effective_date: date,
+    cause: Cause,
+    tell_province: bool = True,
+    remarks: str | None = None,
+) -> StatusChange:
+    """Decide and record one lifecycle command; IllegalTransition leaves everything as it was."""
+    transition = decide(retiree.lifecycle, command)
+    return await _record(uow, actor, retiree, transition, effective_date, cause, tell_province, remarks, None)
+
+
+async def restore_in_error(
+    uow: UnitOfWork, actor: Actor, entry_id: int, *, retiree_id: int, remarks: str | None = None
+) -> StatusChange:
+    """Error restoration: a new entry that returns the retiree to the state before ``entry_id``; never an edit."""
+    session = uow.session
+    entry = await session.get(StatusChange, entry_id)
+    if entry is None or entry.retiree_id != retiree_id:
+        raise NotFound("STATUS_CHANGE_NOT_FOUND", f"未找到状态变更记录 {entry_id}")
+    retiree = await locked_retiree(session, entry.retiree_id)
+    if entry.kind == ChangeKind.ERROR_RESTORED:
+        raise DomainError("RESTORE_OF_RESTORATION", "差错恢复记录不能再次差错恢复")
+    already = await session.execute(select(StatusChange.id).where(StatusChange.reverses_id == entry_id))  # type: ignore[arg-type]
+    if already.first() is not None:
+        raise DomainError("ALREADY_RESTORED", "该变更已做过差错恢复")
+    transition = restore(retiree.lifecycle, _state_from_json(entry.before_state), _state_from_json(entry.after_state))
+    cause = Cause(CauseType.STAFF if actor.kind == "staff" else CauseType.EVENT, entry.entry_id)
+    return await _record(uow, actor, retiree, transition, entry.effective_date, cause, True, remarks, entry)
+
+
+async def locked_retiree(session: AsyncSession, retiree_id: int) -> Retiree:
+    retiree = (
+        await session.execute(select(Retiree).where(Retiree.id == retiree_id).with_for_update())  # type: ignore[arg-type]
+    ).scalar_one_or_none()
+    if retiree is None:
+        raise NotFound("RETIREE_NOT_FOUND", "未找到该人员")
+    return retiree
+
+
+async def _record(
+    uow: UnitOfWork,
+    actor: Actor,
+    retiree: Retiree,
+    transition: Transition,
+    effective_date: date,
+    cause: Cause,
+    tell_province: bool,
+    remarks: str | None,
+    reverses: StatusChange | None,
+) -> StatusChange:
+    session = uow.session
+    assert retiree.id is not None
+    entry = StatusChange(
+        retiree_id=retiree.id,
+        personal_number=retiree.personal_number,
+        kind=transition.kind.value,
+        reason_code=transition.reason_code,
+        from_status=transition.before.status.value,
+        to_status=transition.after.status.value,
+        before_state=_state_json(transition.before),
+        after_state=_state_json(transition.after),
+        effective_date=effective_date,
+        institution_id=transition.after.institution_id or transition.before.institution_id,
+        cause_type=cause.type.value,
+        cause_ref=cause.ref,
+        actor=actor.name,
+        remarks=remarks,
+        reverses_id=reverses.id if reverses else None,
+        sync_state=(SyncState.PENDING if tell_province else SyncState.NOT_SENT).value,
+    )
+    session.add(entry)
+    await session.flush()
+    retiree.move_to(transition.after, effective_date)
+    retiree.updated_at = datetime.now(UTC)
+    if transition.kind is ChangeKind.DECEASED and retiree.death_date is None:
+        retiree.death_date = effective_date
+    if transition.kind in (ChangeKind.REGISTERED, ChangeKind.TRANSFERRED_IN):
+        retiree.registered_on = effective_date
+    if tell_province:
+        data: dict[str, Any] = {
+            "personal_number": retiree.personal_number,
+            "change_kind": transition.kind.value,
+            "reason_code": transition.reason_code,
+            "effective_date": effective_date.isoformat(),
+            "entered_at": datetime.now(UTC).isoformat(),
+            "institution_code": await _institution_code(session, retiree, transition.after),
+            "log_entry_id": entry.entry_id,
+        }
+        if reverses is not None:
+            data["reverses_entry_id"] = reverses.entry_id
+        entry.event_id = await uow.publish(PERSON_STATUS_CHANGED, retiree.personal_number, data)
+    await trail.record(
+        session,
+        actor,
+        f"retiree.{transition.kind.value}",
+        retiree_id=retiree.id,
+        target=retiree.personal_number,
+        detail={
+            "entry": entry.entry_id,
+            "from": transition.before.status.value,
+            "to": transition.after.status.value,
+            "reason": transition.reason_code,
+            "effective_date": effective_date.isoformat(),
+        },
+    )
+    return entry
+
+
+async def history(session: AsyncSession, retiree_id: int) -> list[StatusChange]:
+    query = select(StatusChange).where(StatusChange.retiree_id == retiree_id).order_by(StatusChange.id)  # type: ignore[arg-type]
+    return list((await session.execute(query)).scalars().all())
+
+
+_STATE_ON = text(
+    """
+    SELECT e.after_state
+    FROM status_change e
+    WHERE e.retiree_id = :retiree_id
+      AND e.effective_date <= :on
+      AND e.entered_at <= :known_at
+      AND e.kind <> 'error_restored'
+      AND NOT EXISTS (
+          SELECT 1 FROM status_change x WHERE x.reverses_id = e.id AND x.entered_at <= :known_at
+      )
+    ORDER BY e.effective_date DESC, e.id DESC
+    LIMIT 1
+    """
+)
+
+
+async def state_on(
+    session: AsyncSession, retiree: Retiree, on: date, *, known_at: datetime | None = None
+) -> Lifecycle | None:
+    """The retiree's state on date ``on`` as the registry knew it at ``known_at`` (default: now). Changes later
+    restored as errors count as never made. None if the retiree was not yet in the registry then."""
+    known_at = known_at or datetime.now(UTC)
+    if retiree.created_at is not None and retiree.created_at > known_at:
+        return None
+    row = (await session.execute(_STATE_ON, {"retiree_id": retiree.id, "on": on, "known_at": known_at})).first()
+    if row is not None:
+        return _state_from_json(row[0])
+    if retiree.approval_date is not None and retiree.approval_date > on:
+        return None
+    return Lifecycle(Status.APPROVED)

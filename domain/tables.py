@@ -1,0 +1,24 @@
+"""Imports every bounded context's tables, so that Alembic and the tests see the whole registry schema."""
+
+from domain.audit.models import AuditEntry
+from domain.dictionary.models import CodeEntry, Parameter
+from domain.employers.models import Employer
+from domain.institutions.models import Institution
+from domain.registrations.models import RegistrationApplication
+from domain.retirees.models import Retiree, SupplementaryInfo
+from domain.staff.models import ChannelClient, StaffAccount
+from domain.status_log.models import StatusChange
+
+__all__ = [
+    "AuditEntry",
+    "ChannelClient",
+    "CodeEntry",
+    "Employer",
+    "Institution",
+    "Parameter",
+    "RegistrationApplication",
+    "Retiree",
+    "StaffAccount",
+    "StatusChange",
+    "SupplementaryInfo",
+]
