@@ -29,9 +29,9 @@ class ErrorBody(BaseModel):
     detail: dict[str, Any] = {}
 
 
-def error(status: int, code: str, message: str, **detail: Any) -> JSONResponse:
-    body = {"code": code, "message": message, "detail": jsonable_encoder(detail)}
-    return JSONResponse(body, status_code=status)
+def error(http_status: int, code: str, message: str, detail: dict[str, Any] | None = None) -> JSONResponse:
+    body = {"code": code, "message": message, "detail": jsonable_encoder(detail or {})}
+    return JSONResponse(body, status_code=http_status)
 
 
 _HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方法", 401: "请先登录", 403: "无权访问"}
@@ -40,11 +40,11 @@ _HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方�
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return error(exc.status, exc.code, exc.message, **exc.detail)
+        return error(exc.status, exc.code, exc.message, exc.detail)
 
     @app.exception_handler(InvalidIdNumber)
     async def invalid_id_number(request: Request, exc: InvalidIdNumber) -> JSONResponse:
-        return error(422, exc.code, exc.message, field="id_number")
+        return error(422, exc.code, exc.message, {"field": "id_number"})
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -52,7 +52,7 @@ def install(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in exc.errors()
         ]
         names = "、".join(f["field"] or "请求体" for f in fields)
-        return error(422, "INVALID_REQUEST", f"请求参数不正确：{names}", fields=fields)
+        return error(422, "INVALID_REQUEST", f"请求参数不正确：{names}", {"fields": fields})
 
     @app.exception_handler(IntegrityError)
     async def conflict(request: Request, exc: IntegrityError) -> JSONResponse:
