@@ -59,7 +59,7 @@ async def _staff_actor(request: Request, session: Session, credentials: Bearer) 
 async def _channel_actor(request: Request, session: Session, credentials: Bearer) -> Actor:
     client_id = read_token(hub_of(request).settings.secret_key, _token(credentials), "channel")
     client = (
-        await session.execute(select(ChannelClient).where(ChannelClient.client_id == client_id))  # type: ignore[arg-type]
+        await session.execute(select(ChannelClient).where(ChannelClient.client_id == client_id))
     ).scalar_one_or_none()
     if client is None or not client.active:
         raise Unauthenticated("CLIENT_DISABLED", "渠道客户端不存在或已停用")

@@ -144,15 +144,15 @@ class BatchProcessor:
     async def process(self, deliveries: Sequence[Delivery]) -> dict[Outcome, int]:
         outcomes: list[tuple[Delivery, Outcome, Envelope | None]] = []
         async with self._sessions() as session, session.begin():
-            parked_keys = await self._parking.active_keys(session, {d.key for d in deliveries})
+            parked_keys = await self._parking.active_keys(session, {(d.topic, d.key) for d in deliveries})
             for delivery in deliveries:
-                if delivery.key in parked_keys:
+                if (delivery.topic, delivery.key) in parked_keys:
                     await self._parking.park_behind(session, delivery)
                     outcomes.append((delivery, "parked", None))
                     continue
                 outcome, envelope = await self._process_one(session, delivery)
                 if outcome in ("parked", "dead_lettered"):
-                    parked_keys.add(delivery.key)
+                    parked_keys.add((delivery.topic, delivery.key))
                 outcomes.append((delivery, outcome, envelope))
         return self._record_metrics(outcomes)
 

@@ -52,9 +52,10 @@ async def list_dead_letters(session: AsyncSession, where: DeadLetterFilter, limi
 
 
 async def waiting_behind(session: AsyncSession, dead: ParkedEvent) -> int:
-    """How many later events of the same key wait for this dead letter."""
+    """How many later events of the same topic and key wait for this dead letter."""
     query = select(func.count()).where(
         col(ParkedEvent.consumer_group) == dead.consumer_group,
+        col(ParkedEvent.topic) == dead.topic,
         col(ParkedEvent.event_key) == dead.event_key,
         col(ParkedEvent.status) == "waiting",
     )

@@ -63,11 +63,11 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 class ParkedEvent(SQLModel, table=True):
-    """An event a consumer group could not apply, or one waiting behind such an event for the same key.
+    """An event a consumer group could not apply, or one waiting behind such an event for the same topic and key.
 
     status: ``retrying`` (transient failure, retried at ``next_attempt_at``), ``dead`` (dead-lettered, the key
     stays blocked until an operator replays or discards it), ``replay`` (an operator asked for another try),
-    ``waiting`` (behind an earlier parked event of the same key), then ``resolved`` or ``discarded``.
+    ``waiting`` (behind an earlier parked event of the same topic and key), then ``resolved`` or ``discarded``.
     """
 
     __tablename__ = "hub_parked_event"

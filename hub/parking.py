@@ -58,20 +58,22 @@ class ParkingLot:
         self.retry_backoff = retry_backoff
         self.max_attempts = max_attempts
 
-    async def active_keys(self, session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    async def active_keys(self, session: AsyncSession, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (topic, key) pairs with an unsettled parked event. Order is per topic and key — Kafka orders nothing
+        across topics — so an early event parked on one topic never holds back the same retiree on another."""
         wanted = list(set(keys))
         if not wanted:
             return set()
         rows = await session.execute(
-            select(col(ParkedEvent.event_key))
+            select(col(ParkedEvent.topic), col(ParkedEvent.event_key))
             .where(
                 col(ParkedEvent.consumer_group) == self.group,
-                col(ParkedEvent.event_key).in_(wanted),
+                col(ParkedEvent.event_key).in_({key for _, key in wanted}),
                 col(ParkedEvent.status).in_(ACTIVE_PARKED_STATUSES),
             )
             .distinct()
         )
-        return set(rows.scalars())
+        return {(topic, key) for topic, key in rows} & set(wanted)
 
     async def park_behind(self, session: AsyncSession, delivery: Delivery) -> None:
         await session.execute(insert(ParkedEvent).values(**self._row(delivery), status="waiting", attempts=0))

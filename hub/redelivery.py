@@ -27,10 +27,10 @@ log = logging.getLogger(__name__)
 _DUE_HEADS = text(
     """
     SELECT id FROM (
-        SELECT DISTINCT ON (event_key) id, status, next_attempt_at
+        SELECT DISTINCT ON (topic, event_key) id, status, next_attempt_at
         FROM hub_parked_event
         WHERE consumer_group = :group AND status IN ('waiting', 'retrying', 'dead', 'replay')
-        ORDER BY event_key, id
+        ORDER BY topic, event_key, id
     ) AS heads
     WHERE status IN ('waiting', 'replay') OR (status = 'retrying' AND next_attempt_at <= now())
     ORDER BY id

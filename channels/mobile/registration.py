@@ -37,7 +37,7 @@ class ChannelToken(BaseModel):
 @router.post("/token", response_model=ChannelToken)
 async def token(body: ClientCredentials, request: Request, session: Session) -> ChannelToken:
     client = (
-        await session.execute(select(ChannelClient).where(ChannelClient.client_id == body.client_id))  # type: ignore[arg-type]
+        await session.execute(select(ChannelClient).where(ChannelClient.client_id == body.client_id))
     ).scalar_one_or_none()
     if (
         not verify_password(client.secret_hash if client else None, body.client_secret)

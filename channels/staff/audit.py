@@ -49,17 +49,17 @@ async def entries(
     size: int = Query(default=50, ge=1, le=500),
 ) -> list[AuditView]:
     require(actor, Permission.READ_AUDIT)
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(size)  # type: ignore[union-attr]
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(size)
     if actor_name:
-        query = query.where(AuditEntry.actor == actor_name)  # type: ignore[arg-type]
+        query = query.where(AuditEntry.actor == actor_name)
     if retiree_id is not None:
-        query = query.where(AuditEntry.retiree_id == retiree_id)  # type: ignore[arg-type]
+        query = query.where(AuditEntry.retiree_id == retiree_id)
     if action:
-        query = query.where(AuditEntry.action == action)  # type: ignore[arg-type]
+        query = query.where(AuditEntry.action == action)
     if since:
-        query = query.where(AuditEntry.at >= since)  # type: ignore[arg-type]
+        query = query.where(AuditEntry.at >= since)
     if before_id:
-        query = query.where(AuditEntry.id < before_id)  # type: ignore[arg-type,operator]
+        query = query.where(AuditEntry.id < before_id)
     rows = (await session.execute(query)).scalars().all()
     return [AuditView.model_validate(r, from_attributes=True) for r in rows]
 

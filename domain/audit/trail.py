@@ -122,7 +122,7 @@ async def _entries(session: AsyncSession, batch: int) -> AsyncIterator[AuditEntr
             (
                 await session.execute(
                     select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
-                )  # type: ignore[arg-type,operator]
+                )
             )
             .scalars()
             .all()

@@ -27,17 +27,15 @@ async def ensure_builtin(session: AsyncSession) -> int:
         for i, (code, label) in enumerate(c.codes)
     ]
     params = [{"name": n, "value": v, "description": d} for n, (v, d) in PARAMETERS.items()]
-    inserted = await session.execute(
-        insert(CodeEntry).values(codes).on_conflict_do_nothing().returning(CodeEntry.code)  # type: ignore[arg-type]
-    )
+    inserted = await session.execute(insert(CodeEntry).values(codes).on_conflict_do_nothing().returning(CodeEntry.code))
     await session.execute(insert(Parameter).values(params).on_conflict_do_nothing())
     return len(inserted.all())
 
 
 async def codes(session: AsyncSession, category: str | None = None) -> list[CodeEntry]:
-    query = select(CodeEntry).order_by(CodeEntry.category, CodeEntry.sort_order, CodeEntry.code)  # type: ignore[arg-type]
+    query = select(CodeEntry).order_by(CodeEntry.category, CodeEntry.sort_order, CodeEntry.code)
     if category is not None:
-        query = query.where(CodeEntry.category == category)  # type: ignore[arg-type]
+        query = query.where(CodeEntry.category == category)
     return list((await session.execute(query)).scalars().all())
 
 
@@ -115,7 +113,7 @@ async def delete_code(session: AsyncSession, actor: Actor, category: str, code: 
 
 
 async def parameters(session: AsyncSession) -> list[Parameter]:
-    return list((await session.execute(select(Parameter).order_by(Parameter.name))).scalars().all())  # type: ignore[arg-type]
+    return list((await session.execute(select(Parameter).order_by(Parameter.name))).scalars().all())
 
 
 async def parameter_int(session: AsyncSession, name: str) -> int:

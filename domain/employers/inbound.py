@@ -18,7 +18,7 @@ _FIELDS = ("name", "credit_code", "insuring_agency_code", "address", "contact_pe
 
 async def on_employer_synced(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
     session = uow.session
-    query = select(Employer).where(Employer.code == data["employer_code"]).with_for_update()  # type: ignore[arg-type]
+    query = select(Employer).where(Employer.code == data["employer_code"]).with_for_update()
     employer = (await session.execute(query)).scalar_one_or_none()
     values = {name: data.get(name) for name in _FIELDS}
     if employer is None:

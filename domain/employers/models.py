@@ -21,6 +21,6 @@ class Employer(SQLModel, table=True):
     address: str | None = columns.text()
     contact_person: str | None = columns.text()
     contact_phone: str | None = columns.text()
-    status: str = columns.text(nullable=False, default="1")
+    status: str = columns.text(nullable=False, default="active")  # active | closed
     created_at: datetime | None = columns.created_at()
     updated_at: datetime | None = columns.timestamp()

@@ -44,4 +44,4 @@ class Institution(SQLModel, table=True):
 def in_subtree(path: str) -> ColumnElement[bool]:
     """``institution.path LIKE '<path>%'``: paths hold only digits and slashes, so no escaping is needed and the
     text_pattern_ops index serves the prefix."""
-    return Institution.path.like(f"{path}%")  # type: ignore[attr-defined,no-any-return]
+    return Institution.path.like(f"{path}%")

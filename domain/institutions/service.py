@@ -23,7 +23,7 @@ async def get(session: AsyncSession, institution_id: int) -> Institution | None:
 
 
 async def by_code(session: AsyncSession, code: str) -> Institution | None:
-    return (await session.execute(select(Institution).where(Institution.code == code))).scalar_one_or_none()  # type: ignore[arg-type]
+    return (await session.execute(select(Institution).where(Institution.code == code))).scalar_one_or_none()
 
 
 async def visible(session: AsyncSession, actor: Actor, institution_id: int) -> Institution:
@@ -35,10 +35,10 @@ async def visible(session: AsyncSession, actor: Actor, institution_id: int) -> I
 
 
 async def subtree(session: AsyncSession, path: str, *, level: Level | None = None) -> list[Institution]:
-    query = select(Institution).where(in_subtree(path))  # type: ignore[attr-defined]
+    query = select(Institution).where(in_subtree(path))
     if level is not None:
-        query = query.where(Institution.level == level.value)  # type: ignore[arg-type]
-    return list((await session.execute(query.order_by(Institution.path))).scalars().all())  # type: ignore[arg-type]
+        query = query.where(Institution.level == level.value)
+    return list((await session.execute(query.order_by(Institution.path))).scalars().all())
 
 
 async def create(session: AsyncSession, actor: Actor, *, parent_id: int | None, code: str, name: str) -> Institution:
@@ -101,7 +101,7 @@ async def delete(session: AsyncSession, actor: Actor, institution_id: int) -> No
     if institution.path == actor.institution_path:
         raise DomainError("OWN_INSTITUTION", "不能删除本机构自身")
     # Lock the row so nothing new can be attached to it while the references are counted.
-    await session.execute(select(Institution.id).where(Institution.id == institution_id).with_for_update())  # type: ignore[arg-type]
+    await session.execute(select(Institution.id).where(Institution.id == institution_id).with_for_update())
     in_use = []
     for table, column, label in _REFERENCES:
         count = (
@@ -121,9 +121,7 @@ async def delete(session: AsyncSession, actor: Actor, institution_id: int) -> No
 
 async def count_by_level(session: AsyncSession, path: str) -> dict[str, int]:
     rows = await session.execute(
-        select(Institution.level, func.count())
-        .where(in_subtree(path))  # type: ignore[attr-defined]
-        .group_by(Institution.level)
+        select(Institution.level, func.count()).where(in_subtree(path)).group_by(Institution.level)
     )
     return {level: count for level, count in rows}
 
@@ -131,15 +129,15 @@ async def count_by_level(session: AsyncSession, path: str) -> dict[str, int]:
 async def search_communities(session: AsyncSession, keyword: str, *, limit: int = 50) -> list[Institution]:
     """Active communities whose own name, or whose street's or district's name, contains the keyword."""
     pattern = f"%{keyword.replace('%', '').replace('_', '')}%"
-    street = Institution.__table__.alias("street")  # type: ignore[attr-defined]
-    district = Institution.__table__.alias("district")  # type: ignore[attr-defined]
+    street = Institution.__table__.alias("street")
+    district = Institution.__table__.alias("district")
     query = (
         select(Institution)
         .join(street, street.c.id == Institution.parent_id)
         .join(district, district.c.id == street.c.parent_id)
-        .where(Institution.level == Level.COMMUNITY.value, Institution.active.is_(True))  # type: ignore[arg-type,attr-defined]
-        .where((Institution.name.like(pattern)) | street.c.name.like(pattern) | district.c.name.like(pattern))  # type: ignore[attr-defined]
-        .order_by(Institution.code)  # type: ignore[arg-type]
+        .where(Institution.level == Level.COMMUNITY.value, Institution.active.is_(True))
+        .where((Institution.name.like(pattern)) | street.c.name.like(pattern) | district.c.name.like(pattern))
+        .order_by(Institution.code)
         .limit(limit)
     )
     return list((await session.execute(query)).scalars().all())

@@ -34,7 +34,7 @@ async def find_for_registration(session: AsyncSession, actor: Actor, personal_nu
     person, who is otherwise visible to the city level only."""
     require(actor, Permission.READ_REGISTRY)
     retiree = (
-        await session.execute(select(Retiree).where(Retiree.personal_number == personal_number.strip()))  # type: ignore[arg-type]
+        await session.execute(select(Retiree).where(Retiree.personal_number == personal_number.strip()))
     ).scalar_one_or_none()
     if retiree is None or retiree.insuring_agency_code != agency_code.strip():
         raise NotFound("RETIREE_NOT_FOUND", "未找到该人员：请核对个人编号和参保机构编码")
@@ -76,9 +76,7 @@ async def identify(session: AsyncSession, id_number: str, name: str, personal_nu
         number = IdNumber.parse(id_number)
     except InvalidIdNumber as error:
         raise DomainError(error.code, error.message, field="id_number") from error
-    retiree = (
-        await session.execute(select(Retiree).where(Retiree.id_number == number.value))  # type: ignore[arg-type]
-    ).scalar_one_or_none()
+    retiree = (await session.execute(select(Retiree).where(Retiree.id_number == number.value))).scalar_one_or_none()
     if retiree is None:
         raise NotFound("ID_NUMBER_NOT_FOUND", "未找到该身份证号码对应的退休人员信息", field="id_number")
     if retiree.name != name.strip():
@@ -108,15 +106,15 @@ async def apply(
     if retiree.status != Status.APPROVED:
         raise Conflict("CANNOT_APPLY", "当前人员状态不能办理登记，请到社区咨询", status=retiree.status)
     community = (
-        await session.execute(select(Institution).where(Institution.code == community_code))  # type: ignore[arg-type]
+        await session.execute(select(Institution).where(Institution.code == community_code))
     ).scalar_one_or_none()
     if community is None or community.level != Level.COMMUNITY or not community.active:
         raise NotFound("COMMUNITY_NOT_FOUND", f"未找到社区 {community_code}", field="community_code")
     pending = (
         await session.execute(
             select(RegistrationApplication).where(
-                RegistrationApplication.retiree_id == retiree.id,  # type: ignore[arg-type]
-                RegistrationApplication.state == ApplicationState.PENDING.value,  # type: ignore[arg-type]
+                RegistrationApplication.retiree_id == retiree.id,
+                RegistrationApplication.state == ApplicationState.PENDING.value,
             )
         )
     ).scalar_one_or_none()
@@ -160,11 +158,11 @@ async def pending_for(session: AsyncSession, actor: Actor) -> list[tuple[Registr
     require(actor, Permission.READ_REGISTRY)
     rows = await session.execute(
         select(RegistrationApplication, Retiree)
-        .join(Retiree, RegistrationApplication.retiree_id == Retiree.id)  # type: ignore[arg-type]
-        .join(Institution, RegistrationApplication.community_id == Institution.id)  # type: ignore[arg-type]
-        .where(Institution.path.like(f"{actor.query_path}%"))  # type: ignore[attr-defined]
-        .where(RegistrationApplication.state == ApplicationState.PENDING.value)  # type: ignore[arg-type]
-        .order_by(RegistrationApplication.submitted_at)  # type: ignore[arg-type]
+        .join(Retiree, RegistrationApplication.retiree_id == Retiree.id)
+        .join(Institution, RegistrationApplication.community_id == Institution.id)
+        .where(Institution.path.like(f"{actor.query_path}%"))
+        .where(RegistrationApplication.state == ApplicationState.PENDING.value)
+        .order_by(RegistrationApplication.submitted_at)
     )
     return [(a, r) for a, r in rows]
 

@@ -58,7 +58,7 @@ def _valid_id_number(raw: str, birth_date: date | None, sex: str | None) -> str:
 
 
 async def _by_personal_number(session: AsyncSession, personal_number: str, *, lock: bool = True) -> Retiree | None:
-    query = select(Retiree).where(Retiree.personal_number == personal_number)  # type: ignore[arg-type]
+    query = select(Retiree).where(Retiree.personal_number == personal_number)
     if lock:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -75,8 +75,8 @@ async def _id_number_free(session: AsyncSession, id_number: str, personal_number
     other = (
         await session.execute(
             select(Retiree.personal_number).where(
-                Retiree.id_number == id_number,  # type: ignore[arg-type]
-                Retiree.personal_number != personal_number,  # type: ignore[arg-type]
+                Retiree.id_number == id_number,
+                Retiree.personal_number != personal_number,
             )
         )
     ).scalar_one_or_none()

@@ -14,7 +14,7 @@ from domain.shared import columns
 
 
 def _date(nullable: bool = True) -> date | None:
-    return Field(default=None, sa_column=Column(Date, nullable=nullable))  # type: ignore[no-any-return]
+    return Field(default=None, sa_column=Column(Date, nullable=nullable))
 
 
 class Retiree(SQLModel, table=True):
@@ -34,7 +34,7 @@ class Retiree(SQLModel, table=True):
     id_number: str = columns.text(nullable=False, unique=True)
     name: str = columns.text(nullable=False)
     sex: str = columns.text(nullable=False)
-    birth_date: date = _date(nullable=False)  # type: ignore[assignment]
+    birth_date: date = _date(nullable=False)
     retirement_date: date | None = _date()
     retirement_category: str | None = columns.text()
     approval_date: date | None = _date()

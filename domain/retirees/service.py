@@ -44,8 +44,8 @@ async def _scoped(session: AsyncSession, actor: Actor, filters: RetireeFilter) -
     if filters.unregistered:
         if not actor.is_city_level:
             raise DomainError("CITY_LEVEL_ONLY", "未登记（无所属机构）的人员仅市级可查询")
-        query = select(Retiree, Institution).outerjoin(Institution, Retiree.institution_id == Institution.id)  # type: ignore[arg-type]
-        query = query.where(Retiree.institution_id.is_(None))  # type: ignore[union-attr]
+        query = select(Retiree, Institution).outerjoin(Institution, Retiree.institution_id == Institution.id)
+        query = query.where(Retiree.institution_id.is_(None))
     else:
         path = actor.query_path
         if filters.institution_id is not None:
@@ -53,20 +53,20 @@ async def _scoped(session: AsyncSession, actor: Actor, filters: RetireeFilter) -
             require_in_scope(actor, narrowed.path if narrowed else "\0", "机构")
             assert narrowed is not None
             path = narrowed.path
-        query = select(Retiree, Institution).join(Institution, Retiree.institution_id == Institution.id)  # type: ignore[arg-type]
+        query = select(Retiree, Institution).join(Institution, Retiree.institution_id == Institution.id)
         query = query.where(in_subtree(path))
     if filters.status:
-        query = query.where(Retiree.status == filters.status)  # type: ignore[arg-type]
+        query = query.where(Retiree.status == filters.status)
     if filters.payment_status:
-        query = query.where(Retiree.payment_status == filters.payment_status)  # type: ignore[arg-type]
+        query = query.where(Retiree.payment_status == filters.payment_status)
     if filters.management_form:
-        query = query.where(Retiree.management_form == filters.management_form)  # type: ignore[arg-type]
+        query = query.where(Retiree.management_form == filters.management_form)
     if filters.name:
-        query = query.where(Retiree.name.startswith(filters.name, autoescape=True))  # type: ignore[attr-defined]
+        query = query.where(Retiree.name.startswith(filters.name, autoescape=True))
     if filters.personal_number:
-        query = query.where(Retiree.personal_number == filters.personal_number)  # type: ignore[arg-type]
+        query = query.where(Retiree.personal_number == filters.personal_number)
     if filters.id_number:
-        query = query.where(Retiree.id_number == filters.id_number.upper())  # type: ignore[arg-type]
+        query = query.where(Retiree.id_number == filters.id_number.upper())
     return query
 
 
@@ -75,7 +75,7 @@ async def search(session: AsyncSession, actor: Actor, filters: RetireeFilter, *,
     require(actor, Permission.READ_REGISTRY)
     query = await _scoped(session, actor, filters)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = await session.execute(query.order_by(Retiree.personal_number).offset((page - 1) * size).limit(size))  # type: ignore[arg-type]
+    rows = await session.execute(query.order_by(Retiree.personal_number).offset((page - 1) * size).limit(size))
     return Page(items=[(r, i) for r, i in rows], total=total, page=page, size=size)
 
 
@@ -120,7 +120,7 @@ async def status_anywhere(session: AsyncSession, actor: Actor, number: str) -> C
     number = number.strip().upper()
     retiree = (
         await session.execute(
-            select(Retiree).where(or_(Retiree.personal_number == number, Retiree.id_number == number))  # type: ignore[arg-type]
+            select(Retiree).where(or_(Retiree.personal_number == number, Retiree.id_number == number))
         )
     ).scalar_one_or_none()
     if retiree is None:

@@ -23,7 +23,7 @@ from domain.staff.permissions import ADMIN_ROLES, LEVELS_FOR_ROLE, ROLE_LABELS, 
 
 
 async def by_username(session: AsyncSession, username: str) -> StaffAccount | None:
-    query = select(StaffAccount).where(StaffAccount.username == username)  # type: ignore[arg-type]
+    query = select(StaffAccount).where(StaffAccount.username == username)
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -140,10 +140,10 @@ async def grant_role(session: AsyncSession, actor: Actor, account_id: int, role:
                 raise DomainError("ADMIN_NEEDS_ID", "授予管理员角色前须登记该人员的身份证号码，以核验三员分离")
             others = await session.execute(
                 select(StaffAccount.username, StaffAccount.role).where(
-                    StaffAccount.id_number == account.id_number,  # type: ignore[arg-type]
-                    StaffAccount.id != account.id,  # type: ignore[arg-type]
-                    StaffAccount.active.is_(True),  # type: ignore[attr-defined]
-                    StaffAccount.role.in_([r.value for r in ADMIN_ROLES]),  # type: ignore[union-attr]
+                    StaffAccount.id_number == account.id_number,
+                    StaffAccount.id != account.id,
+                    StaffAccount.active.is_(True),
+                    StaffAccount.role.in_([r.value for r in ADMIN_ROLES]),
                 )
             )
             held = others.first()
@@ -171,9 +171,9 @@ async def list_accounts(session: AsyncSession, actor: Actor) -> list[tuple[Staff
         require(actor, Permission.MANAGE_ACCOUNTS)
     rows = await session.execute(
         select(StaffAccount, Institution)
-        .join(Institution, StaffAccount.institution_id == Institution.id)  # type: ignore[arg-type]
+        .join(Institution, StaffAccount.institution_id == Institution.id)
         .where(in_subtree(actor.institution_path))
-        .order_by(Institution.path, StaffAccount.username)  # type: ignore[arg-type]
+        .order_by(Institution.path, StaffAccount.username)
     )
     return [(a, i) for a, i in rows]
 

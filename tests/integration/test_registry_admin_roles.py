@@ -90,7 +90,12 @@ async def test_security_administrator_grants_roles_and_nothing_else(api: Api, ad
         "POST",
         "/api/v1/staff",
         admins.secadmin,
-        json={"username": factories.code("x"), "full_name": "某某", "institution_id": admins.community_id, "password": "Welcome2026abc"},
+        json={
+            "username": factories.code("x"),
+            "full_name": "某某",
+            "institution_id": admins.community_id,
+            "password": "Welcome2026abc",
+        },
     )
     assert create.status_code == 403
     assert (await api.call("GET", f"/api/v1/retirees/{admins.retiree_id}", admins.secadmin)).status_code == 403
@@ -149,7 +154,9 @@ async def test_a_withdrawn_role_takes_effect_at_once(api: Api, admins: Admins) -
 
 async def test_login_refuses_a_wrong_password_and_an_expired_token(api: Api, admins: Admins) -> None:
     account = await _new_account(api, admins)
-    wrong = await api.client.post("/api/v1/auth/login", json={"username": account["username"], "password": "nope-nope-1"})
+    wrong = await api.client.post(
+        "/api/v1/auth/login", json={"username": account["username"], "password": "nope-nope-1"}
+    )
     assert wrong.status_code == 401 and wrong.json()["message"] == "用户名或密码错误"
     unknown = await api.client.post("/api/v1/auth/login", json={"username": "nobody-here", "password": "nope-nope-1"})
     assert unknown.status_code == 401 and unknown.json() == wrong.json()

@@ -40,7 +40,9 @@ async def desk(registry_hub: Hub, api: Api) -> Desk:
         staff = await factories.account(session, tree.communities[0], "operator")
         other = await factories.account(session, tree.communities[3], "operator")
         person = await factories.retiree(session, None, name="李秀兰", sex="2")
-        session.add(ChannelClient(client_id=client_id, name="测试渠道", secret_hash=PasswordHasher().hash("ChannelSecret1")))
+        session.add(
+            ChannelClient(client_id=client_id, name="测试渠道", secret_hash=PasswordHasher().hash("ChannelSecret1"))
+        )
     token = await api.client.post("/channel/v1/token", json={"client_id": client_id, "client_secret": "ChannelSecret1"})
     assert token.status_code == 200, token.text
     return Desk(
@@ -61,24 +63,39 @@ async def _entries(hub: Hub, retiree_id: int | None) -> list[StatusChange]:
 
 async def test_counter_registration_then_a_second_one_is_refused(api: Api, desk: Desk, registry_hub: Hub) -> None:
     number, agency = desk.retiree.personal_number, desk.retiree.insuring_agency_code
-    lookup = await api.call("GET", f"/api/v1/registrations/lookup?personal_number={number}&insuring_agency_code={agency}", desk.staff)
+    lookup = await api.call(
+        "GET", f"/api/v1/registrations/lookup?personal_number={number}&insuring_agency_code={agency}", desk.staff
+    )
     assert lookup.status_code == 200 and lookup.json()["registered"] is False, lookup.text
     body = {"personal_number": number, "insuring_agency_code": agency}
     first = await api.call("POST", "/api/v1/registrations", desk.staff, json=body)
     assert first.status_code == 201 and first.json()["status"] == "registered", first.text
     second = await api.call("POST", "/api/v1/registrations", desk.other_staff, json=body)
     assert second.status_code == 409
-    assert second.json() == {"code": "ALREADY_REGISTERED", "message": "人员已登记，不能重复登记", "detail": {"status": "registered"}}
+    assert second.json() == {
+        "code": "ALREADY_REGISTERED",
+        "message": "人员已登记，不能重复登记",
+        "detail": {"status": "registered"},
+    }
     [entry] = await _entries(registry_hub, desk.retiree.id)
-    assert (entry.kind, entry.from_status, entry.to_status, entry.sync_state) == ("registered", "approved", "registered", "pending")
+    assert (entry.kind, entry.from_status, entry.to_status, entry.sync_state) == (
+        "registered",
+        "approved",
+        "registered",
+        "pending",
+    )
     async with registry_hub.sessions() as session:
-        message = (await session.execute(select(OutboxMessage).where(OutboxMessage.event_id == entry.event_id))).scalar_one()  # type: ignore[arg-type]
+        message = (
+            await session.execute(select(OutboxMessage).where(OutboxMessage.event_id == entry.event_id))
+        ).scalar_one()  # type: ignore[arg-type]
     assert message.topic == "domain.person-status" and message.key == number
 
 
 async def test_lookup_needs_both_numbers_to_match(api: Api, desk: Desk) -> None:
     answer = await api.call(
-        "GET", f"/api/v1/registrations/lookup?personal_number={desk.retiree.personal_number}&insuring_agency_code=130199", desk.staff
+        "GET",
+        f"/api/v1/registrations/lookup?personal_number={desk.retiree.personal_number}&insuring_agency_code=130199",
+        desk.staff,
     )
     assert answer.status_code == 404 and "参保机构编码" in answer.json()["message"]
 
@@ -89,7 +106,10 @@ async def test_mobile_identification_names_the_field_that_does_not_match(api: Ap
     ok = await api.call("POST", "/channel/v1/identify", desk.channel, json=good)
     assert ok.status_code == 200 and ok.json()["can_apply"] is True, ok.text
     wrong_name = await api.call("POST", "/channel/v1/identify", desk.channel, json=good | {"name": "李秀英"})
-    assert wrong_name.json()["detail"]["field"] == "name" and wrong_name.json()["message"] == "姓名与身份证号码登记的姓名不一致"
+    assert (
+        wrong_name.json()["detail"]["field"] == "name"
+        and wrong_name.json()["message"] == "姓名与身份证号码登记的姓名不一致"
+    )
     wrong_number = await api.call("POST", "/channel/v1/identify", desk.channel, json=good | {"personal_number": "999"})
     assert wrong_number.json()["detail"]["field"] == "personal_number"
     bad_check = person.id_number[:17] + ("0" if person.id_number[17] != "0" else "1")
@@ -114,19 +134,33 @@ async def test_mobile_application_rejected_then_confirmed_elsewhere(api: Api, de
     again = await api.call("POST", "/channel/v1/registration-applications", desk.channel, json=form)
     assert again.status_code == 409 and again.json()["code"] == "APPLICATION_PENDING"
     # Only the chosen community's staff see and decide it.
-    assert (await api.call("POST", f"/api/v1/registrations/applications/{application_id}/confirm", desk.staff)).status_code == 404
+    assert (
+        await api.call("POST", f"/api/v1/registrations/applications/{application_id}/confirm", desk.staff)
+    ).status_code == 404
     pending = (await api.call("GET", "/api/v1/registrations/applications", desk.other_staff)).json()
     assert [p["id"] for p in pending if p["id"] == application_id] == [application_id]
     rejected = await api.call(
-        "POST", f"/api/v1/registrations/applications/{application_id}/reject", desk.other_staff, json={"reason": "户籍不在本社区"}
+        "POST",
+        f"/api/v1/registrations/applications/{application_id}/reject",
+        desk.other_staff,
+        json={"reason": "户籍不在本社区"},
     )
     assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"
-    state = await api.call("GET", f"/channel/v1/registration-applications/{application_id}?id_number={person.id_number}", desk.channel)
+    state = await api.call(
+        "GET", f"/channel/v1/registration-applications/{application_id}?id_number={person.id_number}", desk.channel
+    )
     assert state.json()["state_label"] == "已退回" and state.json()["reject_reason"] == "户籍不在本社区"
     # The retiree applies again, to the right community, whose staff confirm.
-    second = await api.call("POST", "/channel/v1/registration-applications", desk.channel, json=form | {"community_code": desk.community_code})
+    second = await api.call(
+        "POST",
+        "/channel/v1/registration-applications",
+        desk.channel,
+        json=form | {"community_code": desk.community_code},
+    )
     assert second.status_code == 201, second.text
-    confirmed = await api.call("POST", f"/api/v1/registrations/applications/{second.json()['application_id']}/confirm", desk.staff)
+    confirmed = await api.call(
+        "POST", f"/api/v1/registrations/applications/{second.json()['application_id']}/confirm", desk.staff
+    )
     assert confirmed.status_code == 200 and confirmed.json()["state"] == "confirmed", confirmed.text
     [entry] = await _entries(registry_hub, person.id)
     assert entry.cause_type == "channel" and entry.cause_ref == second.json()["application_id"]
@@ -136,22 +170,38 @@ async def test_mobile_application_rejected_then_confirmed_elsewhere(api: Api, de
 
 async def test_application_state_needs_the_applicant_s_id_number(api: Api, desk: Desk) -> None:
     person = desk.retiree
-    form = {"id_number": person.id_number, "name": person.name, "personal_number": person.personal_number, "community_code": desk.community_code}
+    form = {
+        "id_number": person.id_number,
+        "name": person.name,
+        "personal_number": person.personal_number,
+        "community_code": desk.community_code,
+    }
     applied = (await api.call("POST", "/channel/v1/registration-applications", desk.channel, json=form)).json()
     other = factories.id_number()
-    answer = await api.call("GET", f"/channel/v1/registration-applications/{applied['application_id']}?id_number={other}", desk.channel)
+    answer = await api.call(
+        "GET", f"/channel/v1/registration-applications/{applied['application_id']}?id_number={other}", desk.channel
+    )
     assert answer.status_code == 404
 
 
 async def test_supplementary_info_with_special_categories(api: Api, desk: Desk, registry_hub: Hub) -> None:  # 4.2, 5.1
     body = {"personal_number": desk.retiree.personal_number, "insuring_agency_code": desk.retiree.insuring_agency_code}
     retiree_id = (await api.call("POST", "/api/v1/registrations", desk.staff, json=body)).json()["id"]
-    form = {"marital_status": "30", "living_arrangement": "3", "special_categories": ["02", "08"], "emergency_contact_name": "张伟"}
+    form = {
+        "marital_status": "30",
+        "living_arrangement": "3",
+        "special_categories": ["02", "08"],
+        "emergency_contact_name": "张伟",
+    }
     answer = await api.call("PUT", f"/api/v1/retirees/{retiree_id}/supplementary", desk.staff, json=form)
     assert answer.status_code == 200 and answer.json()["special_categories"] == ["02", "08"], answer.text
-    unknown = await api.call("PUT", f"/api/v1/retirees/{retiree_id}/supplementary", desk.staff, json={"special_categories": ["77"]})
+    unknown = await api.call(
+        "PUT", f"/api/v1/retirees/{retiree_id}/supplementary", desk.staff, json={"special_categories": ["77"]}
+    )
     assert unknown.status_code == 422 and "77" in unknown.json()["message"]
-    aged = await api.call("PUT", f"/api/v1/retirees/{retiree_id}/supplementary", desk.staff, json={"special_categories": ["03"]})
+    aged = await api.call(
+        "PUT", f"/api/v1/retirees/{retiree_id}/supplementary", desk.staff, json={"special_categories": ["03"]}
+    )
     assert aged.json()["code"] == "AGED_IS_COMPUTED"
     kinds = [e.kind for e in await _entries(registry_hub, retiree_id)]
     assert kinds == ["registered", "supplementary_info_recorded"]

@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("address", sa.Text(), nullable=True),
         sa.Column("contact_person", sa.Text(), nullable=True),
         sa.Column("contact_phone", sa.Text(), nullable=True),
-        sa.Column("status", sa.Text(), server_default="1", nullable=False),
+        sa.Column("status", sa.Text(), server_default="active", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
