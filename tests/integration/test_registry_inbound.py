@@ -90,7 +90,7 @@ async def _retiree(hub: Hub, personal_number: str) -> Retiree | None:
 
 
 async def test_inbound_events_apply_once_and_a_replay_changes_nothing(registry_worker: Any) -> None:
-    group, hub = registry_worker
+    _, hub = registry_worker
     birth = date(1962, 3, 14)
     person, employer = factories.personal_number(), factories.code("E")
     events = [
@@ -222,7 +222,7 @@ async def test_an_invalid_id_number_is_dead_lettered_with_the_reason_while_other
 
 
 async def test_a_death_from_the_exchange_database_is_logged_not_sent_back(registry_worker: Any) -> None:
-    group, hub = registry_worker
+    _, hub = registry_worker
     person = factories.personal_number()
     birth = date(1940, 5, 6)
     await hub.publisher.publish_events(
