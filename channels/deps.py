@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,13 @@ from domain.shared.uow import UnitOfWork
 from domain.staff import service as staff
 from domain.staff.models import ChannelClient
 from hub.bootstrap import Hub
+
+# Database ids are bigint: bounding them here turns an absurd id into a 422 instead of a database overflow.
+MAX_ID = 2**63 - 1
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
+ApplicationId = Annotated[str, Path(min_length=1, max_length=64)]
 
 _bearer = HTTPBearer(auto_error=False, description="登录后获得的访问令牌")
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from domain.retirees.idnumber import InvalidIdNumber
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
+from domain.retirees.idnumber import InvalidIdNumber
 from domain.shared.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,12 @@ def install(app: FastAPI) -> None:
     async def conflict(request: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
         return error(409, "CONFLICT", "数据已被其他操作修改或重复，请刷新后重试")
+
+    @app.exception_handler(DataError)
+    async def bad_value(request: Request, exc: DataError) -> JSONResponse:
+        # Validation should have caught it; the database is the last line, and bad input is still not a 5xx.
+        log.warning("data error on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error(422, "INVALID_VALUE", "提交的数据超出允许范围或格式不正确")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.shared.masking import mask_id_number
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from channels.deps import ChannelActor, ChannelWork, Session, client_address, hub_of
+from channels.deps import ApplicationId, ChannelActor, ChannelWork, Session, client_address, hub_of
 from channels.security import Unauthenticated, issue_token, verify_password
 from domain.institutions import service as institutions
 from domain.institutions.models import Institution
 from domain.registrations import service as registrations
 from domain.registrations.models import APPLICATION_STATE_LABELS, ApplicationState, RegistrationApplication
 from domain.retirees.lifecycle import STATUS_LABELS, Status
+from domain.shared.masking import mask_id_number
 from domain.staff.models import ChannelClient
 
 router = APIRouter(prefix="/channel/v1", tags=["渠道接口 手机端登记 4.1"])
@@ -151,7 +151,10 @@ async def apply(body: ApplicationForm, uow: ChannelWork, actor: ChannelActor) ->
 
 @router.get("/registration-applications/{application_id}", response_model=ApplicationProgress)
 async def application_state(
-    application_id: str, session: Session, actor: ChannelActor, id_number: str = Query(pattern=r"^[0-9]{17}[0-9Xx]$")
+    application_id: ApplicationId,
+    session: Session,
+    actor: ChannelActor,
+    id_number: str = Query(pattern=r"^[0-9]{17}[0-9Xx]$"),
 ) -> ApplicationProgress:
     """查询登记申请的办理状态（须提供申请人身份证号码）。"""
     return await _state(session, await registrations.application_of(session, application_id, id_number))

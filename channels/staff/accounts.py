@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from domain.retirees.idnumber import IdNumber
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from channels.deps import Session, StaffActor
+from channels.deps import BodyId, PathId, Session, StaffActor
 from channels.security import hash_password
 from channels.staff.views import StaffView
 from domain.institutions import service as institutions
+from domain.retirees.idnumber import IdNumber
 from domain.staff import service as staff
 from domain.staff.permissions import Role
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/staff", tags=["工作人员与角色 1.2"])
 class AccountCreate(BaseModel):
     username: str = Field(pattern=r"^[A-Za-z0-9_.-]{3,32}$")
     full_name: str = Field(min_length=2, max_length=20)
-    institution_id: int
+    institution_id: BodyId
     password: str = Field(min_length=1, max_length=128)
     id_number: str | None = Field(default=None, pattern=r"^[0-9]{17}[0-9Xx]$")
     phone: str | None = Field(default=None, pattern=r"^[0-9+\-]{5,20}$")
@@ -39,7 +39,7 @@ class RoleGrant(BaseModel):
     role: Role | None = Field(description="授予的角色；为空表示收回")
 
 
-async def _view(session: Session, account_id: int, actor: StaffActor) -> StaffView:
+async def _view(session: Session, account_id: PathId, actor: StaffActor) -> StaffView:
     for account, institution in await staff.list_accounts(session, actor):
         if account.id == account_id:
             return StaffView.of(account, institution)
@@ -70,7 +70,7 @@ async def create_account(body: AccountCreate, session: Session, actor: StaffActo
 
 
 @router.put("/{account_id}", response_model=StaffView)
-async def update_account(account_id: int, body: AccountUpdate, session: Session, actor: StaffActor) -> StaffView:
+async def update_account(account_id: PathId, body: AccountUpdate, session: Session, actor: StaffActor) -> StaffView:
     await staff.update_account(
         session, actor, account_id, full_name=body.full_name, phone=body.phone, active=body.active
     )
@@ -78,12 +78,12 @@ async def update_account(account_id: int, body: AccountUpdate, session: Session,
 
 
 @router.post("/{account_id}/password", status_code=204)
-async def reset_password(account_id: int, body: PasswordReset, session: Session, actor: StaffActor) -> None:
+async def reset_password(account_id: PathId, body: PasswordReset, session: Session, actor: StaffActor) -> None:
     await staff.set_password(session, actor, account_id, hash_password(body.password))
 
 
 @router.put("/{account_id}/role", response_model=StaffView)
-async def grant_role(account_id: int, body: RoleGrant, session: Session, actor: StaffActor) -> StaffView:
+async def grant_role(account_id: PathId, body: RoleGrant, session: Session, actor: StaffActor) -> StaffView:
     """安全管理员授予或收回角色；三员不得兼任。"""
     await staff.grant_role(session, actor, account_id, body.role)
     return await _view(session, account_id, actor)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from channels.deps import Session, StaffActor
+from channels.deps import QueryId, Session, StaffActor
 from domain.audit import trail
 from domain.audit.models import AuditEntry
 from domain.staff.permissions import Permission, require
@@ -42,10 +42,10 @@ async def entries(
     session: Session,
     actor: StaffActor,
     actor_name: str | None = Query(default=None, alias="actor", max_length=64),
-    retiree_id: int | None = Query(default=None),
+    retiree_id: QueryId = None,
     action: str | None = Query(default=None, max_length=64),
     since: datetime | None = Query(default=None),
-    before_id: int | None = Query(default=None, description="翻页：只看该编号之前的记录"),
+    before_id: QueryId = None,
     size: int = Query(default=50, ge=1, le=500),
 ) -> list[AuditView]:
     require(actor, Permission.READ_AUDIT)

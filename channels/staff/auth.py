@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from channels.deps import Session, StaffActor, client_address, hub_of
+from channels.deps import BodyId, Session, StaffActor, client_address, hub_of
 from channels.security import Unauthenticated, hash_password, issue_token, verify_password
 from channels.staff.views import InstitutionView
 from domain.audit import trail
@@ -96,7 +96,7 @@ async def change_password(body: PasswordChange, session: Session, actor: StaffAc
 
 
 class QueryScope(BaseModel):
-    institution_id: int | None = Field(description="查询范围所在机构；为空表示本机构全部下级")
+    institution_id: BodyId | None = Field(description="查询范围所在机构；为空表示本机构全部下级")
 
 
 @router.put("/query-scope", response_model=Me)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from channels.deps import Session, StaffActor
+from channels.deps import BodyId, PathId, Session, StaffActor
 from channels.staff.views import InstitutionView
 from domain.institutions import service as institutions
 from domain.institutions.models import Level
@@ -17,7 +17,7 @@ _BROWSE = (Permission.READ_REGISTRY, Permission.MANAGE_INSTITUTIONS, Permission.
 
 
 class InstitutionCreate(BaseModel):
-    parent_id: int
+    parent_id: BodyId
     code: str = Field(pattern=r"^[0-9A-Za-z]{2,20}$")
     name: str = Field(min_length=2, max_length=60)
 
@@ -36,7 +36,7 @@ async def list_institutions(
 
 
 @router.get("/{institution_id}", response_model=InstitutionView)
-async def get_institution(institution_id: int, session: Session, actor: StaffActor) -> InstitutionView:
+async def get_institution(institution_id: PathId, session: Session, actor: StaffActor) -> InstitutionView:
     require_any(actor, *_BROWSE)
     return InstitutionView.of(await institutions.visible(session, actor, institution_id))
 
@@ -49,7 +49,7 @@ async def create_institution(body: InstitutionCreate, session: Session, actor: S
 
 @router.put("/{institution_id}", response_model=InstitutionView)
 async def update_institution(
-    institution_id: int, body: InstitutionUpdate, session: Session, actor: StaffActor
+    institution_id: PathId, body: InstitutionUpdate, session: Session, actor: StaffActor
 ) -> InstitutionView:
     return InstitutionView.of(
         await institutions.rename(session, actor, institution_id, name=body.name, active=body.active)
@@ -57,5 +57,5 @@ async def update_institution(
 
 
 @router.delete("/{institution_id}", status_code=204)
-async def delete_institution(institution_id: int, session: Session, actor: StaffActor) -> None:
+async def delete_institution(institution_id: PathId, session: Session, actor: StaffActor) -> None:
     await institutions.delete(session, actor, institution_id)

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from domain.shared.masking import mask_id_number, mask_phone
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from channels.deps import Session, StaffActor, StaffWork
+from channels.deps import ApplicationId, Session, StaffActor, StaffWork
 from channels.staff.views import RetireeSummary
 from domain.institutions import service as institutions
 from domain.registrations import service as registrations
 from domain.registrations.models import APPLICATION_STATE_LABELS, ApplicationState, RegistrationApplication
 from domain.retirees.lifecycle import STATUS_LABELS, Status
 from domain.retirees.models import Retiree
+from domain.shared.masking import mask_id_number, mask_phone
 
 router = APIRouter(prefix="/api/v1/registrations", tags=["登记 4.1"])
 
@@ -112,10 +112,10 @@ async def _view(uow: StaffWork, application: RegistrationApplication) -> Applica
 
 
 @router.post("/applications/{application_id}/confirm", response_model=ApplicationView)
-async def confirm(application_id: str, uow: StaffWork, actor: StaffActor) -> ApplicationView:
+async def confirm(application_id: ApplicationId, uow: StaffWork, actor: StaffActor) -> ApplicationView:
     return await _view(uow, await registrations.confirm(uow, actor, application_id))
 
 
 @router.post("/applications/{application_id}/reject", response_model=ApplicationView)
-async def reject(application_id: str, body: Rejection, uow: StaffWork, actor: StaffActor) -> ApplicationView:
+async def reject(application_id: ApplicationId, body: Rejection, uow: StaffWork, actor: StaffActor) -> ApplicationView:
     return await _view(uow, await registrations.reject(uow, actor, application_id, body.reason))

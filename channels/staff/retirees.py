@@ -8,7 +8,7 @@ from datetime import date, datetime
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from channels.deps import Session, StaffActor, StaffWork
+from channels.deps import PathId, QueryId, Session, StaffActor, StaffWork
 from channels.staff.views import (
     CityWideStatusView,
     RetireeDetail,
@@ -34,7 +34,7 @@ async def search_retirees(
     status: Status | None = Query(default=None, description="人员状态"),
     payment_status: str | None = Query(default=None, pattern=r"^[0-9]$"),
     management_form: str | None = Query(default=None, pattern=r"^[0-9]$", description="6.11 管理形式"),
-    institution_id: int | None = Query(default=None, description="只查该机构及其下级"),
+    institution_id: QueryId = None,
     name: str | None = Query(default=None, min_length=1, max_length=20, description="姓名（前缀）"),
     personal_number: str | None = Query(default=None, pattern=r"^[0-9A-Za-z]{1,20}$"),
     id_number: str | None = Query(default=None, pattern=r"^[0-9]{17}[0-9Xx]$"),
@@ -70,7 +70,7 @@ async def status_anywhere(
 
 
 @router.get("/{retiree_id}", response_model=RetireeDetail)
-async def retiree_detail(retiree_id: int, session: Session, actor: StaffActor) -> RetireeDetail:
+async def retiree_detail(retiree_id: PathId, session: Session, actor: StaffActor) -> RetireeDetail:
     """6.9 基本信息：完整信息，每次查看均记入审计日志。"""
     return RetireeDetail.of(*await retirees.detail(session, actor, retiree_id))
 
@@ -88,7 +88,7 @@ class SupplementaryForm(BaseModel):
 
 @router.put("/{retiree_id}/supplementary", response_model=SupplementaryView)
 async def record_supplementary(
-    retiree_id: int, body: SupplementaryForm, uow: StaffWork, actor: StaffActor
+    retiree_id: PathId, body: SupplementaryForm, uow: StaffWork, actor: StaffActor
 ) -> SupplementaryView:
     """4.2 补充信息采集（含5.1特殊人员类别）。"""
     info = await supplementary.record(uow, actor, retiree_id, supplementary.SupplementaryForm(**body.model_dump()))
@@ -96,7 +96,7 @@ async def record_supplementary(
 
 
 @router.get("/{retiree_id}/status-changes", response_model=list[StatusChangeView])
-async def status_changes(retiree_id: int, session: Session, actor: StaffActor) -> list[StatusChangeView]:
+async def status_changes(retiree_id: PathId, session: Session, actor: StaffActor) -> list[StatusChangeView]:
     """6.22 人员状态变更记录。"""
     await retirees.in_scope(session, actor, retiree_id)
     return [StatusChangeView.of(e) for e in await status_log.history(session, retiree_id)]
@@ -111,7 +111,7 @@ class StateOn(BaseModel):
 
 @router.get("/{retiree_id}/state-on", response_model=StateOn)
 async def state_on(
-    retiree_id: int,
+    retiree_id: PathId,
     session: Session,
     actor: StaffActor,
     on: date = Query(description="法定生效日期口径的日期"),
@@ -134,7 +134,7 @@ class Restoration(BaseModel):
 
 @router.post("/{retiree_id}/status-changes/{entry_id}/restore", response_model=StatusChangeView, status_code=201)
 async def restore_in_error(
-    retiree_id: int, entry_id: int, body: Restoration, uow: StaffWork, actor: StaffActor
+    retiree_id: PathId, entry_id: PathId, body: Restoration, uow: StaffWork, actor: StaffActor
 ) -> StatusChangeView:
     """差错恢复：新增一条恢复记录，原记录不修改。"""
     require(actor, Permission.CHANGE_REGISTRY)

@@ -7,12 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from domain.shared.masking import mask_id_number, mask_name, mask_phone
 from pydantic import BaseModel
 
 from domain.institutions.models import LEVEL_LABELS, Institution, Level
 from domain.retirees.lifecycle import STATUS_LABELS, Status
 from domain.retirees.models import Retiree, SupplementaryInfo
+from domain.shared.masking import mask_id_number, mask_name, mask_phone
 from domain.staff.models import StaffAccount
 from domain.staff.permissions import ROLE_LABELS, Role
 from domain.status_log.models import StatusChange
