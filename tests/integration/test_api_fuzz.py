@@ -4,6 +4,7 @@ city-level operator and once, for the channel API, as a channel client."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -52,7 +53,8 @@ def api_process(settings: Settings) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
-                raise AssertionError(f"hub api did not start: {process.stderr.read().decode() if process.stderr else ''}")
+                output = process.stderr.read().decode() if process.stderr else ""
+                raise AssertionError(f"hub api did not start: {output}")
             time.sleep(0.3)
         yield base
     finally:
@@ -87,8 +89,12 @@ async def test_no_operation_answers_with_a_server_error(api_process: str, regist
         tree = await factories.tree(session)
         staff = await factories.account(session, tree.city, "operator")
         await factories.retiree(session, tree.communities[0])
-    login = httpx.post(f"{api_process}/api/v1/auth/login", json={"username": staff.username, "password": factories.PASSWORD})
-    result = _fuzz(api_process, login.json()["access_token"], "--exclude-path-regex", "^/channel/")
+    async with httpx.AsyncClient(base_url=api_process) as client:
+        login = await client.post(
+            "/api/v1/auth/login", json={"username": staff.username, "password": factories.PASSWORD}
+        )
+    token = login.json()["access_token"]
+    result = await asyncio.to_thread(_fuzz, api_process, token, "--exclude-path-regex", "^/channel/")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
 
@@ -100,6 +106,8 @@ async def test_no_channel_operation_answers_with_a_server_error(api_process: str
     client_id = factories.code("fuzz")
     async with registry_hub.sessions() as session, session.begin():
         session.add(ChannelClient(client_id=client_id, name="fuzz", secret_hash=PasswordHasher().hash("FuzzSecret123")))
-    token = httpx.post(f"{api_process}/channel/v1/token", json={"client_id": client_id, "client_secret": "FuzzSecret123"})
-    result = _fuzz(api_process, token.json()["access_token"], "--include-path-regex", "^/channel/")
+    async with httpx.AsyncClient(base_url=api_process) as client:
+        answer = await client.post("/channel/v1/token", json={"client_id": client_id, "client_secret": "FuzzSecret123"})
+    token = answer.json()["access_token"]
+    result = await asyncio.to_thread(_fuzz, api_process, token, "--include-path-regex", "^/channel/")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
