@@ -1,0 +1,1 @@
+"""Synthetic but realistic data for the demo, the tests and the benchmarks: institutions, employers, retirees."""
