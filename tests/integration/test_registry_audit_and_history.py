@@ -130,3 +130,20 @@ async def test_the_state_on_a_past_date_and_error_restoration(registry_hub: Hub,
             await session.execute(
                 text("UPDATE status_change SET reason_code = 'S01' WHERE id = :id"), {"id": suspension.id}
             )
+
+
+async def test_a_bulk_job_s_entries_chain_like_single_ones(registry_hub: Hub) -> None:
+    records = [trail.AuditRecord("test.bulk", target=f"row-{i}", detail={"i": i, "名": "批量"}) for i in range(600)]
+    async with registry_hub.sessions() as session, session.begin():
+        await trail.record(session, factories.SETUP, "test.single")
+        await trail.record_many(session, factories.SETUP, records)  # large enough to go in with COPY
+        await trail.record(session, factories.SETUP, "test.single")
+    async with registry_hub.sessions() as session:
+        report = await trail.verify_chain(session)
+        bulk = (
+            await session.execute(
+                select(AuditEntry).where(AuditEntry.action == "test.bulk").order_by(AuditEntry.id.desc()).limit(1)
+            )
+        ).scalar_one()  # type: ignore[arg-type,union-attr]
+    assert report.intact, report
+    assert bulk.detail == {"i": 599, "名": "批量"}
