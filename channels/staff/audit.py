@@ -25,6 +25,7 @@ class AuditView(BaseModel):
     institution_id: int | None
     action: str
     retiree_id: int | None
+    retiree_ids: list[int] | None
     target: str | None
     detail: dict[str, Any]
     source_ip: str | None
@@ -53,7 +54,7 @@ async def entries(
     if actor_name:
         query = query.where(AuditEntry.actor == actor_name)
     if retiree_id is not None:
-        query = query.where(AuditEntry.retiree_id == retiree_id)
+        query = query.where(trail.about_retiree(retiree_id))
     if action:
         query = query.where(AuditEntry.action == action)
     if since:

@@ -1,9 +1,13 @@
 """Writing and verifying the hash-chained audit trail.
 
-Each entry's hash is SHA-256 over the previous entry's hash and the entry's own canonical JSON, so changing or
+Each entry's hash is SHA-256 over the previous entry's hash and the entry's own canonical form, so changing or
 removing any entry breaks every hash after it. Writers take a transaction-scoped advisory lock, read the last hash
 and take their ids from the sequence while holding it: the chain order is the id order, and concurrent writers queue
-for the length of their transactions only. A bulk job writes its entries in one statement per chunk.
+for the length of their transactions only.
+
+A bulk job (a rule over 500,000 retirees, a yearly adjustment) writes one entry per chunk naming every retiree it
+touched (``retiree_ids``, GIN-indexed), not one entry per retiree: "who did what to whom" stays answerable per
+retiree at a small fraction of the cost. The job's own tables hold the per-retiree values.
 """
 
 from __future__ import annotations
@@ -15,30 +19,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from psycopg.types.json import Jsonb
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.audit.models import AuditEntry
 from domain.shared.actor import Actor
 
 GENESIS = bytes(32)
-_COLUMNS = (
-    "id",
-    "at",
-    "actor",
-    "actor_role",
-    "institution_id",
-    "action",
-    "retiree_id",
-    "target",
-    "detail",
-    "source_ip",
-    "prev_hash",
-    "hash",
-)
-_COPY_FROM = 200  # entries per call from which COPY beats a multi-row INSERT
 _CHAIN_LOCK = 0x41554454  # "AUDT": one advisory lock key for the whole chain
+_SEPARATOR = "\x1f"  # ASCII unit separator: never typed into a field by a person
 
 
 @dataclass(frozen=True)
@@ -47,37 +37,62 @@ class AuditRecord:
     retiree_id: int | None = None
     target: str | None = None
     detail: Mapping[str, Any] = field(default_factory=dict)
+    retiree_ids: tuple[int, ...] = ()
 
 
-def _canonical(entry_id: int, at: datetime, actor: Actor | Mapping[str, Any], record: AuditRecord) -> bytes:
-    who = (
-        actor
-        if isinstance(actor, Mapping)
-        else {
-            "actor": actor.name,
-            "actor_role": actor.role,
-            "institution_id": actor.institution_id,
-            "source_ip": actor.source,
-        }
+@dataclass(frozen=True)
+class Who:
+    actor: str
+    actor_role: str | None
+    institution_id: int | None
+    source_ip: str | None
+
+    @classmethod
+    def of(cls, actor: Actor) -> Who:
+        return cls(actor.name, actor.role, actor.institution_id, actor.source)
+
+
+def _field(value: object) -> str:
+    return "\x00" if value is None else str(value)
+
+
+def canonical(entry_id: int, at: datetime, who: Who, record: AuditRecord) -> bytes:
+    """A deterministic byte form of everything an entry says (None and "" kept apart)."""
+    parts = (
+        entry_id,
+        at.astimezone(UTC).isoformat(),
+        who.actor,
+        who.actor_role,
+        who.institution_id,
+        who.source_ip,
+        record.action,
+        record.retiree_id,
+        record.target,
+        json.dumps(dict(record.detail), ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str),
+        ",".join(map(str, record.retiree_ids)),
     )
-    document = {
-        "id": entry_id,
-        "at": at.astimezone(UTC).isoformat(),
-        **who,
-        "action": record.action,
-        "retiree_id": record.retiree_id,
-        "target": record.target,
-        "detail": dict(record.detail),
-    }
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return _SEPARATOR.join(map(_field, parts)).encode()
 
 
-def chain_hash(previous: bytes, canonical: bytes) -> bytes:
-    return hashlib.sha256(previous + canonical).digest()
+def chain_hash(previous: bytes, canonical_form: bytes) -> bytes:
+    return hashlib.sha256(previous + canonical_form).digest()
 
 
 async def record(session: AsyncSession, actor: Actor, action: str, **fields: Any) -> None:
     await record_many(session, actor, [AuditRecord(action, **fields)])
+
+
+async def record_bulk(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    retiree_ids: Sequence[int],
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """One entry for a chunk of a bulk job, naming every retiree it touched."""
+    if retiree_ids:
+        details = {"count": len(retiree_ids), **(detail or {})}
+        await record_many(session, actor, [AuditRecord(action, detail=details, retiree_ids=tuple(retiree_ids))])
 
 
 async def record_many(session: AsyncSession, actor: Actor, records: Sequence[AuditRecord]) -> None:
@@ -87,33 +102,40 @@ async def record_many(session: AsyncSession, actor: Actor, records: Sequence[Aud
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     previous = (await session.execute(text("SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1"))).scalar()
     ids = (
-        (
-            await session.execute(
-                text("SELECT nextval('audit_entry_id_seq') FROM generate_series(1, :n)"), {"n": len(records)}
-            )
+        await session.execute(
+            text("SELECT nextval('audit_entry_id_seq') FROM generate_series(1, :n)"), {"n": len(records)}
         )
-        .scalars()
-        .all()
-    )
+    ).scalars()
     at = datetime.now(UTC)
+    who = Who.of(actor)
     chain = previous or GENESIS
     rows = []
     for entry_id, item in zip(sorted(ids), records, strict=True):
-        digest = chain_hash(chain, _canonical(entry_id, at, actor, item))
-        who = (actor.name, actor.role, actor.institution_id)
-        what = (item.action, item.retiree_id, item.target, dict(item.detail))
-        rows.append((entry_id, at, *who, *what, actor.source, chain, digest))
+        digest = chain_hash(chain, canonical(entry_id, at, who, item))
+        rows.append(
+            {
+                "id": entry_id,
+                "at": at,
+                "actor": who.actor,
+                "actor_role": who.actor_role,
+                "institution_id": who.institution_id,
+                "source_ip": who.source_ip,
+                "action": item.action,
+                "retiree_id": item.retiree_id,
+                "target": item.target,
+                "detail": dict(item.detail),
+                "retiree_ids": list(item.retiree_ids) or None,
+                "prev_hash": chain,
+                "hash": digest,
+            }
+        )
         chain = digest
-    if len(rows) < _COPY_FROM:
-        await session.execute(insert(AuditEntry), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
-        return
-    # A bulk job's entries go in with COPY on the session's own connection: same transaction, a fraction of the cost.
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    async with driver.cursor() as cursor, cursor.copy(f"COPY audit_entry ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-        for row in rows:
-            await copy.write_row((*row[:8], Jsonb(row[8]), *row[9:]))
+    await session.execute(insert(AuditEntry), rows)
+
+
+def about_retiree(retiree_id: int) -> Any:
+    """The condition "this entry concerns the retiree", whether alone or as one of a bulk job's chunk."""
+    return or_(col(AuditEntry.retiree_id) == retiree_id, col(AuditEntry.retiree_ids).contains([retiree_id]))
 
 
 @dataclass(frozen=True)
@@ -130,15 +152,8 @@ class ChainReport:
 async def _entries(session: AsyncSession, batch: int) -> AsyncIterator[AuditEntry]:
     after = 0
     while True:
-        rows = (
-            (
-                await session.execute(
-                    select(AuditEntry).where(AuditEntry.id > after).order_by(AuditEntry.id).limit(batch)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        query = select(AuditEntry).where(col(AuditEntry.id) > after).order_by(col(AuditEntry.id)).limit(batch)
+        rows = (await session.execute(query)).scalars().all()
         if not rows:
             return
         for row in rows:
@@ -156,14 +171,9 @@ async def verify_chain(session: AsyncSession, batch: int = 5000) -> ChainReport:
         assert entry.id is not None
         if entry.prev_hash != expected_previous:
             return ChainReport(count, entry.id, "上一条记录的哈希不一致：有记录被删除或插入")
-        who = {
-            "actor": entry.actor,
-            "actor_role": entry.actor_role,
-            "institution_id": entry.institution_id,
-            "source_ip": entry.source_ip,
-        }
-        item = AuditRecord(entry.action, entry.retiree_id, entry.target, entry.detail)
-        if chain_hash(entry.prev_hash, _canonical(entry.id, entry.at, who, item)) != entry.hash:
+        who = Who(entry.actor, entry.actor_role, entry.institution_id, entry.source_ip)
+        item = AuditRecord(entry.action, entry.retiree_id, entry.target, entry.detail, tuple(entry.retiree_ids or ()))
+        if chain_hash(entry.prev_hash, canonical(entry.id, entry.at, who, item)) != entry.hash:
             return ChainReport(count, entry.id, "记录内容与哈希不一致：该记录被修改")
         expected_previous = entry.hash
     return ChainReport(count, None, None)

@@ -132,18 +132,21 @@ async def test_the_state_on_a_past_date_and_error_restoration(registry_hub: Hub,
             )
 
 
-async def test_a_bulk_job_s_entries_chain_like_single_ones(registry_hub: Hub) -> None:
-    records = [trail.AuditRecord("test.bulk", target=f"row-{i}", detail={"i": i, "名": "批量"}) for i in range(600)]
+async def test_a_bulk_job_audits_every_retiree_of_a_chunk_in_one_entry(registry_hub: Hub, api: Api) -> None:
     async with registry_hub.sessions() as session, session.begin():
-        await trail.record(session, factories.SETUP, "test.single")
-        await trail.record_many(session, factories.SETUP, records)  # large enough to go in with COPY
-        await trail.record(session, factories.SETUP, "test.single")
+        city = await factories.city(session)
+        auditor = await factories.account(session, city, "auditor", id_number=factories.id_number())
+        people = [await factories.retiree(session, None) for _ in range(3)]
+        ids = [p.id for p in people if p.id is not None]
+        await trail.record(session, factories.SETUP, "test.single", retiree_id=ids[0])
+        await trail.record_bulk(session, factories.SETUP, "test.bulk_adjustment", ids, {"rate": "2.3%"})
     async with registry_hub.sessions() as session:
         report = await trail.verify_chain(session)
-        bulk = (
-            await session.execute(
-                select(AuditEntry).where(AuditEntry.action == "test.bulk").order_by(AuditEntry.id.desc()).limit(1)
-            )
-        ).scalar_one()  # type: ignore[arg-type,union-attr]
     assert report.intact, report
-    assert bulk.detail == {"i": 599, "名": "批量"}
+    headers = await api.token(auditor.username)
+    about_second = (await api.call("GET", f"/api/v1/audit/entries?retiree_id={ids[1]}", headers)).json()
+    assert [(e["action"], e["retiree_ids"], e["detail"]) for e in about_second] == [
+        ("test.bulk_adjustment", ids, {"count": 3, "rate": "2.3%"})
+    ]
+    about_first = (await api.call("GET", f"/api/v1/audit/entries?retiree_id={ids[0]}", headers)).json()
+    assert {e["action"] for e in about_first} == {"test.single", "test.bulk_adjustment"}

@@ -30,12 +30,21 @@ def upgrade() -> None:
         sa.Column("retiree_id", sa.BigInteger(), nullable=True),
         sa.Column("target", sa.Text(), nullable=True),
         sa.Column("detail", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("retiree_ids", postgresql.ARRAY(sa.BigInteger()), nullable=True),
         sa.Column("source_ip", sa.Text(), nullable=True),
         sa.Column("prev_hash", sa.LargeBinary(), nullable=False),
         sa.Column("hash", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_audit_entry_actor_at", "audit_entry", ["actor", "at"], unique=False)
+    op.create_index(
+        "ix_audit_entry_retiree_ids",
+        "audit_entry",
+        ["retiree_ids"],
+        unique=False,
+        postgresql_using="gin",
+        postgresql_where=sa.text("retiree_ids IS NOT NULL"),
+    )
     op.create_index(
         "ix_audit_entry_retiree",
         "audit_entry",
