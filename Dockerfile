@@ -17,12 +17,12 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Only what `pip install .` needs: pyproject.toml and the packages it lists under
 # [tool.setuptools.packages.find] include (tests/unit/test_deployment.py checks the two lists agree).
-# `domai[n]` is a glob so that the build still works while domain/ has no files yet.
 COPY pyproject.toml ./
 COPY hub/ ./hub/
 COPY channels/ ./channels/
 COPY connectors/ ./connectors/
-COPY domai[n]/ ./domain/
+COPY domain/ ./domain/
+COPY seed/ ./seed/
 RUN pip install .
 
 

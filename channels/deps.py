@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from channels.security import Unauthenticated, read_token
 from domain.shared.actor import Actor
@@ -67,7 +68,7 @@ async def _staff_actor(request: Request, session: Session, credentials: Bearer) 
 async def _channel_actor(request: Request, session: Session, credentials: Bearer) -> Actor:
     client_id = read_token(hub_of(request).settings.secret_key, _token(credentials), "channel")
     client = (
-        await session.execute(select(ChannelClient).where(ChannelClient.client_id == client_id))
+        await session.execute(select(ChannelClient).where(col(ChannelClient.client_id) == client_id))
     ).scalar_one_or_none()
     if client is None or not client.active:
         raise Unauthenticated("CLIENT_DISABLED", "渠道客户端不存在或已停用")

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from aiokafka.errors import UnknownTopicOrPartitionError
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -98,43 +99,77 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._housekeeping = housekeeping
         self._backoff = Backoff(initial=0.5, maximum=30.0)
+        # Topics the broker does not know (not created yet, or deleted by mistake): their rows wait, every other
+        # topic keeps flowing. Order is per key within a topic, so holding a whole topic back breaks no order.
+        self._missing_topic_backoff = Backoff(initial=30.0, maximum=300.0)
+        self._held_topics: dict[str, tuple[float, int]] = {}  # topic -> (retry at, failures)
+
+    def held_topics(self) -> list[str]:
+        return sorted(self._held_topics)
 
     async def publish_pending(self) -> int:
         """Publish one batch of unsent rows in id order; return how many were sent."""
+        now = asyncio.get_running_loop().time()
+        held = [topic for topic, (retry_at, _) in self._held_topics.items() if retry_at > now]
         async with self._sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(
-                        col(OutboxMessage.id),
-                        col(OutboxMessage.topic),
-                        col(OutboxMessage.key),
-                        col(OutboxMessage.headers),
-                        col(OutboxMessage.payload),
-                    )
-                    .where(col(OutboxMessage.sent_at).is_(None))
-                    .order_by(col(OutboxMessage.id))
-                    .limit(self._batch_size)
+            query = (
+                select(
+                    col(OutboxMessage.id),
+                    col(OutboxMessage.topic),
+                    col(OutboxMessage.key),
+                    col(OutboxMessage.headers),
+                    col(OutboxMessage.payload),
                 )
-            ).all()
+                .where(col(OutboxMessage.sent_at).is_(None))
+                .order_by(col(OutboxMessage.id))
+                .limit(self._batch_size)
+            )
+            if held:
+                query = query.where(col(OutboxMessage.topic).not_in(held))
+            rows = (await session.execute(query)).all()
             if not rows:
                 return 0
-            await self._publisher.publish_in_order(
-                [(row.topic, row.key, row.headers, row.payload) for row in rows], source="outbox"
-            )
-            await session.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_([row.id for row in rows]))
-                .values(sent_at=text("now()"))
-            )
-        return len(rows)
+            by_topic: dict[str, list[Any]] = {}
+            for row in rows:
+                by_topic.setdefault(row.topic, []).append(row)
+            sent: list[int] = []
+            for topic, topic_rows in by_topic.items():
+                try:
+                    await self._publisher.publish_in_order(
+                        [(row.topic, row.key, row.headers, row.payload) for row in topic_rows], source="outbox"
+                    )
+                except UnknownTopicOrPartitionError:
+                    self._hold(topic, len(topic_rows))
+                    continue
+                self._held_topics.pop(topic, None)
+                sent.extend(row.id for row in topic_rows)
+            if sent:
+                await session.execute(
+                    update(OutboxMessage).where(col(OutboxMessage.id).in_(sent)).values(sent_at=text("now()"))
+                )
+        return len(sent)
+
+    def _hold(self, topic: str, waiting: int) -> None:
+        failures = self._held_topics.get(topic, (0.0, 0))[1] + 1
+        delay = self._missing_topic_backoff.delay(failures)
+        self._held_topics[topic] = (asyncio.get_running_loop().time() + delay, failures)
+        log.error(
+            "topic %s does not exist on the broker: %d outbox rows for it wait (run `hub topics create`); "
+            "other topics keep flowing; next try in %.0fs",
+            topic,
+            waiting,
+            delay,
+        )
 
     async def drain(self) -> int:
         total = 0
-        while sent := await self.publish_pending():
+        while True:
+            holding = len(self._held_topics)
+            sent = await self.publish_pending()
             total += sent
-            if sent < self._batch_size:
-                break
-        return total
+            # A topic newly held back leaves a short batch although more rows may be waiting behind it.
+            if sent < self._batch_size and len(self._held_topics) <= holding:
+                return total
 
     async def run(self, stop: asyncio.Event) -> None:
         """Hold the relay lock, then publish whenever a NOTIFY arrives (or every poll interval) until stopped."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import psycopg
+
 from seed.generator import InstitutionSeed, employers, institution_tree, retirees
 
 # Demo accounts of the run command (development and test only; the loader refuses them in production).
@@ -30,9 +31,9 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("sysadmin", "系统管理员", "system_admin", "city", "130102198001010014"),
-    DemoAccount("secadmin", "安全管理员", "security_admin", "city", "130102198002020039"),
-    DemoAccount("auditor", "安全审计员", "auditor", "city", "130102198003030012"),
+    DemoAccount("sysadmin", "系统管理员", "system_admin", "city", "130102198001010010"),
+    DemoAccount("secadmin", "安全管理员", "security_admin", "city", "130102198002020034"),
+    DemoAccount("auditor", "安全审计员", "auditor", "city", "130102198003030015"),
     DemoAccount("city_operator", "市局经办员", "operator", "city"),
     DemoAccount("district_operator", "县区经办员", "operator", "district"),
     DemoAccount("street_viewer", "街道查询员", "viewer", "street"),

@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlmodel import col
 
 from channels.deps import ApplicationId, ChannelActor, ChannelWork, Session, client_address, hub_of
 from channels.security import Unauthenticated, issue_token, verify_password
@@ -37,7 +38,7 @@ class ChannelToken(BaseModel):
 @router.post("/token", response_model=ChannelToken)
 async def token(body: ClientCredentials, request: Request, session: Session) -> ChannelToken:
     client = (
-        await session.execute(select(ChannelClient).where(ChannelClient.client_id == body.client_id))
+        await session.execute(select(ChannelClient).where(col(ChannelClient.client_id) == body.client_id))
     ).scalar_one_or_none()
     if (
         not verify_password(client.secret_hash if client else None, body.client_secret)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlmodel import col
 
 from channels.deps import QueryId, Session, StaffActor
 from domain.audit import trail
@@ -50,17 +51,17 @@ async def entries(
     size: int = Query(default=50, ge=1, le=500),
 ) -> list[AuditView]:
     require(actor, Permission.READ_AUDIT)
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(size)
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(size)
     if actor_name:
-        query = query.where(AuditEntry.actor == actor_name)
+        query = query.where(col(AuditEntry.actor) == actor_name)
     if retiree_id is not None:
         query = query.where(trail.about_retiree(retiree_id))
     if action:
-        query = query.where(AuditEntry.action == action)
+        query = query.where(col(AuditEntry.action) == action)
     if since:
-        query = query.where(AuditEntry.at >= since)
+        query = query.where(col(AuditEntry.at) >= since)
     if before_id:
-        query = query.where(AuditEntry.id < before_id)
+        query = query.where(col(AuditEntry.id) < before_id)
     rows = (await session.execute(query)).scalars().all()
     return [AuditView.model_validate(r, from_attributes=True) for r in rows]
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.audit import trail
 from domain.dictionary.codes import CATEGORIES, CATEGORY_BY_NAME, PARAMETERS
@@ -27,15 +28,17 @@ async def ensure_builtin(session: AsyncSession) -> int:
         for i, (code, label) in enumerate(c.codes)
     ]
     params = [{"name": n, "value": v, "description": d} for n, (v, d) in PARAMETERS.items()]
-    inserted = await session.execute(insert(CodeEntry).values(codes).on_conflict_do_nothing().returning(CodeEntry.code))
+    inserted = await session.execute(
+        insert(CodeEntry).values(codes).on_conflict_do_nothing().returning(col(CodeEntry.code))
+    )
     await session.execute(insert(Parameter).values(params).on_conflict_do_nothing())
     return len(inserted.all())
 
 
 async def codes(session: AsyncSession, category: str | None = None) -> list[CodeEntry]:
-    query = select(CodeEntry).order_by(CodeEntry.category, CodeEntry.sort_order, CodeEntry.code)
+    query = select(CodeEntry).order_by(col(CodeEntry.category), col(CodeEntry.sort_order), col(CodeEntry.code))
     if category is not None:
-        query = query.where(CodeEntry.category == category)
+        query = query.where(col(CodeEntry.category) == category)
     return list((await session.execute(query)).scalars().all())
 
 
@@ -113,7 +116,7 @@ async def delete_code(session: AsyncSession, actor: Actor, category: str, code: 
 
 
 async def parameters(session: AsyncSession) -> list[Parameter]:
-    return list((await session.execute(select(Parameter).order_by(Parameter.name))).scalars().all())
+    return list((await session.execute(select(Parameter).order_by(col(Parameter.name)))).scalars().all())
 
 
 async def parameter_int(session: AsyncSession, name: str) -> int:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.audit import trail
 from domain.employers.models import Employer
@@ -18,9 +19,10 @@ _FIELDS = ("name", "credit_code", "insuring_agency_code", "address", "contact_pe
 
 async def on_employer_synced(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
     session = uow.session
-    query = select(Employer).where(Employer.code == data["employer_code"]).with_for_update()
+    query = select(Employer).where(col(Employer.code) == data["employer_code"]).with_for_update()
     employer = (await session.execute(query)).scalar_one_or_none()
-    values = {name: data.get(name) for name in _FIELDS}
+    # Untyped payload values, passed through as given (the table model does not validate on construction).
+    values: dict[str, Any] = {name: data.get(name) for name in _FIELDS}
     if employer is None:
         employer = Employer(code=data["employer_code"], **values)
         session.add(employer)

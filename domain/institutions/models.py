@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Boolean, Column, ColumnElement, ForeignKey, Index, Text, true
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from domain.shared import columns
 
@@ -44,4 +44,4 @@ class Institution(SQLModel, table=True):
 def in_subtree(path: str) -> ColumnElement[bool]:
     """``institution.path LIKE '<path>%'``: paths hold only digits and slashes, so no escaping is needed and the
     text_pattern_ops index serves the prefix."""
-    return Institution.path.like(f"{path}%")
+    return col(Institution.path).like(f"{path}%")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.audit import trail
 from domain.institutions.models import CHILD_LEVEL, LEVEL_LABELS, Institution, Level, in_subtree
@@ -23,7 +24,7 @@ async def get(session: AsyncSession, institution_id: int) -> Institution | None:
 
 
 async def by_code(session: AsyncSession, code: str) -> Institution | None:
-    return (await session.execute(select(Institution).where(Institution.code == code))).scalar_one_or_none()
+    return (await session.execute(select(Institution).where(col(Institution.code) == code))).scalar_one_or_none()
 
 
 async def visible(session: AsyncSession, actor: Actor, institution_id: int) -> Institution:
@@ -37,8 +38,8 @@ async def visible(session: AsyncSession, actor: Actor, institution_id: int) -> I
 async def subtree(session: AsyncSession, path: str, *, level: Level | None = None) -> list[Institution]:
     query = select(Institution).where(in_subtree(path))
     if level is not None:
-        query = query.where(Institution.level == level.value)
-    return list((await session.execute(query.order_by(Institution.path))).scalars().all())
+        query = query.where(col(Institution.level) == level.value)
+    return list((await session.execute(query.order_by(col(Institution.path)))).scalars().all())
 
 
 async def create(session: AsyncSession, actor: Actor, *, parent_id: int | None, code: str, name: str) -> Institution:
@@ -101,7 +102,7 @@ async def delete(session: AsyncSession, actor: Actor, institution_id: int) -> No
     if institution.path == actor.institution_path:
         raise DomainError("OWN_INSTITUTION", "不能删除本机构自身")
     # Lock the row so nothing new can be attached to it while the references are counted.
-    await session.execute(select(Institution.id).where(Institution.id == institution_id).with_for_update())
+    await session.execute(select(col(Institution.id)).where(col(Institution.id) == institution_id).with_for_update())
     in_use = []
     for table, column, label in _REFERENCES:
         count = (
@@ -121,7 +122,7 @@ async def delete(session: AsyncSession, actor: Actor, institution_id: int) -> No
 
 async def count_by_level(session: AsyncSession, path: str) -> dict[str, int]:
     rows = await session.execute(
-        select(Institution.level, func.count()).where(in_subtree(path)).group_by(Institution.level)
+        select(col(Institution.level), func.count()).where(in_subtree(path)).group_by(col(Institution.level))
     )
     return {level: count for level, count in rows}
 
@@ -129,15 +130,16 @@ async def count_by_level(session: AsyncSession, path: str) -> dict[str, int]:
 async def search_communities(session: AsyncSession, keyword: str, *, limit: int = 50) -> list[Institution]:
     """Active communities whose own name, or whose street's or district's name, contains the keyword."""
     pattern = f"%{keyword.replace('%', '').replace('_', '')}%"
-    street = Institution.__table__.alias("street")
-    district = Institution.__table__.alias("district")
+    table = inspect(Institution).local_table
+    street = table.alias("street")
+    district = table.alias("district")
     query = (
         select(Institution)
-        .join(street, street.c.id == Institution.parent_id)
+        .join(street, street.c.id == col(Institution.parent_id))
         .join(district, district.c.id == street.c.parent_id)
-        .where(Institution.level == Level.COMMUNITY.value, Institution.active.is_(True))
-        .where((Institution.name.like(pattern)) | street.c.name.like(pattern) | district.c.name.like(pattern))
-        .order_by(Institution.code)
+        .where(col(Institution.level) == Level.COMMUNITY.value, col(Institution.active).is_(True))
+        .where(col(Institution.name).like(pattern) | street.c.name.like(pattern) | district.c.name.like(pattern))
+        .order_by(col(Institution.code))
         .limit(limit)
     )
     return list((await session.execute(query)).scalars().all())

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.audit import trail
 from domain.institutions.models import Institution, Level
@@ -34,7 +35,7 @@ async def find_for_registration(session: AsyncSession, actor: Actor, personal_nu
     person, who is otherwise visible to the city level only."""
     require(actor, Permission.READ_REGISTRY)
     retiree = (
-        await session.execute(select(Retiree).where(Retiree.personal_number == personal_number.strip()))
+        await session.execute(select(Retiree).where(col(Retiree.personal_number) == personal_number.strip()))
     ).scalar_one_or_none()
     if retiree is None or retiree.insuring_agency_code != agency_code.strip():
         raise NotFound("RETIREE_NOT_FOUND", "未找到该人员：请核对个人编号和参保机构编码")
@@ -76,7 +77,9 @@ async def identify(session: AsyncSession, id_number: str, name: str, personal_nu
         number = IdNumber.parse(id_number)
     except InvalidIdNumber as error:
         raise DomainError(error.code, error.message, field="id_number") from error
-    retiree = (await session.execute(select(Retiree).where(Retiree.id_number == number.value))).scalar_one_or_none()
+    retiree = (
+        await session.execute(select(Retiree).where(col(Retiree.id_number) == number.value))
+    ).scalar_one_or_none()
     if retiree is None:
         raise NotFound("ID_NUMBER_NOT_FOUND", "未找到该身份证号码对应的退休人员信息", field="id_number")
     if retiree.name != name.strip():
@@ -106,15 +109,15 @@ async def apply(
     if retiree.status != Status.APPROVED:
         raise Conflict("CANNOT_APPLY", "当前人员状态不能办理登记，请到社区咨询", status=retiree.status)
     community = (
-        await session.execute(select(Institution).where(Institution.code == community_code))
+        await session.execute(select(Institution).where(col(Institution.code) == community_code))
     ).scalar_one_or_none()
     if community is None or community.level != Level.COMMUNITY or not community.active:
         raise NotFound("COMMUNITY_NOT_FOUND", f"未找到社区 {community_code}", field="community_code")
     pending = (
         await session.execute(
             select(RegistrationApplication).where(
-                RegistrationApplication.retiree_id == retiree.id,
-                RegistrationApplication.state == ApplicationState.PENDING.value,
+                col(RegistrationApplication.retiree_id) == retiree.id,
+                col(RegistrationApplication.state) == ApplicationState.PENDING.value,
             )
         )
     ).scalar_one_or_none()
@@ -158,11 +161,11 @@ async def pending_for(session: AsyncSession, actor: Actor) -> list[tuple[Registr
     require(actor, Permission.READ_REGISTRY)
     rows = await session.execute(
         select(RegistrationApplication, Retiree)
-        .join(Retiree, RegistrationApplication.retiree_id == Retiree.id)
-        .join(Institution, RegistrationApplication.community_id == Institution.id)
-        .where(Institution.path.like(f"{actor.query_path}%"))
-        .where(RegistrationApplication.state == ApplicationState.PENDING.value)
-        .order_by(RegistrationApplication.submitted_at)
+        .join(Retiree, col(RegistrationApplication.retiree_id) == col(Retiree.id))
+        .join(Institution, col(RegistrationApplication.community_id) == col(Institution.id))
+        .where(col(Institution.path).like(f"{actor.query_path}%"))
+        .where(col(RegistrationApplication.state) == ApplicationState.PENDING.value)
+        .order_by(col(RegistrationApplication.submitted_at))
     )
     return [(a, r) for a, r in rows]
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.audit import trail
 from domain.retirees.idnumber import IdNumber, InvalidIdNumber
@@ -58,7 +59,7 @@ def _valid_id_number(raw: str, birth_date: date | None, sex: str | None) -> str:
 
 
 async def _by_personal_number(session: AsyncSession, personal_number: str, *, lock: bool = True) -> Retiree | None:
-    query = select(Retiree).where(Retiree.personal_number == personal_number)
+    query = select(Retiree).where(col(Retiree.personal_number) == personal_number)
     if lock:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -74,9 +75,9 @@ async def _known(session: AsyncSession, personal_number: str) -> Retiree:
 async def _id_number_free(session: AsyncSession, id_number: str, personal_number: str) -> None:
     other = (
         await session.execute(
-            select(Retiree.personal_number).where(
-                Retiree.id_number == id_number,
-                Retiree.personal_number != personal_number,
+            select(col(Retiree.personal_number)).where(
+                col(Retiree.id_number) == id_number,
+                col(Retiree.personal_number) != personal_number,
             )
         )
     ).scalar_one_or_none()

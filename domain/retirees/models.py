@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, Numeric, Text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -13,7 +14,7 @@ from domain.retirees.lifecycle import Lifecycle, Status
 from domain.shared import columns
 
 
-def _date(nullable: bool = True) -> date | None:
+def _date(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(Date, nullable=nullable))
 
 

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.audit import trail
 from domain.institutions.models import Institution, in_subtree
@@ -40,12 +41,12 @@ class Page:
     size: int
 
 
-async def _scoped(session: AsyncSession, actor: Actor, filters: RetireeFilter) -> Select[tuple[Retiree, Institution]]:
+async def _scoped(session: AsyncSession, actor: Actor, filters: RetireeFilter) -> Select[Retiree, Institution]:
     if filters.unregistered:
         if not actor.is_city_level:
             raise DomainError("CITY_LEVEL_ONLY", "未登记（无所属机构）的人员仅市级可查询")
-        query = select(Retiree, Institution).outerjoin(Institution, Retiree.institution_id == Institution.id)
-        query = query.where(Retiree.institution_id.is_(None))
+        query = select(Retiree, Institution).outerjoin(Institution, col(Retiree.institution_id) == col(Institution.id))
+        query = query.where(col(Retiree.institution_id).is_(None))
     else:
         path = actor.query_path
         if filters.institution_id is not None:
@@ -53,20 +54,20 @@ async def _scoped(session: AsyncSession, actor: Actor, filters: RetireeFilter) -
             require_in_scope(actor, narrowed.path if narrowed else "\0", "机构")
             assert narrowed is not None
             path = narrowed.path
-        query = select(Retiree, Institution).join(Institution, Retiree.institution_id == Institution.id)
+        query = select(Retiree, Institution).join(Institution, col(Retiree.institution_id) == col(Institution.id))
         query = query.where(in_subtree(path))
     if filters.status:
-        query = query.where(Retiree.status == filters.status)
+        query = query.where(col(Retiree.status) == filters.status)
     if filters.payment_status:
-        query = query.where(Retiree.payment_status == filters.payment_status)
+        query = query.where(col(Retiree.payment_status) == filters.payment_status)
     if filters.management_form:
-        query = query.where(Retiree.management_form == filters.management_form)
+        query = query.where(col(Retiree.management_form) == filters.management_form)
     if filters.name:
-        query = query.where(Retiree.name.startswith(filters.name, autoescape=True))
+        query = query.where(col(Retiree.name).startswith(filters.name, autoescape=True))
     if filters.personal_number:
-        query = query.where(Retiree.personal_number == filters.personal_number)
+        query = query.where(col(Retiree.personal_number) == filters.personal_number)
     if filters.id_number:
-        query = query.where(Retiree.id_number == filters.id_number.upper())
+        query = query.where(col(Retiree.id_number) == filters.id_number.upper())
     return query
 
 
@@ -75,7 +76,7 @@ async def search(session: AsyncSession, actor: Actor, filters: RetireeFilter, *,
     require(actor, Permission.READ_REGISTRY)
     query = await _scoped(session, actor, filters)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = await session.execute(query.order_by(Retiree.personal_number).offset((page - 1) * size).limit(size))
+    rows = await session.execute(query.order_by(col(Retiree.personal_number)).offset((page - 1) * size).limit(size))
     return Page(items=[(r, i) for r, i in rows], total=total, page=page, size=size)
 
 
@@ -120,7 +121,7 @@ async def status_anywhere(session: AsyncSession, actor: Actor, number: str) -> C
     number = number.strip().upper()
     retiree = (
         await session.execute(
-            select(Retiree).where(or_(Retiree.personal_number == number, Retiree.id_number == number))
+            select(Retiree).where(or_(col(Retiree.personal_number) == number, col(Retiree.id_number) == number))
         )
     ).scalar_one_or_none()
     if retiree is None:

@@ -8,10 +8,12 @@ already hashed: hashing is the channel layer's job (argon2), so the domain never
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.audit import trail
 from domain.institutions import service as institutions
@@ -23,7 +25,7 @@ from domain.staff.permissions import ADMIN_ROLES, LEVELS_FOR_ROLE, ROLE_LABELS, 
 
 
 async def by_username(session: AsyncSession, username: str) -> StaffAccount | None:
-    query = select(StaffAccount).where(StaffAccount.username == username)
+    query = select(StaffAccount).where(col(StaffAccount.username) == username)
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -139,18 +141,19 @@ async def grant_role(session: AsyncSession, actor: Actor, account_id: int, role:
             if not account.id_number:
                 raise DomainError("ADMIN_NEEDS_ID", "授予管理员角色前须登记该人员的身份证号码，以核验三员分离")
             others = await session.execute(
-                select(StaffAccount.username, StaffAccount.role).where(
-                    StaffAccount.id_number == account.id_number,
-                    StaffAccount.id != account.id,
-                    StaffAccount.active.is_(True),
-                    StaffAccount.role.in_([r.value for r in ADMIN_ROLES]),
+                select(col(StaffAccount.username), col(StaffAccount.role)).where(
+                    col(StaffAccount.id_number) == account.id_number,
+                    col(StaffAccount.id) != account.id,
+                    col(StaffAccount.active).is_(True),
+                    col(StaffAccount.role).in_([r.value for r in ADMIN_ROLES]),
                 )
             )
             held = others.first()
             if held is not None:
+                held_role = Role(cast(str, held[1]))  # never NULL: the query filters on role IN ADMIN_ROLES
                 raise Conflict(
                     "SEPARATION_OF_DUTIES",
-                    f"该人员已通过账号 {held[0]} 担任{ROLE_LABELS[Role(held[1])]}，三员不得兼任",
+                    f"该人员已通过账号 {held[0]} 担任{ROLE_LABELS[held_role]}，三员不得兼任",
                 )
     before = account.role
     account.role = role.value if role else None
@@ -171,9 +174,9 @@ async def list_accounts(session: AsyncSession, actor: Actor) -> list[tuple[Staff
         require(actor, Permission.MANAGE_ACCOUNTS)
     rows = await session.execute(
         select(StaffAccount, Institution)
-        .join(Institution, StaffAccount.institution_id == Institution.id)
+        .join(Institution, col(StaffAccount.institution_id) == col(Institution.id))
         .where(in_subtree(actor.institution_path))
-        .order_by(Institution.path, StaffAccount.username)
+        .order_by(col(Institution.path), col(StaffAccount.username))
     )
     return [(a, i) for a, i in rows]
 

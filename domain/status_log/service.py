@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.audit import trail
 from domain.institutions.models import Institution
@@ -85,7 +86,7 @@ async def restore_in_error(
     retiree = await locked_retiree(session, entry.retiree_id)
     if entry.kind == ChangeKind.ERROR_RESTORED:
         raise DomainError("RESTORE_OF_RESTORATION", "差错恢复记录不能再次差错恢复")
-    already = await session.execute(select(StatusChange.id).where(StatusChange.reverses_id == entry_id))
+    already = await session.execute(select(col(StatusChange.id)).where(col(StatusChange.reverses_id) == entry_id))
     if already.first() is not None:
         raise DomainError("ALREADY_RESTORED", "该变更已做过差错恢复")
     transition = restore(retiree.lifecycle, _state_from_json(entry.before_state), _state_from_json(entry.after_state))
@@ -95,7 +96,7 @@ async def restore_in_error(
 
 async def locked_retiree(session: AsyncSession, retiree_id: int) -> Retiree:
     retiree = (
-        await session.execute(select(Retiree).where(Retiree.id == retiree_id).with_for_update())
+        await session.execute(select(Retiree).where(col(Retiree.id) == retiree_id).with_for_update())
     ).scalar_one_or_none()
     if retiree is None:
         raise NotFound("RETIREE_NOT_FOUND", "未找到该人员")
@@ -172,7 +173,7 @@ async def _record(
 
 
 async def history(session: AsyncSession, retiree_id: int) -> list[StatusChange]:
-    query = select(StatusChange).where(StatusChange.retiree_id == retiree_id).order_by(StatusChange.id)
+    query = select(StatusChange).where(col(StatusChange.retiree_id) == retiree_id).order_by(col(StatusChange.id))
     return list((await session.execute(query)).scalars().all())
 
 

@@ -13,6 +13,7 @@ import pytest
 from channels.api import create_app
 from domain.dictionary.service import ensure_builtin
 from hub.bootstrap import Hub, bootstrap
+from hub.kafka_admin import ensure_topics
 from hub.migrate import upgrade
 from hub.settings import Settings
 from tests.support import ledger
@@ -23,6 +24,12 @@ async def _dictionary(settings: Settings) -> None:
     hub = bootstrap(settings, consumer_groups=())
     async with hub.sessions() as session, session.begin():
         await ensure_builtin(session)
+    await hub.engine.dispose()
+
+
+async def _catalog_topics(settings: Settings) -> None:
+    hub = bootstrap(settings)
+    await ensure_topics(settings.kafka_bootstrap_servers, hub.catalog, settings.kafka_replication_factor)
     await hub.engine.dispose()
 
 
@@ -46,6 +53,9 @@ def services_ready(settings: Settings) -> None:
     except psycopg.OperationalError as error:
         pytest.fail(f"PostgreSQL is not reachable ({error}): run `scripts/services.sh start` (make test does)")
     upgrade(settings)
+    # As `hub topics create` does in every deployment: without the catalog's topics, the relay would hold back
+    # whatever the API tests write to the outbox.
+    asyncio.run(_catalog_topics(settings))
     asyncio.run(_dictionary(settings))
     with psycopg.connect(settings.psycopg_dsn, autocommit=True) as connection:
         connection.execute(ledger.DDL)
