@@ -17,20 +17,38 @@ def seed(
     retirees: Annotated[int, typer.Option(help="How many synthetic retirees to load")] = 20_000,
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data)")] = 20261123,
     employers: Annotated[int, typer.Option(help="How many employers")] = 2_000,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Skip if the registry already has retirees")] = False,
 ) -> None:
     """Load the institution tree (1 city, 20 districts, 200 streets, 1,400 communities), employers, retirees and
     one demo account per role. Refused in production."""
-    from seed.loader import DEMO_ACCOUNTS, DEMO_CHANNEL_CLIENT, DEMO_PASSWORD, load
+    from seed.loader import load
 
     settings = Settings()
     if settings.environment == "production":
         typer.echo("refused: demo data and demo accounts are never loaded in production", err=True)
         raise typer.Exit(2)
+    if if_empty and _has_retirees(settings):
+        typer.echo("the registry already has retirees: nothing loaded")
+        _print_demo_accounts()
+        return
     report = load(settings.psycopg_dsn, retiree_count=retirees, seed=seed_value, employer_count=employers)
     typer.echo(
         f"loaded {report.institutions} institutions, {report.employers} employers, {report.retirees} retirees "
         f"({report.registered} registered) in {report.seconds:.1f} s"
     )
+    _print_demo_accounts()
+
+
+def _has_retirees(settings: Settings) -> bool:
+    import psycopg
+
+    with psycopg.connect(settings.psycopg_dsn) as connection:
+        return connection.execute("SELECT EXISTS (SELECT 1 FROM retiree)").fetchone() == (True,)
+
+
+def _print_demo_accounts() -> None:
+    from seed.loader import DEMO_ACCOUNTS, DEMO_CHANNEL_CLIENT, DEMO_PASSWORD
+
     typer.echo(f"demo accounts (password {DEMO_PASSWORD}): " + ", ".join(a.username for a in DEMO_ACCOUNTS))
     typer.echo(f"demo channel client: {DEMO_CHANNEL_CLIENT[0]} / {DEMO_CHANNEL_CLIENT[2]}")
 

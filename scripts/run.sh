@@ -10,6 +10,8 @@ cd "$ROOT"
 
 echo "== migrating the database"; "$HUB" db upgrade
 echo "== creating topics"; "$HUB" topics create
+echo "== demo registry data (only into an empty registry; HUB_DEMO_RETIREES, default 20000)"
+"$HUB" registry seed --if-empty --retirees "${HUB_DEMO_RETIREES:-20000}"
 
 pids=()
 start() {
@@ -41,6 +43,8 @@ The hub is running. Where to look:
   API and OpenAPI    http://127.0.0.1:${HUB_API_PORT:-8000}/docs   (health: /health)
   metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103
   Prometheus         http://127.0.0.1:${HUB_PROMETHEUS_PORT:-9090}
+  log in             POST /api/v1/auth/login as one of the demo accounts above (password Demo2026sjz),
+                     e.g. community_operator; then Authorize in /docs with the token
   dead letters       .venv/bin/hub dlq list
   logs               $LOGS/
 Ctrl-C stops the hub processes (scripts/services.sh stop stops PostgreSQL, Kafka and Prometheus).
