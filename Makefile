@@ -9,12 +9,12 @@ export HUB_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_
 export HUB_TEST_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_test
 export HUB_KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
 
-.PHONY: help setup services services-stop run test test-unit lint migrate topics clean
+.PHONY: help setup services services-stop run test test-unit lint migrate topics clean bench-registry
 
 help:
 	@echo "make run    - install and start PostgreSQL, Kafka, Prometheus; migrate; run every hub process"
 	@echo "make test   - install and start PostgreSQL and Kafka; run lint and the whole test suite"
-	@echo "make test-unit | lint | services | services-stop | migrate | topics"
+	@echo "make test-unit | lint | services | services-stop | migrate | topics | bench-registry"
 
 setup: $(VENV)/.installed
 
@@ -43,11 +43,14 @@ run: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy hub channels
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy hub channels domain seed bench
+
+bench-registry: setup services
+	$(PY) -m bench.registry
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
 
-test: setup services
-	$(VENV)/bin/ruff check .
+test: setup services lint
 	$(PY) -m pytest -p no:cacheprovider --durations=10
