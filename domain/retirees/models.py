@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, Numeric, Text
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, Numeric, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -28,6 +28,8 @@ class Retiree(SQLModel, table=True):
         Index("ix_retiree_institution_status", "institution_id", "status"),
         Index("ix_retiree_status", "status"),
         Index("ix_retiree_employer_code", "employer_code"),
+        # The overdue-certification rule (4.5) scans registered retirees by their last certification date.
+        Index("ix_retiree_certified_registered", "last_certified_on", postgresql_where=text("status = 'registered'")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
