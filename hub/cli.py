@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from hub.registry_cli import registry_app
+from hub.rules_cli import rules_app
 from hub.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(topics_app, name="topics")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(registry_app, name="registry")
+app.add_typer(rules_app, name="rules")
 
 RELAY_METRICS_PORT, WORKER_METRICS_PORT, MONITOR_METRICS_PORT = 9101, 9102, 9103
 MetricsPort = Annotated[

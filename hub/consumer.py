@@ -69,6 +69,15 @@ class UnitOfWork:
         await self.emit(event)
         return event.id
 
+    async def publish_many(
+        self, event_type: str, items: Sequence[tuple[str, Mapping[str, Any]]], *, occurred_at: datetime | None = None
+    ) -> list[str]:
+        events = [
+            Envelope.new(event_type, subject, data, source=self._source, time=occurred_at) for subject, data in items
+        ]
+        await self._outbox.put_many(self._session, events)
+        return [event.id for event in events]
+
 
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +52,28 @@ class Outbox:
             event_type=envelope.type,
             occurred_at=envelope.time,
         )
+
+    async def put_many(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+        """Queue many events with one multi-row insert (bulk jobs); each is validated first, so one bad event
+        refuses the whole batch before anything is written."""
+        for envelope in envelopes:
+            self._schemas.validate(envelope)
+        if envelopes:
+            await session.execute(
+                insert(OutboxMessage),
+                [
+                    {
+                        "event_id": e.id,
+                        "event_type": e.type,
+                        "topic": self._catalog.topic_for(e.type),
+                        "key": e.key,
+                        "headers": e.headers(),
+                        "payload": e.body(),
+                        "occurred_at": e.time,
+                    }
+                    for e in envelopes
+                ],
+            )
 
     @staticmethod
     async def put_raw(

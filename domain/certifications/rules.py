@@ -19,12 +19,15 @@ from enum import StrEnum
 
 
 class SuspensionReason(StrEnum):
-    """Reason codes of the suspensions the rules of 4.5 make (dictionary category ``suspension_reason``)."""
+    """Reason codes of the suspensions of 4.5 (dictionary category ``status_change_reason``)."""
 
-    CERTIFICATION_OVERDUE = "CERT_OVERDUE"  # 逾期未认证
-    REGISTRATION_OVERDUE = "REG_OVERDUE"  # 逾期未登记
-    TRANSFER_IN_OVERDUE = "TIN_OVERDUE"  # 逾期未转入
-    BY_STAFF = "STAFF"  # 停发处理: selected by staff
+    CERTIFICATION_OVERDUE = "S01"  # 超过6个月未认证
+    REGISTRATION_OVERDUE = "S02"  # 退休后逾期未登记
+    TRANSFER_IN_OVERDUE = "S03"  # 转出后逾期未转入
+    BY_STAFF = "S04"  # 经办人员暂停 (停发处理)
+
+
+RESUMED_BY_CERTIFICATION = "R01"  # 认证后恢复
 
 
 def add_months(day: date, months: int) -> date:

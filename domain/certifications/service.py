@@ -19,15 +19,18 @@ from sqlmodel import col
 
 from domain.audit import trail
 from domain.certifications.models import Certification, CertificationReport
-from domain.certifications.rules import CertificationSource, outranks, resumes_on_certification
+from domain.certifications.rules import (
+    RESUMED_BY_CERTIFICATION,
+    CertificationSource,
+    outranks,
+    resumes_on_certification,
+)
 from domain.retirees.lifecycle import Resume, Status
 from domain.retirees.models import Retiree
 from domain.shared.actor import Actor
 from domain.shared.uow import UnitOfWork
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType
-
-RESUMED_BY_CERTIFICATION = "CERT_RESUME"
 
 
 @dataclass(frozen=True)

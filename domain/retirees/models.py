@@ -28,8 +28,13 @@ class Retiree(SQLModel, table=True):
         Index("ix_retiree_institution_status", "institution_id", "status"),
         Index("ix_retiree_status", "status"),
         Index("ix_retiree_employer_code", "employer_code"),
-        # The overdue-certification rule (4.5) scans registered retirees by their last certification date.
-        Index("ix_retiree_certified_registered", "last_certified_on", postgresql_where=text("status = 'registered'")),
+        # The overdue-certification rule (4.5) scans registered retirees by their last certification date (or, never
+        # certified, their registration date).
+        Index(
+            "ix_retiree_certified_registered",
+            text("coalesce(last_certified_on, registered_on)"),
+            postgresql_where=text("status = 'registered'"),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))

@@ -3,7 +3,7 @@ change causes through the transactional outbox. The hub provides it (hub/consume
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -18,4 +18,10 @@ class UnitOfWork(Protocol):
         self, event_type: str, subject: str, data: Mapping[str, Any], *, occurred_at: datetime | None = None
     ) -> str:
         """Write an event to the outbox in the current transaction; returns its id."""
+        ...
+
+    async def publish_many(
+        self, event_type: str, items: Sequence[tuple[str, Mapping[str, Any]]], *, occurred_at: datetime | None = None
+    ) -> list[str]:
+        """Write many events of one type (subject, data) to the outbox in one statement; returns their ids in order."""
         ...

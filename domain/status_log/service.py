@@ -33,7 +33,7 @@ class Cause:
     ref: str | None = None  # the event id, application id, rule name … that caused the change
 
 
-def _state_json(state: Lifecycle) -> dict[str, Any]:
+def state_json(state: Lifecycle) -> dict[str, Any]:
     document = asdict(state)
     document["status"] = state.status.value
     document["resume_to"] = state.resume_to.value if state.resume_to else None
@@ -123,8 +123,8 @@ async def _record(
         reason_code=transition.reason_code,
         from_status=transition.before.status.value,
         to_status=transition.after.status.value,
-        before_state=_state_json(transition.before),
-        after_state=_state_json(transition.after),
+        before_state=state_json(transition.before),
+        after_state=state_json(transition.after),
         effective_date=effective_date,
         institution_id=transition.after.institution_id or transition.before.institution_id,
         cause_type=cause.type.value,

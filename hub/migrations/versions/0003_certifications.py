@@ -53,7 +53,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_retiree_certified_registered",
         "retiree",
-        ["last_certified_on"],
+        [sa.text("coalesce(last_certified_on, registered_on)")],
         postgresql_where=sa.text("status = 'registered'"),
     )
 

@@ -1,0 +1,198 @@
+"""The nightly suspension rules of 4.5, set-based, one chunk per transaction.
+
+- 超过6个月未认证: a registered retiree whose last certification (or, never certified, whose registration at the
+  community — staff saw the person then) is more than ``certification_valid_months`` old by the server's date.
+- 退休后逾期未登记: an approved retiree not registered ``registration_deadline_days`` after the retirement date.
+- 转出后逾期未转入: a retiree transferring out, not taken in ``transfer_in_deadline_days`` after the transfer out.
+
+Each chunk selects the due retirees with one indexed query (``FOR UPDATE SKIP LOCKED``), decides every transition
+with the lifecycle's own ``decide`` (so the job and a staff action can never disagree on what a suspension is), and
+writes the status changes, the retirees' new state, the events for the province and one audit entry with a
+handful of multi-row statements. A suspended retiree no longer matches any rule, so a second run the same day finds
+nobody: the job is idempotent, and a crash between chunks loses nothing (the next run carries on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import trail
+from domain.certifications.rules import SuspensionReason, add_months
+from domain.dictionary.service import parameter_int
+from domain.retirees.lifecycle import Lifecycle, Status, Suspend, Transition, decide
+from domain.shared.actor import Actor
+from domain.shared.uow import UnitOfWork
+from domain.status_log.models import CauseType, StatusChange, SyncState
+from domain.status_log.service import PERSON_STATUS_CHANGED, state_json
+
+
+class Rule(StrEnum):
+    CERTIFICATION_OVERDUE = "certification_overdue"
+    REGISTRATION_OVERDUE = "registration_overdue"
+    TRANSFER_IN_OVERDUE = "transfer_in_overdue"
+
+
+REASONS: dict[Rule, SuspensionReason] = {
+    Rule.CERTIFICATION_OVERDUE: SuspensionReason.CERTIFICATION_OVERDUE,
+    Rule.REGISTRATION_OVERDUE: SuspensionReason.REGISTRATION_OVERDUE,
+    Rule.TRANSFER_IN_OVERDUE: SuspensionReason.TRANSFER_IN_OVERDUE,
+}
+
+# Each rule's candidates: the WHERE clause over ``retiree`` and the parameter it needs. ``:before`` is the first
+# day that is still in time, so ``< :before`` is an index range scan.
+_CONDITIONS: dict[Rule, str] = {
+    Rule.CERTIFICATION_OVERDUE: ("status = 'registered' AND coalesce(last_certified_on, registered_on) < :before"),
+    Rule.REGISTRATION_OVERDUE: "status = 'approved' AND retirement_date < :before",
+    Rule.TRANSFER_IN_OVERDUE: "status = 'transferring_out' AND status_since < :before",
+}
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """For each rule, the earliest reference date that is still in time on ``today``."""
+
+    today: date
+    certification: date
+    registration: date
+    transfer_in: date
+
+    def before(self, rule: Rule) -> date:
+        return {
+            Rule.CERTIFICATION_OVERDUE: self.certification,
+            Rule.REGISTRATION_OVERDUE: self.registration,
+            Rule.TRANSFER_IN_OVERDUE: self.transfer_in,
+        }[rule]
+
+
+def earliest_in_time(today: date, valid_months: int) -> date:
+    """The earliest last-certification date whose due date (rules.certification_due) is not before ``today``.
+    Due dates only grow with the certification date, so everything earlier is overdue and nothing later is."""
+    day = add_months(today, -valid_months) - timedelta(days=4)
+    while add_months(day, valid_months) < today:
+        day += timedelta(days=1)
+    return day
+
+
+async def cutoffs(session: AsyncSession, today: date) -> Cutoffs:
+    return Cutoffs(
+        today=today,
+        certification=earliest_in_time(today, await parameter_int(session, "certification_valid_months")),
+        # A deadline of N days from day S is met up to S + N inclusive: S is overdue once S < today - N.
+        registration=today - timedelta(days=await parameter_int(session, "registration_deadline_days")),
+        transfer_in=today - timedelta(days=await parameter_int(session, "transfer_in_deadline_days")),
+    )
+
+
+async def count_due(session: AsyncSession, rule: Rule, limits: Cutoffs) -> int:
+    query = text(f"SELECT count(*) FROM retiree WHERE {_CONDITIONS[rule]}")
+    return int((await session.execute(query, {"before": limits.before(rule)})).scalar_one())
+
+
+async def suspend_chunk(uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutoffs, *, size: int = 5000) -> int:
+    """Suspend up to ``size`` due retirees in the caller's transaction; return how many."""
+    session = uow.session
+    rows = (
+        await session.execute(
+            text(
+                "SELECT id, personal_number, status, institution_id, suspension_reason, resume_to FROM retiree "
+                f"WHERE {_CONDITIONS[rule]} ORDER BY id LIMIT :size FOR UPDATE SKIP LOCKED"
+            ),
+            {"before": limits.before(rule), "size": size},
+        )
+    ).all()
+    if not rows:
+        return 0
+    reason = REASONS[rule].value
+    transitions = [
+        decide(
+            Lifecycle(
+                Status(r.status), r.institution_id, r.suspension_reason, Status(r.resume_to) if r.resume_to else None
+            ),
+            Suspend(reason),
+        )
+        for r in rows
+    ]
+    entry_ids = sorted(
+        (
+            await session.execute(
+                text("SELECT nextval('status_change_id_seq') FROM generate_series(1, :n)"), {"n": len(rows)}
+            )
+        ).scalars()
+    )
+    institution_ids = list({r.institution_id for r in rows if r.institution_id is not None})
+    found = await session.execute(
+        text("SELECT id, code FROM institution WHERE id = ANY(:ids)"), {"ids": institution_ids}
+    )
+    codes: dict[int, str] = {row[0]: row[1] for row in found}
+    city = (await session.execute(text("SELECT code FROM institution WHERE parent_id IS NULL LIMIT 1"))).scalar_one()
+    entered_at = datetime.now(UTC)
+    events = [
+        (
+            r.personal_number,
+            {
+                "personal_number": r.personal_number,
+                "change_kind": t.kind.value,
+                "reason_code": reason,
+                "effective_date": limits.today.isoformat(),
+                "entered_at": entered_at.isoformat(),
+                "institution_code": codes.get(r.institution_id, city) if r.institution_id else city,
+                "log_entry_id": f"SCL-{entry_id:012d}",
+            },
+        )
+        for r, t, entry_id in zip(rows, transitions, entry_ids, strict=True)
+    ]
+    event_ids = await uow.publish_many(PERSON_STATUS_CHANGED, events)
+    await session.execute(
+        insert(StatusChange),
+        [
+            _entry(entry_id, r, t, limits.today, rule, actor, event_id)
+            for r, t, entry_id, event_id in zip(rows, transitions, entry_ids, event_ids, strict=True)
+        ],
+    )
+    # Every transition is the same suspension from the retiree's current state, so one UPDATE applies them all.
+    await session.execute(
+        text(
+            "UPDATE retiree SET status = 'suspended', suspension_reason = :reason, resume_to = status, "
+            "status_since = :today, version = version + 1, updated_at = now() WHERE id = ANY(:ids)"
+        ),
+        {"reason": reason, "today": limits.today, "ids": [r.id for r in rows]},
+    )
+    await trail.record_bulk(
+        session,
+        actor,
+        "retiree.suspended",
+        [r.id for r in rows],
+        {"rule": rule.value, "reason": reason, "effective_date": limits.today.isoformat()},
+    )
+    return len(rows)
+
+
+def _entry(
+    entry_id: int, row: Any, t: Transition, today: date, rule: Rule, actor: Actor, event_id: str
+) -> dict[str, Any]:
+    return {
+        "id": entry_id,
+        "retiree_id": row.id,
+        "personal_number": row.personal_number,
+        "kind": t.kind.value,
+        "reason_code": t.reason_code,
+        "from_status": t.before.status.value,
+        "to_status": t.after.status.value,
+        "before_state": state_json(t.before),
+        "after_state": state_json(t.after),
+        "effective_date": today,
+        "institution_id": t.after.institution_id,
+        "cause_type": CauseType.RULE.value,
+        "cause_ref": f"{rule.value}:{today.isoformat()}",
+        "actor": actor.name,
+        "remarks": None,
+        "reverses_id": None,
+        "event_id": event_id,
+        "sync_state": SyncState.PENDING.value,
+    }

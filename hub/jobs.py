@@ -1,0 +1,64 @@
+"""Scheduled jobs of the registry, run by ``hub rules run`` (once) or ``hub rules schedule`` (every night).
+
+The suspension rules of 4.5 (domain/suspensions/overdue.py) run chunk by chunk, each chunk its own transaction: a
+crash loses at most the chunk in flight, which the next run picks up, and a second run the same day finds nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from domain.shared.actor import system_actor
+from domain.suspensions.overdue import Rule, cutoffs, suspend_chunk
+from hub import metrics
+from hub.bootstrap import Hub
+from hub.retry import sleep_or_stop
+
+log = logging.getLogger(__name__)
+
+RULES_ACTOR = system_actor("suspension-rules")
+
+
+@dataclass
+class RulesReport:
+    today: date
+    suspended: dict[Rule, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+async def run_suspension_rules(
+    hub: Hub, today: date, *, rules: tuple[Rule, ...] = tuple(Rule), chunk: int = 5000
+) -> RulesReport:
+    started = time.perf_counter()
+    report = RulesReport(today)
+    async with hub.sessions() as session:
+        limits = await cutoffs(session, today)
+    for rule in rules:
+        total = 0
+        while True:
+            async with hub.sessions() as session, session.begin():
+                done = await suspend_chunk(hub.unit_of_work(session, "rules"), RULES_ACTOR, rule, limits, size=chunk)
+            total += done
+            if done < chunk:
+                break
+        report.suspended[rule] = total
+        metrics.rule_suspensions.labels(rule=rule.value).inc(total)
+        log.info("rule %s on %s: %d retirees suspended", rule.value, today, total)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def run_every_night(hub: Hub, at_hour: int, stop: asyncio.Event) -> None:
+    """Run the rules at start-up and then every day at ``at_hour`` o'clock (server time). The rules are
+    idempotent, so the run at start-up after a restart costs a few queries and changes nothing already done."""
+    while not stop.is_set():
+        await run_suspension_rules(hub, date.today())
+        now = datetime.now()
+        next_run = now.replace(hour=at_hour, minute=0, second=0, microsecond=0)
+        if next_run <= now:
+            next_run += timedelta(days=1)
+        await sleep_or_stop(stop, (next_run - now).total_seconds())

@@ -1,0 +1,69 @@
+"""``hub rules …``: the suspension rules of 4.5, once or every night."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from hub.settings import Settings
+
+rules_app = typer.Typer(help="The suspension rules of 4.5 (overdue certification, registration, transfer-in).")
+
+RULES_METRICS_PORT = 9104
+
+
+@rules_app.command("run")
+def run(
+    today: Annotated[
+        str | None, typer.Option(help="Run as of this date, YYYY-MM-DD (default: the server's date)")
+    ] = None,
+    rule: Annotated[list[str] | None, typer.Option(help="Only these rules (default: all)")] = None,
+) -> None:
+    """Run the rules once and print how many retirees each suspended."""
+    from domain.suspensions.overdue import Rule
+    from hub.bootstrap import bootstrap
+    from hub.jobs import run_suspension_rules
+
+    try:
+        as_of = date.fromisoformat(today) if today else date.today()
+        chosen = tuple(Rule(r) for r in rule) if rule else tuple(Rule)
+    except ValueError as error:
+        typer.echo(f"refused: {error} (rules: {', '.join(r.value for r in Rule)})", err=True)
+        raise typer.Exit(2) from None
+
+    async def main() -> None:
+        hub = bootstrap(Settings(), consumer_groups=())
+        try:
+            report = await run_suspension_rules(hub, as_of, rules=chosen)
+        finally:
+            await hub.engine.dispose()
+        for name, count in report.suspended.items():
+            typer.echo(f"{name.value}: {count} suspended")
+        typer.echo(f"as of {as_of}, in {report.seconds:.1f} s")
+
+    asyncio.run(main())
+
+
+@rules_app.command("schedule")
+def schedule(
+    at_hour: Annotated[int, typer.Option(min=0, max=23, help="Hour of the nightly run (server time)")] = 2,
+    metrics_port: Annotated[int | None, typer.Option(help="Port of /metrics")] = None,
+) -> None:
+    """Run the rules at start-up and then every night (a long-running process, like the worker)."""
+    from hub.bootstrap import bootstrap
+    from hub.jobs import run_every_night
+    from hub.process import run_process
+
+    settings = Settings()
+
+    async def main(stop: asyncio.Event) -> None:
+        hub = bootstrap(settings, consumer_groups=())
+        try:
+            await run_every_night(hub, at_hour, stop)
+        finally:
+            await hub.engine.dispose()
+
+    run_process("rules", main, metrics_port=metrics_port or settings.metrics_port or RULES_METRICS_PORT)
