@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import psycopg
 
@@ -89,8 +89,12 @@ def _copy_employers(connection: psycopg.Connection, rng: random.Random, count: i
 _RETIREE_COLUMNS = (
     "personal_number, id_number, name, sex, birth_date, retirement_date, approval_date, insuring_agency_code, "
     "employer_code, payment_status, monthly_pension, management_form, residence_address, phone, institution_id, "
-    "status, status_since, registered_on"
+    "status, status_since, registered_on, last_certified_on"
 )
+
+# Most registered retirees certified within the last six months; about 3% are between six and nine months late,
+# which is what the overdue-certification rule (4.5) finds on its first night.
+_LATE_SHARE = 0.03
 
 
 def _copy_retirees(
@@ -100,13 +104,20 @@ def _copy_retirees(
     placed: dict[str, tuple[int, str]],
     communities: list[InstitutionSeed],
     employer_count: int,
+    today: date,
 ) -> tuple[int, int]:
     registered = 0
+    # A separate stream, so certification dates do not change the people the generator makes for a seed.
+    certifying = random.Random(rng.getstate()[1][0])
     with connection.cursor() as cursor, cursor.copy(f"COPY retiree ({_RETIREE_COLUMNS}) FROM STDIN") as copy:
         for r in retirees(rng, communities, count, employers=employer_count):
             institution_id = placed[r.community_code][0] if r.community_code else None
             registered_on = r.retirement_date if institution_id else None
             registered += institution_id is not None
+            certified = None
+            if institution_id:
+                late = certifying.random() < _LATE_SHARE
+                certified = today - timedelta(days=certifying.randint(184, 270) if late else certifying.randint(0, 180))
             copy.write_row(
                 (
                     r.personal_number,
@@ -127,6 +138,7 @@ def _copy_retirees(
                     "registered" if institution_id else "approved",
                     registered_on or r.retirement_date,
                     registered_on,
+                    certified,
                 )
             )
     return count, registered
@@ -197,7 +209,9 @@ def load(
         placed = _insert_tree(connection, tree)
         loaded_employers = _copy_employers(connection, rng, employer_count, districts)
         last_id = connection.execute("SELECT coalesce(max(id), 0) FROM retiree").fetchone()
-        count, registered = _copy_retirees(connection, rng, retiree_count, placed, communities, employer_count)
+        count, registered = _copy_retirees(
+            connection, rng, retiree_count, placed, communities, employer_count, today or date.today()
+        )
         connection.execute(_REGISTRATION_HISTORY, (last_id[0] if last_id else 0,))
         if demo_accounts:
             _demo_accounts(connection, placed, tree)
