@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every hub process in the foreground of one terminal (make run): migrations and topics first, then the API,
-# the outbox relay, the worker and the monitor, each logging to .local/logs/. Ctrl-C stops them all.
+# the outbox relay, the worker, the monitor and the nightly rules (4.5), each logging to .local/logs/. Ctrl-C stops them all.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 HUB="$ROOT/.venv/bin/hub"
@@ -32,6 +32,7 @@ start api api
 start relay relay
 start worker worker
 start monitor monitor
+start rules rules schedule
 
 for _ in $(seq 1 60); do
   curl -fsS "http://127.0.0.1:${HUB_API_PORT:-8000}/health" >/dev/null 2>&1 && break
@@ -41,7 +42,7 @@ cat <<TXT
 
 The hub is running. Where to look:
   API and OpenAPI    http://127.0.0.1:${HUB_API_PORT:-8000}/docs   (health: /health)
-  metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103
+  metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103  rules :9104
   Prometheus         http://127.0.0.1:${HUB_PROMETHEUS_PORT:-9090}
   log in             POST /api/v1/auth/login as one of the demo accounts above (password Demo2026sjz),
                      e.g. community_operator; then Authorize in /docs with the token

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -27,8 +28,12 @@ PROCESSES = {
 
 
 @pytest.fixture(scope="module")
-def hub_processes(settings: Settings) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+def hub_processes(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
     upgrade(settings)
+    logs = tmp_path_factory.mktemp("process-logs")
+    LOG_FILES.update({name: logs / f"{name}.log" for name in PROCESSES})
     env = {
         "PATH": "/usr/bin:/bin",
         "HUB_DATABASE_URL": settings.database_url,
@@ -41,7 +46,8 @@ def hub_processes(settings: Settings) -> Iterator[dict[str, subprocess.Popen[byt
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # a file, not a pipe: a chatty process must never block on a full pipe nobody reads
+            stderr=LOG_FILES[name].open("wb"),
         )
         for name, (args, _) in PROCESSES.items()
     }
@@ -52,6 +58,13 @@ def hub_processes(settings: Settings) -> Iterator[dict[str, subprocess.Popen[byt
             if process.poll() is None:
                 process.kill()
                 process.wait(10)
+
+
+LOG_FILES: dict[str, Path] = {}
+
+
+def _log_of(name: str) -> str:
+    return LOG_FILES[name].read_text(encoding="utf-8", errors="replace")
 
 
 def _get(url: str, deadline_seconds: float = 30) -> httpx.Response:
@@ -92,8 +105,11 @@ def test_processes_stop_cleanly_on_sigterm(hub_processes: dict[str, subprocess.P
         _get(PROCESSES[name][1])
         process.send_signal(signal.SIGTERM)
     for name, process in hub_processes.items():
-        code = process.wait(30)
-        stderr = process.stderr.read().decode() if process.stderr else ""
+        try:
+            code = process.wait(30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{name} still running 30 s after SIGTERM; its log ends:\n{_log_of(name)[-3000:]}")
+        stderr = _log_of(name)
         if name == "api":  # uvicorn shuts down gracefully, then re-raises the signal it caught
             assert "Application shutdown complete" in stderr, stderr[-2000:]
             assert code in (0, -signal.SIGTERM)

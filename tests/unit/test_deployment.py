@@ -256,9 +256,21 @@ def test_compose_file_is_valid_against_the_compose_specification() -> None:
 
 
 def test_compose_services_and_start_order() -> None:
-    expected = {"kafka", "postgres", "migrate", "topics", "api", "relay", "worker", "monitor", "prometheus", "grafana"}
+    expected = {
+        "kafka",
+        "postgres",
+        "migrate",
+        "topics",
+        "api",
+        "relay",
+        "worker",
+        "monitor",
+        "rules",
+        "prometheus",
+        "grafana",
+    }
     assert expected <= set(SERVICES), f"missing services: {sorted(expected - set(SERVICES))}"
-    assert set(_hub_services()) == {"migrate", "topics", "api", "relay", "worker", "monitor"}
+    assert set(_hub_services()) == {"migrate", "topics", "api", "relay", "worker", "monitor", "rules"}
 
     kafka = SERVICES["kafka"]
     kafka_env = _environment(kafka)
@@ -311,8 +323,9 @@ def test_compose_services_and_start_order() -> None:
         "relay": ["relay"],
         "worker": ["worker"],
         "monitor": ["monitor"],
+        "rules": ["rules"],
     }
-    assert processes == {"api": 8000, "relay": 9101, "worker": 9102, "monitor": 9103}
+    assert processes == {"api": 8000, "relay": 9101, "worker": 9102, "monitor": 9103, "rules": 9104}
     for name in processes:
         assert condition(name, "topics") == "service_completed_successfully", name
         assert condition(name, "kafka") == "service_healthy", name
