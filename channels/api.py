@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from channels import errors
+from channels.auth_platform import webhook as auth_platform_webhook
 from channels.mobile import registration as mobile_registration
 from channels.staff import accounts, audit, auth, dictionary, institutions, registrations, retirees
 from hub import __version__, metrics  # noqa: F401  (registers the hub's metrics on /metrics)
@@ -26,6 +27,7 @@ ROUTERS = (
     registrations.router,
     audit.router,
     mobile_registration.router,
+    auth_platform_webhook.router,
 )
 
 

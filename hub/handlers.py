@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from domain.certifications.inbound import on_certification_recorded
 from domain.employers.inbound import on_employer_synced
 from domain.retirees.inbound import (
     Inbound,
@@ -50,6 +51,7 @@ REGISTRY = ConsumerGroup(
         "retiree.changed": domain_handler(on_retiree_changed),  # 2.3
         "payment_status.changed": domain_handler(on_payment_status_changed),  # 2.4
         "retiree.corrected": domain_handler(on_retiree_corrected),  # 1.5
+        "certification.recorded": domain_handler(on_certification_recorded),  # 2.6, 4.3, face results
     },
 )
 

@@ -39,6 +39,11 @@ consumer_lag_seconds = Gauge(
     "hub_consumer_lag_seconds", "Age of the oldest uncommitted message of a group", ["group", "topic", "partition"]
 )
 rule_suspensions = Counter("hub_rule_suspensions", "Retirees suspended by the nightly rules of 4.5", ["rule"])
+webhook_pushes = Counter(
+    "hub_webhook_pushes",
+    "Pushes received by a webhook, by outcome (accepted or the refusal code)",
+    ["webhook", "outcome"],
+)
 build_info = Gauge("hub_build_info", "The running hub's version", ["version"])
 build_info.labels(version=__version__).set(1)
 

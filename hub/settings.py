@@ -12,6 +12,7 @@ from hub.topics import CATALOG, DAY_MS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT_SECRET = "development-only-secret-never-in-production"
+DEVELOPMENT_WEBHOOK_SECRET = "development-auth-platform-webhook-secret"
 
 
 class Settings(BaseSettings):
@@ -53,10 +54,23 @@ class Settings(BaseSettings):
 
     monitor_interval_seconds: float = 5.0
 
+    # The authentication platform (docs/auth-platform-contract.md): where shares go, the secret its webhook signs with.
+    auth_platform_url: str = "http://127.0.0.1:8202"
+    auth_platform_token: str = "development-auth-platform-token"
+    auth_platform_webhook_secret: str = DEVELOPMENT_WEBHOOK_SECRET
+    auth_platform_timeout_seconds: float = Field(default=10.0, gt=0)
+    auth_platform_share_batch: int = Field(default=500, ge=1, le=500)
+    auth_platform_share_poll_seconds: float = Field(default=2.0, gt=0)
+    webhook_tolerance_seconds: int = Field(default=300, ge=30, le=900)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
             raise ValueError("HUB_SECRET_KEY must be set to a real secret when HUB_ENVIRONMENT=production")
+        if self.environment == "production" and self.auth_platform_webhook_secret == DEVELOPMENT_WEBHOOK_SECRET:
+            raise ValueError(
+                "HUB_AUTH_PLATFORM_WEBHOOK_SECRET must be the secret shared with the platform in production"
+            )
         if len(self.secret_key) < 32:
             raise ValueError("HUB_SECRET_KEY must be at least 32 characters (it signs the HS256 access tokens)")
         longest_topic_days = max(topic.retention_ms for topic in CATALOG) // DAY_MS

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import connectors.tables  # noqa: F401  (registers the connectors' tables)
 import domain.tables  # noqa: F401  (registers the registry's tables)
 import hub.models  # noqa: F401  (registers the hub's tables)
 

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import psycopg
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from channels.api import create_app
 from domain.dictionary.service import ensure_builtin
 from hub.bootstrap import Hub, bootstrap
+from hub.consumer import ConsumerGroup
+from hub.handlers import REGISTRY
 from hub.kafka_admin import ensure_topics
 from hub.migrate import upgrade
 from hub.settings import Settings
+from hub.topics import Topic
 from tests.support import ledger
 from tests.support.api import Api
+from tests.support.harness import Background
 
 
 async def _dictionary(settings: Settings) -> None:
@@ -66,7 +73,7 @@ async def registry_hub(settings: Settings) -> AsyncIterator[Hub]:
     """The hub as the API process wires it, on the test database."""
     hub = bootstrap(settings, consumer_groups=())
     yield hub
-    await hub.engine.dispose()
+    await hub.close()  # the webhook connects its broker on the first push
 
 
 @pytest.fixture
@@ -74,3 +81,38 @@ async def api(registry_hub: Hub, settings: Settings) -> AsyncIterator[Api]:
     app = create_app(settings, hub=registry_hub)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test") as client:
         yield Api(client)
+
+
+async def start_at_end(settings: Settings, group: str, topics: list[Topic]) -> None:
+    """Commit the end of every partition for a brand-new group, so it reads only what the test publishes."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit({tp: offset for tp, offset in ends.items()})
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture
+async def registry_worker(settings: Settings) -> Any:
+    """A worker running the registry's handlers under a fresh consumer group that starts at the end of its topics,
+    and a connected hub to publish with: ``(group, publisher_hub)``."""
+    group = ConsumerGroup(f"it-registry-{uuid.uuid4().hex[:8]}", REGISTRY.handlers)
+    hub = bootstrap(settings, consumer_groups=[group])
+    names = group.topics(hub.catalog)
+    await ensure_topics(
+        settings.kafka_bootstrap_servers, [t for t in hub.catalog if t.name in (*names, f"dlq.{group.name}")], 1
+    )
+    await start_at_end(settings, group.name, [t for t in hub.catalog if t.name in names])
+    background = Background()
+    background.start_worker(hub)
+    publisher_hub = bootstrap(settings, consumer_groups=[group], client_suffix="-publisher")
+    await publisher_hub.broker.connect()
+    yield group, publisher_hub
+    await background.close()
+    await publisher_hub.close()

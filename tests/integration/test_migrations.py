@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
+import connectors.tables  # noqa: F401
 import domain.tables  # noqa: F401
 import hub.models  # noqa: F401
 from hub.settings import Settings

@@ -4,45 +4,23 @@ others flow, and a death from the exchange database is logged (6.22) without bei
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import func, select
 
 from domain.audit.models import AuditEntry
 from domain.employers.models import Employer
 from domain.retirees.models import Retiree
 from domain.status_log.models import StatusChange
-from hub.bootstrap import Hub, bootstrap
-from hub.consumer import ConsumerGroup
+from hub.bootstrap import Hub
 from hub.envelope import Envelope
-from hub.handlers import REGISTRY
-from hub.kafka_admin import ensure_topics
 from hub.models import ParkedEvent
-from hub.settings import Settings
-from hub.topics import Topic
 from tests import factories
-from tests.support.harness import Background, wait_until
+from tests.support.harness import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-async def start_at_end(settings: Settings, group: str, topics: list[Topic]) -> None:
-    """Commit the end of every partition for a brand-new group, so it reads only what the test publishes."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit({tp: offset for tp, offset in ends.items()})
-    finally:
-        await consumer.stop()
 
 
 def _event(event_type: str, subject: str, data: dict[str, Any]) -> Envelope:
@@ -63,24 +41,6 @@ def _approved(personal_number: str, id_number: str, birth: date, employer: str) 
         "monthly_pension": "4125.30",
         "approval_date": "2026-10-20",
     }
-
-
-@pytest.fixture
-async def registry_worker(settings: Settings) -> Any:
-    group = ConsumerGroup(f"it-registry-{uuid.uuid4().hex[:8]}", REGISTRY.handlers)
-    hub = bootstrap(settings, consumer_groups=[group])
-    names = group.topics(hub.catalog)
-    await ensure_topics(
-        settings.kafka_bootstrap_servers, [t for t in hub.catalog if t.name in (*names, f"dlq.{group.name}")], 1
-    )
-    await start_at_end(settings, group.name, [t for t in hub.catalog if t.name in names])
-    background = Background()
-    background.start_worker(hub)
-    publisher_hub = bootstrap(settings, consumer_groups=[group], client_suffix="-publisher")
-    await publisher_hub.broker.connect()
-    yield group, publisher_hub
-    await background.close()
-    await publisher_hub.close()
 
 
 async def _retiree(hub: Hub, personal_number: str) -> Retiree | None:

@@ -1,0 +1,1 @@
+"""What the authentication platform calls on the hub: its face-result webhook."""
