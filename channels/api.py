@@ -13,7 +13,7 @@ from sqlalchemy import text
 from channels import errors
 from channels.auth_platform import webhook as auth_platform_webhook
 from channels.mobile import registration as mobile_registration
-from channels.staff import accounts, audit, auth, dictionary, institutions, registrations, retirees
+from channels.staff import accounts, audit, auth, certifications, dictionary, institutions, registrations, retirees
 from hub import __version__, metrics  # noqa: F401  (registers the hub's metrics on /metrics)
 from hub.bootstrap import Hub, bootstrap
 from hub.settings import Settings
@@ -23,6 +23,7 @@ ROUTERS = (
     institutions.router,
     accounts.router,
     dictionary.router,
+    certifications.router,
     retirees.router,
     registrations.router,
     audit.router,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from hub.auth_platform_cli import auth_platform_app
 from hub.registry_cli import registry_app
 from hub.rules_cli import rules_app
 from hub.settings import Settings
@@ -32,6 +33,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(registry_app, name="registry")
 app.add_typer(rules_app, name="rules")
+app.add_typer(auth_platform_app, name="auth-platform")
 
 RELAY_METRICS_PORT, WORKER_METRICS_PORT, MONITOR_METRICS_PORT = 9101, 9102, 9103
 MetricsPort = Annotated[

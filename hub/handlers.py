@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from connectors.auth_platform.share import request_share
 from domain.certifications.inbound import on_certification_recorded
 from domain.employers.inbound import on_employer_synced
 from domain.retirees.inbound import (
@@ -55,4 +56,10 @@ REGISTRY = ConsumerGroup(
     },
 )
 
-CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (REGISTRY,)
+# Its own group, so a slow or absent authentication platform never holds the registry back.
+AUTH_PLATFORM_SHARE = ConsumerGroup(
+    "auth-platform-share",
+    {"retiree.approved": request_share},  # issue 5: queue the face-model share of a newly approved retiree
+)
+
+CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (REGISTRY, AUTH_PLATFORM_SHARE)

@@ -44,6 +44,9 @@ webhook_pushes = Counter(
     "Pushes received by a webhook, by outcome (accepted or the refusal code)",
     ["webhook", "outcome"],
 )
+face_shares = Counter(
+    "hub_auth_platform_shares", "Retirees' face-model shares with the authentication platform, by outcome", ["outcome"]
+)
 build_info = Gauge("hub_build_info", "The running hub's version", ["version"])
 build_info.labels(version=__version__).set(1)
 

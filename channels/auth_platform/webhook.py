@@ -112,12 +112,12 @@ async def receive_face_result(request: Request, session: Session) -> JSONRespons
         return error(503, "UNAVAILABLE", "系统暂时无法接收认证结果，请稍后重试")
 
     try:
-        await session.execute(
-            insert(FaceResultReceipt)
-            .values(result_id=result.result_id, personal_number=result.personal_number, event_id=result.event_id)
-            .on_conflict_do_nothing()
-        )
-        await session.commit()
+        async with session.begin_nested():  # committed with the request's transaction
+            await session.execute(
+                insert(FaceResultReceipt)
+                .values(result_id=result.result_id, personal_number=result.personal_number, event_id=result.event_id)
+                .on_conflict_do_nothing()
+            )
     except Exception as failure:  # the event is on Kafka and its id is the result's: a replay would be a duplicate
         log.warning("face result %s is durable but its receipt was not written: %s", result.result_id, failure)
     metrics.webhook_pushes.labels(webhook=WEBHOOK, outcome="ACCEPTED").inc()
