@@ -23,6 +23,7 @@ COPY channels/ ./channels/
 COPY connectors/ ./connectors/
 COPY domain/ ./domain/
 COPY seed/ ./seed/
+COPY simulators/ ./simulators/
 RUN pip install .
 
 

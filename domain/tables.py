@@ -1,7 +1,7 @@
 """Imports every bounded context's tables, so that Alembic and the tests see the whole registry schema."""
 
 from domain.audit.models import AuditEntry
-from domain.certifications.models import Certification, CertificationReport
+from domain.certifications.models import Certification, CertificationReminder, CertificationReport
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.employers.models import Employer
 from domain.institutions.models import Institution
@@ -13,6 +13,7 @@ from domain.status_log.models import StatusChange
 __all__ = [
     "AuditEntry",
     "Certification",
+    "CertificationReminder",
     "CertificationReport",
     "ChannelClient",
     "CodeEntry",

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from domain.certifications.reminders import due_per_street, send_reminders
 from domain.shared.actor import system_actor
 from domain.suspensions.overdue import Rule, cutoffs, suspend_chunk
 from hub import metrics
@@ -27,6 +28,7 @@ RULES_ACTOR = system_actor("suspension-rules")
 class RulesReport:
     today: date
     suspended: dict[Rule, int] = field(default_factory=dict)
+    reminders: int = 0
     seconds: float = 0.0
 
 
@@ -48,8 +50,23 @@ async def run_suspension_rules(
         report.suspended[rule] = total
         metrics.rule_suspensions.labels(rule=rule.value).inc(total)
         log.info("rule %s on %s: %d retirees suspended", rule.value, today, total)
+    report.reminders = await send_certification_reminders(hub, today)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def send_certification_reminders(hub: Hub, today: date) -> int:
+    """The reminders due today (4.5), then the due-in-30-days count per street for the dashboard."""
+    async with hub.sessions() as session, session.begin():
+        sent = await send_reminders(hub.unit_of_work(session, "reminders"), today)
+    metrics.certification_reminders.inc(sent)
+    async with hub.sessions() as session:
+        per_street = await due_per_street(hub.unit_of_work(session, "reminders"), today)
+    metrics.certifications_due.clear()  # a street with nobody due any more must not keep its old count
+    for (code, name), count in per_street.items():
+        metrics.certifications_due.labels(street_code=code, street=name).set(count)
+    log.info("certification reminders on %s: %d sent; %d due within 30 days", today, sent, sum(per_street.values()))
+    return sent
 
 
 async def run_every_night(hub: Hub, at_hour: int, stop: asyncio.Event) -> None:

@@ -44,6 +44,14 @@ webhook_pushes = Counter(
     "Pushes received by a webhook, by outcome (accepted or the refusal code)",
     ["webhook", "outcome"],
 )
+certification_reminders = Counter(
+    "hub_certification_reminders", "Certification reminders sent to retirees (4.5), one per retiree and due date"
+)
+certifications_due = Gauge(
+    "hub_certifications_due_30d",
+    "Registered retirees whose certification falls due in the next 30 days, per street (refreshed nightly)",
+    ["street_code", "street"],
+)
 face_shares = Counter(
     "hub_auth_platform_shares", "Retirees' face-model shares with the authentication platform, by outcome", ["outcome"]
 )

@@ -42,6 +42,7 @@ def run(
             await hub.engine.dispose()
         for name, count in report.suspended.items():
             typer.echo(f"{name.value}: {count} suspended")
+        typer.echo(f"certification reminders: {report.reminders} sent")
         typer.echo(f"as of {as_of}, in {report.seconds:.1f} s")
 
     asyncio.run(main())

@@ -63,6 +63,14 @@ CATALOG: tuple[Topic, ...] = (
         ("person_status.changed",),
         "The person status-change feed the registry sends to the provincial platform (6.22)",
     ),
+    Topic(
+        "domain.notifications",
+        12,
+        30 * DAY_MS,
+        "personal number",
+        ("certification.reminder_due",),
+        "What the mobile channel turns into notifications to retirees: certification reminders (4.5)",
+    ),
 )
 
 DEAD_LETTER_PREFIX = "dlq."

@@ -52,3 +52,13 @@ class CertificationReport(SQLModel, table=True):
     certification_id: int | None = columns.reference("certification.id", index=False)
     event_id: str | None = columns.text()
     recorded_at: datetime | None = columns.created_at()
+
+
+class CertificationReminder(SQLModel, table=True):
+    """A reminder sent for one due date: at most one per retiree and due date, however often the job runs."""
+
+    __tablename__ = "certification_reminder"
+
+    retiree_id: int = Field(sa_column=Column(BigInteger, ForeignKey("retiree.id"), primary_key=True))
+    due_on: date = Field(sa_column=Column(Date, primary_key=True))
+    sent_at: datetime | None = columns.created_at()

@@ -42,6 +42,7 @@ def registry() -> SchemaRegistry:
 def test_the_catalog_of_event_types_is_complete() -> None:
     assert [_event_type(p) for p in EVENT_FILES] == [
         "certification.recorded",
+        "certification.reminder_due",
         "employer.synced",
         "payment_status.changed",
         "pension.adjusted",
