@@ -20,6 +20,12 @@ start() {
   pids+=($!)
   echo "   $name (pid $!) → $LOGS/$name.log"
 }
+start_simulator() {
+  local name=$1; shift
+  "$ROOT/.venv/bin/python" -m "$@" >"$LOGS/$name.log" 2>&1 &
+  pids+=($!)
+  echo "   $name (pid $!) → $LOGS/$name.log"
+}
 stop_all() {
   echo; echo "== stopping hub processes"
   kill "${pids[@]}" 2>/dev/null || true
@@ -34,6 +40,9 @@ start worker worker
 start monitor monitor
 start rules rules schedule
 
+echo "== starting simulators"
+start_simulator provincial-simulator simulators.provincial --port "${SIM_PROVINCIAL_PORT:-8201}"
+
 for _ in $(seq 1 60); do
   curl -fsS "http://127.0.0.1:${HUB_API_PORT:-8000}/health" >/dev/null 2>&1 && break
   sleep 0.5
@@ -44,6 +53,7 @@ The hub is running. Where to look:
   API and OpenAPI    http://127.0.0.1:${HUB_API_PORT:-8000}/docs   (health: /health)
   metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103  rules :9104
   Prometheus         http://127.0.0.1:${HUB_PROMETHEUS_PORT:-9090}
+  provincial sim.    http://127.0.0.1:${SIM_PROVINCIAL_PORT:-8201}/wsdl   (admin: /admin/stats, /admin/faults)
   log in             POST /api/v1/auth/login as one of the demo accounts above (password Demo2026sjz),
                      e.g. community_operator; then Authorize in /docs with the token
   dead letters       .venv/bin/hub dlq list
