@@ -39,9 +39,12 @@ start relay relay
 start worker worker
 start monitor monitor
 start rules rules schedule
+start auth-platform-share auth-platform share
 
 echo "== starting simulators"
 start_simulator provincial-simulator simulators.provincial --port "${SIM_PROVINCIAL_PORT:-8201}"
+start_simulator auth-platform-simulator simulators.auth_platform --port "${SIM_AUTH_PORT:-8202}" \
+  --webhook-url "http://127.0.0.1:${HUB_API_PORT:-8000}/api/v1/auth-platform/face-results"
 
 for _ in $(seq 1 60); do
   curl -fsS "http://127.0.0.1:${HUB_API_PORT:-8000}/health" >/dev/null 2>&1 && break
@@ -51,9 +54,10 @@ cat <<TXT
 
 The hub is running. Where to look:
   API and OpenAPI    http://127.0.0.1:${HUB_API_PORT:-8000}/docs   (health: /health)
-  metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103  rules :9104
+  metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103  rules :9104  shares :9105
   Prometheus         http://127.0.0.1:${HUB_PROMETHEUS_PORT:-9090}
   provincial sim.    http://127.0.0.1:${SIM_PROVINCIAL_PORT:-8201}/wsdl   (admin: /admin/stats, /admin/faults)
+  auth platform sim. http://127.0.0.1:${SIM_AUTH_PORT:-8202}/docs   (POST /admin/emit pushes signed face results)
   log in             POST /api/v1/auth/login as one of the demo accounts above (password Demo2026sjz),
                      e.g. community_operator; then Authorize in /docs with the token
   dead letters       .venv/bin/hub dlq list

@@ -111,7 +111,6 @@ class EmitReport:
     by_kind: dict[str, Counter[str]] = field(default_factory=dict)
     retries: int = 0
     planned: int = 0
-    done: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly summary (latencies summarised, not listed)."""
@@ -123,7 +122,6 @@ class EmitReport:
         return {
             "planned": self.planned,
             "sent": self.sent,
-            "done": self.done,
             "retries": self.retries,
             "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
             "by_code": dict(sorted(self.by_code.items())),
@@ -157,7 +155,9 @@ def _fresh_copy(result: Mapping[str, Any]) -> dict[str, Any]:
 
 def _first_phase(results: Sequence[Mapping[str, Any]], secret: bytes, bad: Mapping[str, int]) -> list[_Push]:
     """Good pushes with the bad ones (except duplicates) spread evenly among them."""
-    templates: Sequence[Mapping[str, Any]] = results or [make_result(PLACEHOLDER_PERSONAL_NUMBER, PLACEHOLDER_ID_NUMBER)]
+    templates: Sequence[Mapping[str, Any]] = results or [
+        make_result(PLACEHOLDER_PERSONAL_NUMBER, PLACEHOLDER_ID_NUMBER)
+    ]
     extras: list[_Push] = []
     for i in range(bad.get("bad_signature", 0)):
         extras.append(_Push("bad_signature", encode(_fresh_copy(templates[i % len(templates)])), WRONG_SECRET))
@@ -233,6 +233,7 @@ async def _run_phase(
 ) -> None:
     semaphore = asyncio.Semaphore(max(1, concurrency))
     tasks: set[asyncio.Task[None]] = set()
+    errors: list[BaseException] = []
 
     async def one(push: _Push) -> None:
         try:
@@ -240,18 +241,33 @@ async def _run_phase(
         finally:
             semaphore.release()
 
-    for push in pushes:
-        if rate:
-            delay = started + clock[0] / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-        clock[0] += 1
-        await semaphore.acquire()
-        task = asyncio.create_task(one(push))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-    if tasks:
-        await asyncio.gather(*tasks)
+    def finished(task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            errors.append(error)
+
+    try:
+        for push in pushes:
+            if errors:
+                break
+            if rate:
+                delay = started + clock[0] / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            clock[0] += 1
+            await semaphore.acquire()
+            task = asyncio.create_task(one(push))
+            tasks.add(task)
+            task.add_done_callback(finished)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+    except asyncio.CancelledError:
+        for task in list(tasks):
+            task.cancel()
+        raise
+    if errors:
+        raise errors[0]
 
 
 async def emit(
@@ -279,7 +295,7 @@ async def emit(
     report = report if report is not None else EmitReport()
     first = _first_phase(results, key, bad)
     duplicates_wanted = bad.get("duplicate", 0)
-    report.planned = len(first) + duplicates_wanted
+    report.planned += len(first) + duplicates_wanted
     own_client = client is None
     http = client or httpx.AsyncClient(
         timeout=httpx.Timeout(10.0), limits=httpx.Limits(max_connections=max(1, concurrency))
@@ -308,7 +324,6 @@ async def emit(
             dupes = [_Push("duplicate", originals[i % len(originals)], key) for i in range(duplicates_wanted)]
             await _run_phase(http, url, dupes, report, rate=rate, concurrency=concurrency, clock=clock, started=started)
     finally:
-        report.done = True
         if own_client:
             await http.aclose()
     return report
