@@ -69,11 +69,21 @@ async def run_worker(hub: Hub, groups: Sequence[ConsumerGroup], stop: asyncio.Ev
     for group in groups:
         subscribe(hub, group)
     tasks = [asyncio.create_task(hub.parked_event_worker(group).run(stop)) for group in groups]
-    await hub.broker.start()
-    log.info("worker running groups: %s", ", ".join(g.name for g in groups) or "none")
+    # Joining the groups can take long on a fresh broker (it creates __consumer_offsets first): a SIGTERM
+    # meanwhile must stop the process, not wait for the join.
+    starting = asyncio.create_task(hub.broker.start())
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await stop.wait()
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()
+            log.info("worker running groups: %s", ", ".join(g.name for g in groups) or "none")
+            await stopping
+        else:
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
     finally:
+        stopping.cancel()
         await hub.broker.stop()
         for task in tasks:
             task.cancel()

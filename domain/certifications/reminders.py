@@ -56,11 +56,15 @@ class ReminderWindow:
     def last_day(self) -> date:
         return self.today + timedelta(days=self.reminder_days)
 
-    def base_range(self) -> tuple[date, date]:
-        return (
-            add_months(self.today, -self.valid_months) - _MARGIN,
-            add_months(self.last_day, -self.valid_months) + _MARGIN,
-        )
+    def bounds(self) -> dict[str, object]:
+        """The window's SQL parameters: the widened base-date range (an index range scan) and the exact due range."""
+        return {
+            "months": self.valid_months,
+            "base_from": add_months(self.today, -self.valid_months) - _MARGIN,
+            "base_to": add_months(self.last_day, -self.valid_months) + _MARGIN,
+            "today": self.today,
+            "last_day": self.last_day,
+        }
 
 
 def reminder_text(due_on: date, today: date) -> str:
@@ -77,19 +81,7 @@ async def send_reminders(uow: UnitOfWork, today: date) -> int:
         await parameter_int(uow.session, "certification_valid_months"),
         await parameter_int(uow.session, "certification_reminder_days"),
     )
-    base_from, base_to = window.base_range()
-    rows = (
-        await uow.session.execute(
-            _SEND,
-            {
-                "months": window.valid_months,
-                "base_from": base_from,
-                "base_to": base_to,
-                "today": today,
-                "last_day": window.last_day,
-            },
-        )
-    ).all()
+    rows = (await uow.session.execute(_SEND, window.bounds())).all()
     if not rows:
         return 0
     await uow.publish_many(
@@ -134,19 +126,7 @@ _STREETS = text(
 async def due_per_street(uow: UnitOfWork, today: date, days: int = 30) -> Counter[tuple[str, str]]:
     """Registered retirees whose certification falls due in the next ``days`` days, per street (code, name)."""
     window = ReminderWindow(today, await parameter_int(uow.session, "certification_valid_months"), days)
-    base_from, base_to = window.base_range()
-    counts = (
-        await uow.session.execute(
-            _DUE_BY_COMMUNITY,
-            {
-                "months": window.valid_months,
-                "base_from": base_from,
-                "base_to": base_to,
-                "today": today,
-                "last_day": window.last_day,
-            },
-        )
-    ).all()
+    counts = (await uow.session.execute(_DUE_BY_COMMUNITY, window.bounds())).all()
     street_of = {community: (code, name) for community, code, name in (await uow.session.execute(_STREETS)).all()}
     per_street: Counter[tuple[str, str]] = Counter()
     for community_id, count in counts:
