@@ -44,7 +44,7 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy hub channels domain seed bench simulators
+	$(VENV)/bin/mypy hub channels domain connectors seed bench simulators
 
 bench-registry: setup services
 	$(PY) -m bench.registry

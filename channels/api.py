@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from channels import errors
 from channels.auth_platform import webhook as auth_platform_webhook
+from channels.mobile import notifications as mobile_notifications
 from channels.mobile import registration as mobile_registration
 from channels.staff import accounts, audit, auth, certifications, dictionary, institutions, registrations, retirees
 from hub import __version__, metrics  # noqa: F401  (registers the hub's metrics on /metrics)
@@ -28,6 +29,7 @@ ROUTERS = (
     registrations.router,
     audit.router,
     mobile_registration.router,
+    mobile_notifications.router,
     auth_platform_webhook.router,
 )
 

@@ -1,10 +1,12 @@
 """Imports every bounded context's tables, so that Alembic and the tests see the whole registry schema."""
 
+from domain.adjustments.models import PensionAdjustment
 from domain.audit.models import AuditEntry
 from domain.certifications.models import Certification, CertificationReminder, CertificationReport
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.employers.models import Employer
 from domain.institutions.models import Institution
+from domain.notifications.models import RetireeNotification
 from domain.registrations.models import RegistrationApplication
 from domain.retirees.models import Retiree, SupplementaryInfo
 from domain.staff.models import ChannelClient, StaffAccount
@@ -20,8 +22,10 @@ __all__ = [
     "Employer",
     "Institution",
     "Parameter",
+    "PensionAdjustment",
     "RegistrationApplication",
     "Retiree",
+    "RetireeNotification",
     "StaffAccount",
     "StatusChange",
     "SupplementaryInfo",

@@ -47,6 +47,7 @@ class Hub:
             group.name,
             retry_backoff=Backoff(self.settings.parked_retry_initial_seconds, self.settings.parked_retry_max_seconds),
             max_attempts=self.settings.parked_retry_attempts,
+            on_dead_letter=group.on_dead_letter,
         )
 
     def applier(self, group: ConsumerGroup) -> EventApplier:
@@ -102,9 +103,9 @@ def bootstrap(
     """Wire one hub process. Defaults come from settings and hub/handlers.py; tests pass their own parts."""
     settings = settings or Settings()
     if consumer_groups is None:
-        from hub.handlers import CONSUMER_GROUPS
+        from hub.handlers import consumer_groups as registered_groups
 
-        consumer_groups = CONSUMER_GROUPS
+        consumer_groups = registered_groups(settings)
     engine = engine or create_engine(settings)
     broker = broker or create_broker(settings, client_suffix)
     schemas = SchemaRegistry([settings.schemas_dir, *extra_schema_dirs])

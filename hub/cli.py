@@ -12,6 +12,7 @@ import typer
 
 from hub.auth_platform_cli import auth_platform_app
 from hub.registry_cli import registry_app
+from hub.provincial_cli import provincial_app
 from hub.rules_cli import rules_app
 from hub.settings import Settings
 
@@ -34,6 +35,7 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(registry_app, name="registry")
 app.add_typer(rules_app, name="rules")
 app.add_typer(auth_platform_app, name="auth-platform")
+app.add_typer(provincial_app, name="provincial")
 
 RELAY_METRICS_PORT, WORKER_METRICS_PORT, MONITOR_METRICS_PORT = 9101, 9102, 9103
 MetricsPort = Annotated[

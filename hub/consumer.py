@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
@@ -28,7 +28,7 @@ from sqlmodel import col
 
 from hub import metrics
 from hub.db import SessionFactory
-from hub.delivery import DatabaseUnavailable, Delivery, Failure
+from hub.delivery import BatchAbandoned, DatabaseUnavailable, Delivery, Failure
 from hub.envelope import Envelope
 from hub.models import ProcessedEvent
 from hub.outbox import Outbox
@@ -80,14 +80,27 @@ class UnitOfWork:
 
 
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+DeadLetterHook = Callable[[AsyncSession, Delivery, Failure], Awaitable[None]]
+
+
+class Gate(Protocol):
+    """What may hold a group's consumption back, such as the circuit breaker of the platform it pushes to."""
+
+    async def wait_for_passage(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class ConsumerGroup:
-    """A Kafka consumer group: a name and the handler of each event type it applies."""
+    """A Kafka consumer group: a name and the handler of each event type it applies. ``gate`` pauses the group
+    between batches (an outbound group waits while its platform's circuit is open); ``on_dead_letter`` runs in the
+    transaction that dead-letters one of its events (to record the final failure where operators look for it)."""
 
     name: str
     handlers: Mapping[str, Handler]
+    gate: Gate | None = None
+    on_dead_letter: DeadLetterHook | None = None
+    # The group whose commit ends the inbound leg of an exchange (hub_provincial_exchange_seconds, read_to_applied).
+    ends_inbound_exchange: bool = False
 
     def topics(self, catalog: TopicCatalog) -> tuple[str, ...]:
         return tuple(sorted({catalog.topic_for(event_type) for event_type in self.handlers}))
@@ -175,7 +188,7 @@ class BatchProcessor:
         for attempt in range(1, self._inline_attempts + 1):
             try:
                 return await self._applier.apply(session, envelope, delivery.topic), envelope
-            except DatabaseUnavailable:
+            except BatchAbandoned:
                 raise
             except Exception as error:
                 failure = failure or Failure(error, attempts=0)
@@ -204,4 +217,8 @@ class BatchProcessor:
                 metrics.end_to_end_latency.labels(flow=envelope.type).observe(
                     max(0.0, (now - envelope.time).total_seconds())
                 )
+                if envelope.read_at is not None and self._applier.group.ends_inbound_exchange:
+                    metrics.provincial_exchange.labels(flow=envelope.type, leg="read_to_applied").observe(
+                        max(0.0, (now - envelope.read_at).total_seconds())
+                    )
         return counts

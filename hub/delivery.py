@@ -26,7 +26,11 @@ class Delivery:
         return cls(record.topic, record.partition, record.offset, key, record.value, tuple(record.headers or ()))
 
 
-class DatabaseUnavailable(Exception):
+class BatchAbandoned(Exception):
+    """Stop the batch: nothing of it is committed, and it is read again later instead of its events being parked."""
+
+
+class DatabaseUnavailable(BatchAbandoned):
     """The transaction itself broke: the batch must be re-read, not its events parked."""
 
 

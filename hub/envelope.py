@@ -50,6 +50,9 @@ class Envelope:
     schema_version: int = 1
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     correlation_id: str | None = None
+    # When a connector read the original fact from an external platform (CloudEvents extension ``readat``): the
+    # start of the "exchanged within 5 s" clock, carried by every event the fact causes.
+    read_at: datetime | None = None
 
     @classmethod
     def new(
@@ -90,7 +93,7 @@ class Envelope:
     def caused(self, event_type: str, subject: str, data: Mapping[str, Any], *, source: str) -> Envelope:
         """An event caused by this one: it keeps this event's correlation id and the time of the original fact."""
         follow_up = Envelope.new(event_type, subject, data, source=source, time=self.time)
-        return replace(follow_up, correlation_id=self.correlation_id or self.id)
+        return replace(follow_up, correlation_id=self.correlation_id or self.id, read_at=self.read_at)
 
     def headers(self) -> dict[str, str]:
         """The Kafka binding's binary-mode headers."""
@@ -106,6 +109,8 @@ class Envelope:
         }
         if self.correlation_id:
             headers["ce_correlationid"] = self.correlation_id
+        if self.read_at is not None:
+            headers["ce_readat"] = self.read_at.isoformat()
         return headers
 
     def body(self) -> bytes:
@@ -157,4 +162,5 @@ class Envelope:
             schema_version=int(dataschema[len(expected_prefix) :]),
             id=attributes["id"],
             correlation_id=attributes.get("correlationid"),
+            read_at=_parse_time(attributes["readat"]) if attributes.get("readat") else None,
         )

@@ -11,8 +11,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from connectors.auth_platform.share import request_share
+from connectors.provincial.client import ProvincialClient
+from connectors.provincial.outbound import StatusFeedPusher, status_feed_group
+from domain.adjustments.inbound import on_pension_adjusted
 from domain.certifications.inbound import on_certification_recorded
 from domain.employers.inbound import on_employer_synced
+from domain.notifications.service import on_certification_reminder_due
 from domain.retirees.inbound import (
     Inbound,
     RetireeNotYetKnown,
@@ -22,9 +26,11 @@ from domain.retirees.inbound import (
     on_retiree_corrected,
 )
 from domain.shared.uow import UnitOfWork as DomainUnitOfWork
+from hub.breaker import CircuitBreaker
 from hub.consumer import ConsumerGroup, Handler, UnitOfWork
 from hub.envelope import Envelope
 from hub.errors import TransientError
+from hub.settings import Settings
 
 DomainHandler = Callable[[Mapping[str, Any], Inbound, DomainUnitOfWork], Awaitable[None]]
 
@@ -51,9 +57,11 @@ REGISTRY = ConsumerGroup(
         "retiree.approved": domain_handler(on_retiree_approved),  # 2.2
         "retiree.changed": domain_handler(on_retiree_changed),  # 2.3
         "payment_status.changed": domain_handler(on_payment_status_changed),  # 2.4
+        "pension.adjusted": domain_handler(on_pension_adjusted),  # 2.5
         "retiree.corrected": domain_handler(on_retiree_corrected),  # 1.5
         "certification.recorded": domain_handler(on_certification_recorded),  # 2.6, 4.3, face results
     },
+    ends_inbound_exchange=True,
 )
 
 # Its own group, so a slow or absent authentication platform never holds the registry back.
@@ -62,4 +70,31 @@ AUTH_PLATFORM_SHARE = ConsumerGroup(
     {"retiree.approved": request_share},  # issue 5: queue the face-model share of a newly approved retiree
 )
 
-CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (REGISTRY, AUTH_PLATFORM_SHARE)
+# Its own group, so a slow channel never holds back the registry.
+MOBILE_NOTIFICATIONS = ConsumerGroup(
+    "mobile-notifications",
+    {"certification.reminder_due": domain_handler(on_certification_reminder_due)},  # 4.5: reminders to the app
+)
+
+CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (REGISTRY, AUTH_PLATFORM_SHARE, MOBILE_NOTIFICATIONS)
+
+
+def provincial_push(settings: Settings) -> ConsumerGroup:
+    """6.22 outbound: the status-change feed pushed to the provincial platform, behind its circuit breaker. Built
+    from settings because it holds the platform's client."""
+    client = ProvincialClient(
+        settings.provincial_wsdl_url,
+        address=settings.provincial_soap_address,
+        timeout=settings.provincial_timeout_seconds,
+    )
+    breaker = CircuitBreaker(
+        "provincial",
+        failure_threshold=settings.provincial_breaker_failures,
+        reset_seconds=settings.provincial_breaker_reset_seconds,
+    )
+    return status_feed_group(StatusFeedPusher(client, breaker))
+
+
+def consumer_groups(settings: Settings) -> tuple[ConsumerGroup, ...]:
+    """Every group a worker runs (``hub worker --group NAME`` picks some)."""
+    return (*CONSUMER_GROUPS, provincial_push(settings))

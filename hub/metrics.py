@@ -55,6 +55,36 @@ certifications_due = Gauge(
 face_shares = Counter(
     "hub_auth_platform_shares", "Retirees' face-model shares with the authentication platform, by outcome", ["outcome"]
 )
+circuit_state = Gauge(
+    "hub_circuit_breaker_state",
+    "State of a platform's circuit breaker: 0 closed, 1 open (its outbound consumer paused), 2 half-open",
+    ["breaker"],
+)
+circuit_opened = Counter("hub_circuit_breaker_opened", "Times a platform's circuit breaker opened", ["breaker"])
+provincial_exchange = Histogram(
+    "hub_provincial_exchange_seconds",
+    "The 5-second target: from reading a change at the provincial platform to its effect in the registry "
+    "(leg read_to_applied) or to the platform acknowledging the resulting push (read_to_acknowledged); pushes of "
+    "changes made here are timed from the status-change log entry (entered_to_acknowledged)",
+    ["flow", "leg"],
+    buckets=LATENCY_BUCKETS,
+)
+external_calls = Histogram(
+    "hub_external_call_seconds",
+    "Calls to an external platform (retries included), by operation and outcome",
+    ["platform", "operation", "outcome"],
+    buckets=LATENCY_BUCKETS,
+)
+provincial_pushes = Counter(
+    "hub_provincial_pushes",
+    "Business records pushed to the provincial platform, by type and outcome",
+    ["type", "outcome"],
+)
+provincial_records_read = Counter(
+    "hub_provincial_records_read",
+    "Change records read from the provincial platform, by feed and outcome",
+    ["feed", "outcome"],
+)
 build_info = Gauge("hub_build_info", "The running hub's version", ["version"])
 build_info.labels(version=__version__).set(1)
 

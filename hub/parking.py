@@ -8,7 +8,7 @@ topic through the outbox, with the reason in its headers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,10 +53,18 @@ def stored_delivery(row: Any) -> Delivery:
 class ParkingLot:
     """Parks events of one consumer group and dead-letters them."""
 
-    def __init__(self, group: str, *, retry_backoff: Backoff, max_attempts: int) -> None:
+    def __init__(
+        self,
+        group: str,
+        *,
+        retry_backoff: Backoff,
+        max_attempts: int,
+        on_dead_letter: Callable[[AsyncSession, Delivery, Failure], Awaitable[None]] | None = None,
+    ) -> None:
         self.group = group
         self.retry_backoff = retry_backoff
         self.max_attempts = max_attempts
+        self._on_dead_letter = on_dead_letter
 
     async def active_keys(self, session: AsyncSession, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """The (topic, key) pairs with an unsettled parked event. Order is per topic and key — Kafka orders nothing
@@ -132,6 +140,8 @@ class ParkingLot:
             event_type=_header(delivery.headers, "ce_type") or "unknown",
             occurred_at=datetime.now(UTC),
         )
+        if self._on_dead_letter is not None:
+            await self._on_dead_letter(session, delivery, failure)
 
     def _row(self, delivery: Delivery) -> dict[str, Any]:
         return {

@@ -17,7 +17,7 @@ from sqlmodel import col
 from hub import metrics
 from hub.consumer import EventApplier
 from hub.db import SessionFactory
-from hub.delivery import DatabaseUnavailable, Failure
+from hub.delivery import BatchAbandoned, Failure
 from hub.models import PARKED_CHANNEL, ParkedEvent
 from hub.parking import ParkingLot, stored_delivery
 from hub.retry import Backoff, sleep_or_stop
@@ -60,6 +60,9 @@ class ParkedEventWorker:
 
     async def retry_due(self) -> int:
         """Try every due head once; return how many were resolved."""
+        gate = self._applier.group.gate
+        if gate is not None:  # the platform this group pushes to is down: its parked events wait with the rest
+            await gate.wait_for_passage()
         async with self._sessions() as session:
             due = list(
                 (await session.execute(_DUE_HEADS, {"group": self._group, "limit": self._batch_limit})).scalars()
@@ -86,7 +89,7 @@ class ParkedEventWorker:
             try:
                 envelope = self._applier.parse(delivery)
                 outcome = await self._applier.apply(session, envelope, delivery.topic)
-            except DatabaseUnavailable:
+            except BatchAbandoned:
                 raise
             except Exception as error:
                 failure = Failure(

@@ -63,6 +63,19 @@ class Settings(BaseSettings):
     auth_platform_share_poll_seconds: float = Field(default=2.0, gt=0)
     webhook_tolerance_seconds: int = Field(default=300, ge=30, le=900)
 
+    # The provincial platform (docs/provincial-contract.md): its WSDL (a URL or a file; ``provincial_soap_address``
+    # overrides the service address written in it) and its exchange database (a read-only account in production).
+    provincial_wsdl_url: str = "http://127.0.0.1:8201/wsdl"
+    provincial_soap_address: str | None = None
+    provincial_exchange_dsn: str = "postgresql://hub:hub@127.0.0.1:54329/provincial_sim"
+    provincial_timeout_seconds: float = Field(default=10.0, gt=0)
+    provincial_page_size: int = Field(default=500, ge=1, le=1000)
+    provincial_poll_seconds: float = Field(default=1.0, gt=0)
+    provincial_exchange_grace_seconds: float = Field(default=60.0, ge=0)
+    provincial_breaker_failures: int = Field(default=3, ge=1)
+    provincial_breaker_reset_seconds: float = Field(default=5.0, gt=0)
+    provincial_reconcile_page: int = Field(default=5000, ge=1, le=10_000)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:

@@ -78,6 +78,10 @@ DEAD_LETTER_PARTITIONS = 3
 DEAD_LETTER_RETENTION_MS = 365 * DAY_MS
 
 
+# Inbound feeds that read from a platform rather than from Kafka, and dead-letter the records they cannot map.
+FEED_DEAD_LETTER_SOURCES = ("provincial-inbound",)
+
+
 def dead_letter_topic(consumer_group: str) -> str:
     """Each consumer group has its own dead-letter topic, so one group's poison never mixes with another's."""
     return f"{DEAD_LETTER_PREFIX}{consumer_group}"
@@ -88,7 +92,7 @@ class TopicCatalog:
 
     def __init__(self, topics: Iterable[Topic] = CATALOG, consumer_groups: Iterable[str] = ()) -> None:
         self.topics = {topic.name: topic for topic in topics}
-        for group in consumer_groups:
+        for group in (*consumer_groups, *FEED_DEAD_LETTER_SOURCES):
             self.add_dead_letter_topic(group)
         self._topic_of_type = {
             event_type: topic.name for topic in self.topics.values() for event_type in topic.event_types

@@ -14,6 +14,7 @@ from faststream import AckPolicy
 from faststream.kafka.annotations import KafkaMessage
 
 from hub.bootstrap import Hub
+from hub.breaker import CircuitOpen
 from hub.consumer import ConsumerGroup
 from hub.delivery import Delivery
 from hub.retry import Backoff
@@ -40,8 +41,14 @@ def subscribe(hub: Hub, group: ConsumerGroup) -> None:
         nonlocal failures
         raw = message.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
+        if group.gate is not None:  # e.g. the platform's circuit is open: hold the batch until a trial may pass
+            await group.gate.wait_for_passage()
         try:
             await processor.process([Delivery.from_record(record) for record in records])
+        except CircuitOpen as error:  # nothing committed; the next batch waits at the gate until a trial may pass
+            log.info("group %s: %s; %d events wait in Kafka", group.name, error, len(records))
+            await message.nack()
+            return
         except Exception as error:  # nothing of the batch is committed: re-read it after a backoff
             failures += 1
             delay = backoff.delay(failures)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every hub process in the foreground of one terminal (make run): migrations and topics first, then the API,
-# the outbox relay, the worker, the monitor and the nightly rules (4.5), each logging to .local/logs/. Ctrl-C stops them all.
+# the outbox relay, the worker, the monitor, the nightly rules (4.5), the platform connectors and simulators, each logging to .local/logs/. Ctrl-C stops them all.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 HUB="$ROOT/.venv/bin/hub"
@@ -40,9 +40,12 @@ start worker worker
 start monitor monitor
 start rules rules schedule
 start auth-platform-share auth-platform share
+start provincial-poll provincial poll
 
 echo "== starting simulators"
-start_simulator provincial-simulator simulators.provincial --port "${SIM_PROVINCIAL_PORT:-8201}"
+# The provincial simulator produces SIM_PROVINCIAL_RATE changes a second (new retirees first), so data moves.
+SIM_PROVINCIAL_RATE="${SIM_PROVINCIAL_RATE:-2}" \
+  start_simulator provincial-simulator simulators.provincial --port "${SIM_PROVINCIAL_PORT:-8201}"
 start_simulator auth-platform-simulator simulators.auth_platform --port "${SIM_AUTH_PORT:-8202}" \
   --webhook-url "http://127.0.0.1:${HUB_API_PORT:-8000}/api/v1/auth-platform/face-results"
 
@@ -54,7 +57,7 @@ cat <<TXT
 
 The hub is running. Where to look:
   API and OpenAPI    http://127.0.0.1:${HUB_API_PORT:-8000}/docs   (health: /health)
-  metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103  rules :9104  shares :9105
+  metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103  rules :9104  shares :9105  provincial :9106
   Prometheus         http://127.0.0.1:${HUB_PROMETHEUS_PORT:-9090}
   provincial sim.    http://127.0.0.1:${SIM_PROVINCIAL_PORT:-8201}/wsdl   (admin: /admin/stats, /admin/faults)
   auth platform sim. http://127.0.0.1:${SIM_AUTH_PORT:-8202}/docs   (POST /admin/emit pushes signed face results)

@@ -71,6 +71,7 @@ class StatusChange(SQLModel, table=True):
     sent_at: datetime | None = columns.timestamp()
     acknowledged_at: datetime | None = columns.timestamp()
     sync_error: str | None = columns.text()
+    receipt_no: str | None = columns.text()  # the platform's receipt of the push (its acknowledgement)
 
     @property
     def entry_id(self) -> str:

@@ -208,3 +208,46 @@ async def state_on(
     if retiree.approval_date is not None and retiree.approval_date > on:
         return None
     return Lifecycle(Status.APPROVED)
+
+
+def entry_number(log_entry_id: str) -> int | None:
+    """The log row of an entry id as the province sees it (``SCL-000000000123`` -> 123)."""
+    prefix, _, digits = log_entry_id.partition("-")
+    return int(digits) if prefix == "SCL" and digits.isdigit() else None
+
+
+async def record_acknowledgement(session: AsyncSession, log_entry_id: str, receipt_no: str) -> bool:
+    """6.22: the province acknowledged the entry. Returns False if it was acknowledged already (a push repeated)."""
+    number = entry_number(log_entry_id)
+    if number is None:
+        return False
+    result = await session.execute(
+        text(
+            "UPDATE status_change SET sync_state = 'acknowledged', acknowledged_at = now(),"
+            " sent_at = coalesce(sent_at, now()), receipt_no = :receipt, sync_error = NULL"
+            " WHERE id = :id AND sync_state <> 'acknowledged'"
+        ),
+        {"id": number, "receipt": receipt_no},
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def is_acknowledged(session: AsyncSession, log_entry_id: str) -> bool:
+    number = entry_number(log_entry_id)
+    if number is None:
+        return False
+    state = await session.execute(select(col(StatusChange.sync_state)).where(col(StatusChange.id) == number))
+    return state.scalar_one_or_none() == SyncState.ACKNOWLEDGED.value
+
+
+async def record_push_failure(session: AsyncSession, log_entry_id: str, reason: str) -> None:
+    """6.22: the push failed for good (dead-lettered); an operator resends it after looking at the reason."""
+    number = entry_number(log_entry_id)
+    if number is not None:
+        await session.execute(
+            text(
+                "UPDATE status_change SET sync_state = 'failed', sync_error = :reason"
+                " WHERE id = :id AND sync_state <> 'acknowledged'"
+            ),
+            {"id": number, "reason": reason[:2000]},
+        )

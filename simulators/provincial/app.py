@@ -70,6 +70,14 @@ class PersonChangesIn(BaseModel):
     seed: int | None = None
 
 
+class RawChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ChangeKind
+    aac001: str | None = None
+    payload: dict[str, str]
+
+
 class Simulator:
     """What the endpoints share."""
 
@@ -233,11 +241,18 @@ def create_api(settings: SimulatorSettings | None = None) -> FastAPI:
         return simulator.faults.faults
 
     @api.post("/admin/reset")
-    async def reset() -> dict[str, str]:
-        """Truncates every table and clears the faults."""
-        await simulator.store.reset()
+    async def reset(first_number: int = Query(default=1, ge=1, le=20_000_000)) -> dict[str, str]:
+        """Truncates every table and clears the faults. ``first_number`` starts the retiree numbering elsewhere,
+        so tests sharing one registry database get people (and ID numbers) no earlier run has used."""
+        await simulator.store.reset(first_number)
         simulator.faults.clear()
         return {"status": "reset"}
+
+    @api.post("/admin/raw-change")
+    async def raw_change(body: RawChangeIn) -> dict[str, Any]:
+        """Appends one record exactly as given, valid or not: what a platform with a bug would send."""
+        seq, record_id = await simulator.store.append_raw_change(body.kind, body.aac001, body.payload)
+        return {"seq": seq, "record_id": record_id}
 
     return api
 

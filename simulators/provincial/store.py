@@ -115,7 +115,7 @@ class Store:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
-    async def reset(self) -> None:
+    async def reset(self, first_number: int = 1) -> None:
         async with self.engine.begin() as connection:
             await connection.execute(
                 text(
@@ -124,9 +124,29 @@ class Store:
                 )
             )
             await connection.execute(text(f"ALTER SEQUENCE {EXCHANGE_SCHEMA}.person_change_row_id_seq RESTART"))
-            await connection.execute(text("ALTER SEQUENCE retiree_number_seq RESTART"))
+            await connection.execute(text(f"ALTER SEQUENCE retiree_number_seq RESTART WITH {int(first_number)}"))
 
     # SOAP operations ---------------------------------------------------------------------------------------------
+
+    async def append_raw_change(self, kind: str, aac001: str | None, payload: Payload) -> tuple[int, str]:
+        """One feed record with exactly this payload (fault injection: the platform's own data is wrong)."""
+        record_id = str(uuid.uuid4())
+        async with self.engine.begin() as connection:
+            await connection.execute(select(func.pg_advisory_xact_lock(_FEED_LOCK)))
+            seq = (
+                await connection.execute(
+                    change_record.insert()
+                    .values(
+                        record_id=record_id,
+                        kind=kind,
+                        aac001=aac001,
+                        changed_at=generator.changed_at(random.Random()),
+                        payload=payload,
+                    )
+                    .returning(change_record.c.seq)
+                )
+            ).scalar_one()
+        return int(seq), record_id
 
     async def changes_after(
         self, cursor: int, kinds: Sequence[str], limit: int

@@ -266,11 +266,21 @@ def test_compose_services_and_start_order() -> None:
         "worker",
         "monitor",
         "rules",
+        "auth-platform-share",
         "prometheus",
         "grafana",
     }
     assert expected <= set(SERVICES), f"missing services: {sorted(expected - set(SERVICES))}"
-    assert set(_hub_services()) == {"migrate", "topics", "api", "relay", "worker", "monitor", "rules"}
+    assert set(_hub_services()) == {
+        "migrate",
+        "topics",
+        "api",
+        "relay",
+        "worker",
+        "monitor",
+        "rules",
+        "auth-platform-share",
+    }
 
     kafka = SERVICES["kafka"]
     kafka_env = _environment(kafka)
@@ -324,8 +334,16 @@ def test_compose_services_and_start_order() -> None:
         "worker": ["worker"],
         "monitor": ["monitor"],
         "rules": ["rules"],
+        "auth-platform-share": ["auth-platform"],
     }
-    assert processes == {"api": 8000, "relay": 9101, "worker": 9102, "monitor": 9103, "rules": 9104}
+    assert processes == {
+        "api": 8000,
+        "relay": 9101,
+        "worker": 9102,
+        "monitor": 9103,
+        "rules": 9104,
+        "auth-platform-share": 9105,
+    }
     for name in processes:
         assert condition(name, "topics") == "service_completed_successfully", name
         assert condition(name, "kafka") == "service_healthy", name

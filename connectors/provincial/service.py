@@ -1,0 +1,104 @@
+"""The provincial connector's inbound process: both readers, each in its own loop, built from a bootstrapped hub.
+
+A reader that is caught up sleeps ``provincial_poll_seconds``; one with more to read goes on at once; one that fails
+(platform down, malformed reply, database or Kafka away) backs off exponentially with jitter and tries the same
+position again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from connectors.provincial.client import ProvincialClient
+from connectors.provincial.exchange import ExchangeReader
+from connectors.provincial.feeds import FeedOutput
+from connectors.provincial.inbound import ChangeFeedReader
+from hub.bootstrap import Hub
+from hub.retry import Backoff, sleep_or_stop
+
+log = logging.getLogger(__name__)
+
+
+def client_from(hub: Hub) -> ProvincialClient:
+    settings = hub.settings
+    return ProvincialClient(
+        settings.provincial_wsdl_url,
+        address=settings.provincial_soap_address,
+        timeout=settings.provincial_timeout_seconds,
+    )
+
+
+def exchange_engine(dsn: str) -> AsyncEngine:
+    url = dsn if "+psycopg" in dsn else dsn.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_async_engine(url, pool_size=2, pool_pre_ping=True)
+
+
+@dataclass
+class InboundReaders:
+    changes: ChangeFeedReader
+    exchange: ExchangeReader
+    client: ProvincialClient
+    exchange_db: AsyncEngine
+
+    @classmethod
+    def build(cls, hub: Hub, client: ProvincialClient | None = None) -> InboundReaders:
+        settings = hub.settings
+        output = FeedOutput(hub.publisher, hub.schemas, hub.catalog)
+        client = client or client_from(hub)
+        engine = exchange_engine(settings.provincial_exchange_dsn)
+        source = f"{settings.event_source}/provincial"
+        return cls(
+            ChangeFeedReader(client, output, hub.sessions, source=source, page_size=settings.provincial_page_size),
+            ExchangeReader(
+                engine,
+                output,
+                hub.sessions,
+                source=source,
+                page_size=settings.provincial_page_size,
+                grace_seconds=settings.provincial_exchange_grace_seconds,
+            ),
+            client,
+            engine,
+        )
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
+        page_size = self.exchange.page_size
+
+        async def next_changes() -> bool:
+            return (await self.changes.read_page()).has_more
+
+        async def next_rows() -> bool:
+            return await self.exchange.read_page() >= page_size
+
+        await asyncio.gather(
+            _loop("soap-changes", next_changes, stop, poll_seconds),
+            _loop("exchange", next_rows, stop, poll_seconds),
+        )
+
+    async def close(self) -> None:
+        await self.client.close()
+        await self.exchange_db.dispose()
+
+
+async def _loop(name: str, read: Callable[[], Awaitable[bool]], stop: asyncio.Event, poll_seconds: float) -> None:
+    backoff, failures = Backoff(1.0, 30.0), 0
+    while not stop.is_set():
+        try:
+            more = await read()
+        except Exception as error:  # the same position is read again after the backoff: nothing skipped
+            failures += 1
+            delay = backoff.delay(failures)
+            reason = f"{type(error).__name__}: {error}"
+            log.warning("provincial %s reader failed (%s); again in %.1fs", name, reason, delay)
+            await sleep_or_stop(stop, delay)
+            continue
+        if failures:
+            log.info("provincial %s reader recovered after %d failures", name, failures)
+        failures = 0
+        if not more:
+            await sleep_or_stop(stop, poll_seconds)
