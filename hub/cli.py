@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from hub.auth_platform_cli import auth_platform_app
-from hub.registry_cli import registry_app
 from hub.provincial_cli import provincial_app
+from hub.registry_cli import registry_app
 from hub.rules_cli import rules_app
 from hub.settings import Settings
 

@@ -85,6 +85,11 @@ provincial_records_read = Counter(
     "Change records read from the provincial platform, by feed and outcome",
     ["feed", "outcome"],
 )
+provincial_reconciliation_differences = Gauge(
+    "hub_provincial_reconciliation_differences",
+    "Differences found by the last whole-range reconciliation with the provincial platform, by cause",
+    ["cause"],
+)
 build_info = Gauge("hub_build_info", "The running hub's version", ["version"])
 build_info.labels(version=__version__).set(1)
 

@@ -60,3 +60,55 @@ def poll(
             await hub.close()
 
     run_process("provincial-poll", main, metrics_port=metrics_port or settings.metrics_port or POLL_METRICS_PORT)
+
+
+@provincial_app.command("reconcile")
+def reconcile(
+    first: Annotated[str, typer.Option("--from", help="First personal number of the range")] = "0",
+    last: Annotated[str, typer.Option("--to", help="Last personal number of the range")] = "9" * 20,
+    page: Annotated[int, typer.Option(help="Personal numbers per GetStatusDigest page")] = 5000,
+    repull: Annotated[bool, typer.Option(help="Re-pull whoever differs in base info or is missing")] = False,
+    resend: Annotated[bool, typer.Option(help="Resend the status changes the platform has not acknowledged")] = False,
+) -> None:
+    """Compare the registry with the platform over a range and list every difference with its cause; exit 1 if any
+    remain (after the repairs asked for)."""
+    from connectors.provincial import reconcile as reconciliation
+    from connectors.provincial.feeds import FeedOutput
+    from connectors.provincial.service import client_from
+    from hub.bootstrap import bootstrap
+    from hub.process import configure_logging
+
+    configure_logging("WARNING")
+    settings = Settings()
+
+    async def run() -> int:
+        hub = bootstrap(settings, consumer_groups=(), client_suffix="-reconcile")
+        client = client_from(hub)
+        try:
+            result = await reconciliation.reconcile(hub.sessions, client, first, last, page=page)
+            for difference in result.differences:
+                typer.echo(
+                    f"{difference.personal_number}\t{difference.cause.value}\t{difference.action.value}\t"
+                    f"{difference.detail}"
+                )
+            typer.echo(
+                f"platform {result.platform_count}, registry {result.registry_count}, compared {result.compared}; "
+                + ", ".join(f"{cause} {count}" for cause, count in result.by_cause().items())
+            )
+            if repull:
+                await hub.broker.connect()
+                output = FeedOutput(hub.publisher, hub.schemas, hub.catalog)
+                numbers = result.personal_numbers(reconciliation.Action.REPULL)
+                pulled = await reconciliation.repull(
+                    output, client, numbers, source=f"{settings.event_source}/provincial"
+                )
+                typer.echo(f"re-pulled {pulled}")
+            if resend:
+                sent = await reconciliation.resend(hub, result.personal_numbers(reconciliation.Action.RESEND))
+                typer.echo(f"resent {sent}")
+            return 1 if result.differences else 0
+        finally:
+            await client.close()
+            await hub.close()
+
+    raise typer.Exit(asyncio.run(run()))

@@ -60,7 +60,7 @@ class AuthPlatformClient:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type(_Transient),
                 stop=stop_after_attempt(self._attempts),
-                wait=wait_exponential_jitter(initial=0.5, max=5.0, jitter=0.5),
+                wait=wait_exponential_jitter(multiplier=0.5, max=5.0, jitter=0.5),
                 reraise=True,
             ):
                 with attempt:

@@ -135,7 +135,7 @@ class ProvincialClient:
             async for attempt in AsyncRetrying(
                 retry=retry_if_exception_type((PlatformUnavailable, MalformedReply)),
                 stop=stop_after_attempt(self._attempts),
-                wait=wait_exponential_jitter(initial=0.2, max=2.0, jitter=0.2),
+                wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.2),
                 reraise=True,
             ):
                 with attempt:
@@ -158,7 +158,9 @@ class ProvincialClient:
             if (fault.code or "").endswith("Client"):
                 raise RequestRefused(operation, code, message) from fault
             raise PlatformUnavailable(f"{operation}: soap:Server fault {code}: {message}") from fault
-        except TransportError as error:  # HTTP status other than 200/500 with a SOAP body
+        except TransportError as error:
+            if error.status_code == 200:  # zeep's word for "answered 200 with a body that is not XML"
+                raise MalformedReply(operation, str(error.message), error.content or b"") from error
             raise PlatformUnavailable(f"{operation}: HTTP {error.status_code}") from error
         except (XMLSyntaxError, XMLParseError, etree.XMLSyntaxError) as error:
             reason = str(error) or type(error).__name__
