@@ -10,11 +10,7 @@ with fresh test numbers (area 139901) so that copying them into the registry nev
 from __future__ import annotations
 
 import json
-import os
 import random
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,7 +19,6 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-import uvicorn
 from prometheus_client import REGISTRY as PROMETHEUS
 from sqlalchemy import select
 from sqlmodel import col
@@ -49,43 +44,22 @@ from domain.status_log import service as status_log
 from domain.status_log.models import CauseType, StatusChange
 from hub.bootstrap import Hub
 from hub.models import OutboxMessage
-from simulators.provincial.app import create_app
 from simulators.provincial.models import RETIREE_FIELDS
-from simulators.provincial.settings import SimulatorSettings
 from simulators.provincial.store import digest as platform_digest
 from tests import factories
 from tests.support.harness import wait_until
+from tests.support.provincial import TEST_DATABASE_URL, serve_simulator
 
 pytestmark = pytest.mark.integration
 
-SIM_DATABASE_URL = os.environ.get(
-    "SIM_PROVINCIAL_TEST_DATABASE_URL", "postgresql+psycopg://hub:hub@127.0.0.1:54329/provincial_sim_test"
-)
-SIM_DSN = SIM_DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")
+SIM_DSN = TEST_DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")
 STAFF = system_actor("reconcile-test")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def simulator_url() -> Iterator[str]:
-    port = _free_port()
-    settings = SimulatorSettings(database_url=SIM_DATABASE_URL, port=port, rate=0.0)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the provincial simulator did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_simulator() as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,9 +5,6 @@ The simulator runs under uvicorn in a background thread on a free port, on the p
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -17,44 +14,22 @@ import httpx
 import psycopg
 import pytest
 import requests
-import uvicorn
 import zeep
 from lxml import etree
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 
-from simulators.provincial.app import create_app
-from simulators.provincial.settings import SimulatorSettings
+from tests.support.provincial import TEST_DATABASE_URL, serve_simulator
 
 pytestmark = pytest.mark.integration
 
-TEST_DATABASE_URL = os.environ.get(
-    "SIM_PROVINCIAL_TEST_DATABASE_URL", "postgresql+psycopg://hub:hub@127.0.0.1:54329/provincial_sim_test"
-)
 TNS = "{urn:hebei:hrss:retiree-exchange:v1}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def simulator_url() -> Iterator[str]:
-    port = _free_port()
-    settings = SimulatorSettings(database_url=TEST_DATABASE_URL, port=port)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the provincial simulator did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_simulator() as url:
+        yield url
 
 
 @pytest.fixture
