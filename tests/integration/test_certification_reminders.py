@@ -69,7 +69,7 @@ async def test_4_5_reminders_go_once_to_those_due_within_the_window_and_streets_
         assert "1985年3月1日" in today_event["message"] and "今天" in today_event["message"]
         assert reminded[people["due_in_29_days"]]["days_left"] == 29
         assert {count for (code, _), count in per_street.items() if code == street_code} == {2}
-    finally:  # nobody certified in 1984 may be left registered for the suspension rules' 1990 run
+    finally:  # nobody certified in 1984 may be left registered for the suspension rules' 1980 run
         async with registry_hub.sessions() as session, session.begin():
             await session.execute(
                 update(Retiree).where(col(Retiree.personal_number).in_(people.values())).values(last_certified_on=None)

@@ -1,6 +1,7 @@
 """The nightly suspension rules of 4.5 against the real database: each rule at its boundary, the province told
 through the outbox (6.22), one audit entry per chunk naming every retiree, and a second run the same day changing
-nothing. The rules run "as of" 1 June 1990 so that no other test's retirees (retired after 2000) fall due."""
+nothing. The rules run "as of" 1 June 1980 so that no other test's retirees fall due (the provincial simulator's
+earliest retire in 1990, the seeded ones after 2000)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tests import factories
 
 pytestmark = pytest.mark.integration
 
-TODAY = date(1990, 6, 1)  # six months back is 1 December 1989; 90 days back is 3 March 1990
+TODAY = date(1980, 6, 1)  # six months back is 1 December 1979; 90 days back is 3 March 1980
 
 
 async def _person(hub: Hub, status: Status, **dates: date) -> int:
@@ -41,35 +42,35 @@ async def test_4_5_each_rule_suspends_exactly_from_the_day_after_its_deadline(re
     cases = {
         # certified exactly six months ago: still in time; a day more: overdue
         "certified_six_months_ago": (
-            await _person(registry_hub, Status.REGISTERED, last_certified_on=date(1989, 12, 1)),
+            await _person(registry_hub, Status.REGISTERED, last_certified_on=date(1979, 12, 1)),
             False,
         ),
         "certified_a_day_earlier": (
-            await _person(registry_hub, Status.REGISTERED, last_certified_on=date(1989, 11, 30)),
+            await _person(registry_hub, Status.REGISTERED, last_certified_on=date(1979, 11, 30)),
             True,
         ),
         "never_certified_registered_long_ago": (
-            await _person(registry_hub, Status.REGISTERED, registered_on=date(1989, 5, 1)),
+            await _person(registry_hub, Status.REGISTERED, registered_on=date(1979, 5, 1)),
             True,
         ),
         "never_certified_registered_lately": (
-            await _person(registry_hub, Status.REGISTERED, registered_on=date(1990, 5, 1)),
+            await _person(registry_hub, Status.REGISTERED, registered_on=date(1980, 5, 1)),
             False,
         ),
         "retired_90_days_ago_not_registered": (
-            await _person(registry_hub, Status.APPROVED, retirement_date=date(1990, 3, 3)),
+            await _person(registry_hub, Status.APPROVED, retirement_date=date(1980, 3, 3)),
             False,
         ),
         "retired_91_days_ago_not_registered": (
-            await _person(registry_hub, Status.APPROVED, retirement_date=date(1990, 3, 2)),
+            await _person(registry_hub, Status.APPROVED, retirement_date=date(1980, 3, 2)),
             True,
         ),
         "transferred_out_91_days_ago": (
-            await _person(registry_hub, Status.TRANSFERRING_OUT, status_since=date(1990, 3, 2)),
+            await _person(registry_hub, Status.TRANSFERRING_OUT, status_since=date(1980, 3, 2)),
             True,
         ),
         "transferred_out_90_days_ago": (
-            await _person(registry_hub, Status.TRANSFERRING_OUT, status_since=date(1990, 3, 3)),
+            await _person(registry_hub, Status.TRANSFERRING_OUT, status_since=date(1980, 3, 3)),
             False,
         ),
     }
@@ -122,7 +123,7 @@ async def test_4_5_each_rule_suspends_exactly_from_the_day_after_its_deadline(re
 
 
 async def test_4_5_running_the_rules_twice_the_same_day_changes_nothing(registry_hub: Hub) -> None:
-    await _person(registry_hub, Status.REGISTERED, last_certified_on=date(1989, 1, 1))
+    await _person(registry_hub, Status.REGISTERED, last_certified_on=date(1979, 1, 1))
     first = await run_suspension_rules(registry_hub, TODAY)
     assert first.suspended[Rule.CERTIFICATION_OVERDUE] >= 1
     async with registry_hub.sessions() as session:
