@@ -10,14 +10,14 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from domain.certifications.reminders import due_per_street, send_reminders
 from domain.shared.actor import system_actor
 from domain.suspensions.overdue import Rule, cutoffs, suspend_chunk
 from hub import metrics
 from hub.bootstrap import Hub
-from hub.retry import sleep_or_stop
+from hub.schedule import run_daily
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +72,4 @@ async def send_certification_reminders(hub: Hub, today: date) -> int:
 async def run_every_night(hub: Hub, at_hour: int, stop: asyncio.Event) -> None:
     """Run the rules at start-up and then every day at ``at_hour`` o'clock (server time). The rules are
     idempotent, so the run at start-up after a restart costs a few queries and changes nothing already done."""
-    while not stop.is_set():
-        await run_suspension_rules(hub, date.today())
-        now = datetime.now()
-        next_run = now.replace(hour=at_hour, minute=0, second=0, microsecond=0)
-        if next_run <= now:
-            next_run += timedelta(days=1)
-        await sleep_or_stop(stop, (next_run - now).total_seconds())
+    await run_daily("suspension-rules", lambda: run_suspension_rules(hub, date.today()), at_hour, stop, at_start=True)

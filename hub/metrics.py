@@ -90,6 +90,10 @@ provincial_reconciliation_differences = Gauge(
     "Differences found by the last whole-range reconciliation with the provincial platform, by cause",
     ["cause"],
 )
+provincial_reconciliation_last_run = Gauge(
+    "hub_provincial_reconciliation_last_run_timestamp_seconds",
+    "When the scheduled whole-range reconciliation with the provincial platform last finished (Unix time)",
+)
 build_info = Gauge("hub_build_info", "The running hub's version", ["version"])
 build_info.labels(version=__version__).set(1)
 

@@ -19,8 +19,9 @@ def poll(
     once: Annotated[bool, typer.Option(help="Read both feeds until caught up, print the counts and exit")] = False,
     metrics_port: Annotated[int | None, typer.Option(help="Port of /metrics")] = None,
 ) -> None:
-    """Read the SOAP change feed and the exchange database into Kafka, until stopped (or once)."""
-    from connectors.provincial.service import InboundReaders
+    """Read the SOAP change feed and the exchange database into Kafka, and reconcile the whole range every night at
+    HUB_PROVINCIAL_RECONCILE_AT_HOUR, until stopped (or read once)."""
+    from connectors.provincial.service import InboundReaders, reconcile_every_night
     from hub.bootstrap import bootstrap
     from hub.process import run_process
 
@@ -54,7 +55,10 @@ def poll(
         readers = InboundReaders.build(hub)
         try:
             await hub.broker.start()
-            await readers.run(stop, settings.provincial_poll_seconds)
+            tasks = [readers.run(stop, settings.provincial_poll_seconds)]
+            if settings.provincial_reconcile_at_hour >= 0:
+                tasks.append(reconcile_every_night(hub, readers.client, settings.provincial_reconcile_at_hour, stop))
+            await asyncio.gather(*tasks)
         finally:
             await readers.close()
             await hub.close()
@@ -66,7 +70,9 @@ def poll(
 def reconcile(
     first: Annotated[str, typer.Option("--from", help="First personal number of the range")] = "0",
     last: Annotated[str, typer.Option("--to", help="Last personal number of the range")] = "9" * 20,
-    page: Annotated[int, typer.Option(help="Personal numbers per GetStatusDigest page")] = 5000,
+    page: Annotated[
+        int | None, typer.Option(help="Personal numbers per GetStatusDigest page (HUB_PROVINCIAL_RECONCILE_PAGE)")
+    ] = None,
     repull: Annotated[bool, typer.Option(help="Re-pull whoever differs in base info or is missing")] = False,
     resend: Annotated[bool, typer.Option(help="Resend the status changes the platform has not acknowledged")] = False,
 ) -> None:
@@ -85,7 +91,9 @@ def reconcile(
         hub = bootstrap(settings, consumer_groups=(), client_suffix="-reconcile")
         client = client_from(hub)
         try:
-            result = await reconciliation.reconcile(hub.sessions, client, first, last, page=page)
+            result = await reconciliation.reconcile(
+                hub.sessions, client, first, last, page=page or settings.provincial_reconcile_page
+            )
             for difference in result.differences:
                 typer.echo(
                     f"{difference.personal_number}\t{difference.cause.value}\t{difference.action.value}\t"

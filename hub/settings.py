@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     provincial_breaker_failures: int = Field(default=3, ge=1)
     provincial_breaker_reset_seconds: float = Field(default=5.0, gt=0)
     provincial_reconcile_page: int = Field(default=5000, ge=1, le=10_000)
+    # Hour (server time) of the nightly whole-range reconciliation run by `hub provincial poll`; -1 turns it off.
+    provincial_reconcile_at_hour: int = Field(default=3, ge=-1, le=23)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -1,4 +1,5 @@
-"""The provincial connector's inbound process: both readers, each in its own loop, built from a bootstrapped hub.
+"""The provincial connector's process (`hub provincial poll`): both inbound readers, each in its own loop, and the
+nightly whole-range reconciliation, built from a bootstrapped hub.
 
 A reader that is caught up sleeps ``provincial_poll_seconds``; one with more to read goes on at once; one that fails
 (platform down, malformed reply, database or Kafka away) backs off exponentially with jitter and tries the same
@@ -18,8 +19,11 @@ from connectors.provincial.client import ProvincialClient
 from connectors.provincial.exchange import ExchangeReader
 from connectors.provincial.feeds import FeedOutput
 from connectors.provincial.inbound import ChangeFeedReader
+from connectors.provincial.reconcile import reconcile
+from hub import metrics
 from hub.bootstrap import Hub
 from hub.retry import Backoff, sleep_or_stop
+from hub.schedule import run_daily
 
 log = logging.getLogger(__name__)
 
@@ -102,3 +106,31 @@ async def _loop(name: str, read: Callable[[], Awaitable[bool]], stop: asyncio.Ev
         failures = 0
         if not more:
             await sleep_or_stop(stop, poll_seconds)
+
+
+# Enough lines for an operator to start from; the full list comes from `hub provincial reconcile`.
+LOGGED_DIFFERENCES = 200
+
+
+async def reconcile_every_night(hub: Hub, client: ProvincialClient, at_hour: int, stop: asyncio.Event) -> None:
+    """The whole range compared every night at ``at_hour``: the differences per cause go to
+    ``hub_provincial_reconciliation_differences`` (an alert when not 0), the first of them to the log."""
+
+    async def whole_range() -> None:
+        result = await reconcile(hub.sessions, client, page=hub.settings.provincial_reconcile_page, set_metrics=True)
+        metrics.provincial_reconciliation_last_run.set_to_current_time()
+        for difference in result.differences[:LOGGED_DIFFERENCES]:
+            log.warning(
+                "reconciliation difference: %s %s (%s): %s",
+                difference.personal_number,
+                difference.cause.value,
+                difference.action.value,
+                difference.detail,
+            )
+        if len(result.differences) > LOGGED_DIFFERENCES:
+            log.warning(
+                "reconciliation: %d more differences; list them with `hub provincial reconcile`",
+                len(result.differences) - LOGGED_DIFFERENCES,
+            )
+
+    await run_daily("provincial-reconciliation", whole_range, at_hour, stop)

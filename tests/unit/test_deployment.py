@@ -267,6 +267,7 @@ def test_compose_services_and_start_order() -> None:
         "monitor",
         "rules",
         "auth-platform-share",
+        "provincial-poll",
         "prometheus",
         "grafana",
     }
@@ -280,6 +281,7 @@ def test_compose_services_and_start_order() -> None:
         "monitor",
         "rules",
         "auth-platform-share",
+        "provincial-poll",
     }
 
     kafka = SERVICES["kafka"]
@@ -335,6 +337,7 @@ def test_compose_services_and_start_order() -> None:
         "monitor": ["monitor"],
         "rules": ["rules"],
         "auth-platform-share": ["auth-platform"],
+        "provincial-poll": ["provincial"],
     }
     assert processes == {
         "api": 8000,
@@ -343,6 +346,7 @@ def test_compose_services_and_start_order() -> None:
         "monitor": 9103,
         "rules": 9104,
         "auth-platform-share": 9105,
+        "provincial-poll": 9106,
     }
     for name in processes:
         assert condition(name, "topics") == "service_completed_successfully", name
@@ -658,6 +662,70 @@ def test_alert_rules_fire_when_they_should(tmp_path: Path) -> None:
                     "exp_alerts": [
                         {"exp_labels": {"severity": "critical", "job": "hub-worker", "instance": "127.0.0.1:9102"}}
                     ],
+                },
+            ],
+        },
+        {  # the provincial breaker open for over 2 minutes; the auth platform's closed
+            "input_series": [
+                _series("hub_circuit_breaker_state", {"breaker": "provincial"}, "1x40"),
+                _series("hub_circuit_breaker_state", {"breaker": "auth-platform"}, "0x40"),
+            ],
+            "alert_rule_test": [
+                {"eval_time": "1m", "alertname": "HubProvincialBreakerOpen", "exp_alerts": []},
+                {
+                    "eval_time": "150s",
+                    "alertname": "HubProvincialBreakerOpen",
+                    "exp_alerts": [{"exp_labels": {"severity": "critical", "breaker": "provincial"}}],
+                },
+            ],
+        },
+        {  # the death flow's read-to-acknowledged leg between 5 and 10 s
+            "input_series": [
+                _series(
+                    "hub_provincial_exchange_seconds_bucket",
+                    {"flow": "person.died", "leg": "read_to_acknowledged", "le": le},
+                    values,
+                )
+                for le, values in (("5", "0x100"), ("10", "0+10x100"), ("+Inf", "0+10x100"))
+            ],
+            "alert_rule_test": [
+                {
+                    "eval_time": "3m",
+                    "alertname": "HubProvincialExchangeSlow",
+                    "exp_alerts": [
+                        {
+                            "exp_labels": {
+                                "severity": "critical",
+                                "flow": "person.died",
+                                "leg": "read_to_acknowledged",
+                            }
+                        }
+                    ],
+                },
+            ],
+        },
+        {  # two status differences found; no base-info difference
+            "input_series": [
+                _series("hub_provincial_reconciliation_differences", {"cause": "status_differs"}, "2x10"),
+                _series("hub_provincial_reconciliation_differences", {"cause": "base_info_differs"}, "0x10"),
+            ],
+            "alert_rule_test": [
+                {
+                    "eval_time": "30s",
+                    "alertname": "HubProvincialReconciliationDifferences",
+                    "exp_alerts": [{"exp_labels": {"severity": "warning", "cause": "status_differs"}}],
+                },
+            ],
+        },
+        {  # the last reconciliation finished at time 0 (sampled hourly): stale from 30 hours on
+            "interval": "1h",
+            "input_series": [{"series": "hub_provincial_reconciliation_last_run_timestamp_seconds", "values": "0x40"}],
+            "alert_rule_test": [
+                {"eval_time": "29h", "alertname": "HubProvincialReconciliationStale", "exp_alerts": []},
+                {
+                    "eval_time": "31h",
+                    "alertname": "HubProvincialReconciliationStale",
+                    "exp_alerts": [{"exp_labels": {"severity": "warning"}}],
                 },
             ],
         },

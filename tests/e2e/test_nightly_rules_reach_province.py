@@ -1,0 +1,184 @@
+"""A suspension made by the nightly rule reaches the provincial platform (issue 5, 4.5 and 6.22), through the real
+processes: the provincial simulator, `hub relay` and `hub worker --group provincial-push` run as the deployment runs
+them, and `hub rules run` is the command the nightly schedule runs.
+
+The rule runs "as of" 1 January 1970, so the only retiree it can find overdue is this test's own (certified in
+1969, more than six months before); every other test's retirees are certified or registered far later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from domain.certifications.rules import SuspensionReason
+from domain.retirees.lifecycle import Status
+from domain.retirees.models import Retiree
+from domain.status_log.models import StatusChange
+from hub.bootstrap import bootstrap
+from hub.migrate import upgrade
+from hub.settings import Settings
+from tests import factories
+from tests.support.harness import PROJECT_ROOT
+from tests.support.provincial import TEST_DATABASE_URL as SIMULATOR_DATABASE_URL
+from tests.support.provincial import free_port
+
+pytestmark = pytest.mark.e2e
+
+AS_OF = "1970-01-01"
+LAST_CERTIFIED = date(1969, 6, 30)  # the last day still in time is 1 July 1969
+DEADLINE_SECONDS = 120.0
+
+
+@pytest.fixture
+def running_system(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """The simulator, the relay and the provincial-push worker as processes; yields the simulator's base URL."""
+    upgrade(settings)
+    port = free_port()
+    simulator = f"http://127.0.0.1:{port}"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "HUB_PROVINCIAL_WSDL_URL": f"{simulator}/wsdl",
+        "HUB_OUTBOX_POLL_SECONDS": "0.5",
+        "SIM_PROVINCIAL_DATABASE_URL": SIMULATOR_DATABASE_URL,
+        "SIM_PROVINCIAL_PORT": str(port),
+    }
+    commands = {
+        "simulator": ["simulators.provincial", "--port", str(port)],
+        "relay": ["hub.cli", "relay", "--metrics-port", str(free_port())],
+        "worker": ["hub.cli", "worker", "--group", "provincial-push", "--metrics-port", str(free_port())],
+    }
+    logs = {name: tmp_path / f"{name}.log" for name in commands}
+    started = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=logs[name].open("wb"),  # a file, never a pipe nobody reads
+        )
+        for name, args in commands.items()
+    }
+    try:
+        _wait_for(f"{simulator}/health", 30, logs)
+        yield simulator
+    finally:
+        for process in started.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)
+
+
+def _wait_for(url: str, seconds: float, logs: dict[str, Path]) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            tails = {name: path.read_text(errors="replace")[-2000:] for name, path in logs.items()}
+            raise AssertionError(f"{url} did not answer within {seconds}s; logs: {tails}")
+        time.sleep(0.3)
+
+
+def _rules_run(settings: Settings) -> str:
+    """`hub rules run` as the nightly schedule runs it; its printed report."""
+    done = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "rules", "run", "--today", AS_OF, "--rule", "certification_overdue"],
+        cwd=PROJECT_ROOT,
+        env={"PATH": "/usr/bin:/bin", "HUB_DATABASE_URL": settings.database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+async def _overdue_retiree(settings: Settings, personal_number: str) -> int:
+    """A registered retiree of the platform's, last certified in 1969: overdue as of 1970."""
+    hub = bootstrap(settings, consumer_groups=())
+    try:
+        async with hub.sessions() as session, session.begin():
+            tree = await factories.tree(session)
+            person = await factories.retiree(session, tree.communities[0], status=Status.REGISTERED)
+            person.personal_number = personal_number
+            person.registered_on = date(1969, 1, 2)
+            person.last_certified_on = LAST_CERTIFIED
+            await session.flush()
+            assert person.id is not None
+            return person.id
+    finally:
+        await hub.engine.dispose()
+
+
+async def _pushes(admin: httpx.AsyncClient, personal_number: str) -> list[dict[str, Any]]:
+    response = await admin.get("/admin/pushes", params={"aac001": personal_number})
+    response.raise_for_status()
+    pushes: list[dict[str, Any]] = response.json()["pushes"]
+    return pushes
+
+
+async def test_a_suspension_by_the_nightly_rule_reaches_the_provincial_platform(
+    settings: Settings, running_system: str
+) -> None:
+    """4.5 + 6.22: `hub rules run` suspends the overdue retiree; the relay and the provincial-push worker deliver
+    the SUSPEND record to the platform, whose copy of the retiree is suspended too; the status-change log holds the
+    platform's receipt. A second run the same day suspends nobody and the platform gets nothing more."""
+    async with httpx.AsyncClient(base_url=running_system, timeout=30) as admin:
+        created = await admin.post("/admin/retirees", json={"count": 1})
+        created.raise_for_status()
+        personal_number = created.json()["aac001s"][0]
+        retiree_id = await _overdue_retiree(settings, personal_number)
+
+        report = _rules_run(settings)
+        assert "certification_overdue: " in report, report
+        assert "certification_overdue: 0 suspended" not in report, report
+
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while not (pushes := await _pushes(admin, personal_number)):
+            assert time.monotonic() < deadline, f"no push for {personal_number} within {DEADLINE_SECONDS:.0f}s"
+            await asyncio.sleep(0.5)
+        assert [p["businessType"] for p in pushes] == ["SUSPEND"]
+        platform_copy = (await admin.get(f"/admin/retirees/{personal_number}")).json()
+
+        hub = bootstrap(settings, consumer_groups=())
+        try:
+            while True:
+                async with hub.sessions() as session:
+                    retiree = await session.get(Retiree, retiree_id)
+                    changes = (
+                        (await session.execute(select(StatusChange).where(StatusChange.retiree_id == retiree_id)))  # type: ignore[arg-type]
+                        .scalars()
+                        .all()
+                    )
+                if changes and all(change.receipt_no for change in changes):
+                    break
+                assert time.monotonic() < deadline, "the platform's receipt never reached the status-change log"
+                await asyncio.sleep(0.5)
+        finally:
+            await hub.engine.dispose()
+
+        assert retiree is not None and retiree.status == Status.SUSPENDED.value
+        assert retiree.suspension_reason == SuspensionReason.CERTIFICATION_OVERDUE.value
+        assert [(c.to_status, c.receipt_no) for c in changes] == [("suspended", pushes[0]["receiptNo"])]
+        assert platform_copy["aae116"] == "2", platform_copy  # the platform's payment status: suspended
+
+        again = _rules_run(settings)
+        assert "certification_overdue: 0 suspended" in again, again
+        await asyncio.sleep(3)  # what a wrongly repeated suspension would need to reach the platform
+        assert len(await _pushes(admin, personal_number)) == 1
