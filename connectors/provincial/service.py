@@ -1,5 +1,6 @@
 """The provincial connector's process (`hub provincial poll`): both inbound readers, each in its own loop, and the
-nightly whole-range reconciliation, built from a bootstrapped hub.
+nightly whole-range reconciliation, and the replay of the inbound dead letters operators ask for (replay.py), built
+from a bootstrapped hub.
 
 A reader that is caught up sleeps ``provincial_poll_seconds``; one with more to read goes on at once; one that fails
 (platform down, malformed reply, database or Kafka away) backs off exponentially with jitter and tries the same
@@ -20,6 +21,7 @@ from connectors.provincial.exchange import ExchangeReader
 from connectors.provincial.feeds import FeedOutput
 from connectors.provincial.inbound import ChangeFeedReader
 from connectors.provincial.reconcile import reconcile
+from connectors.provincial.replay import InboundReplayer
 from hub import metrics
 from hub.bootstrap import Hub
 from hub.retry import Backoff, sleep_or_stop
@@ -46,6 +48,7 @@ def exchange_engine(dsn: str) -> AsyncEngine:
 class InboundReaders:
     changes: ChangeFeedReader
     exchange: ExchangeReader
+    replays: InboundReplayer
     client: ProvincialClient
     exchange_db: AsyncEngine
 
@@ -66,6 +69,7 @@ class InboundReaders:
                 page_size=settings.provincial_page_size,
                 grace_seconds=settings.provincial_exchange_grace_seconds,
             ),
+            InboundReplayer(output, hub.sessions, source=source),
             client,
             engine,
         )
@@ -79,9 +83,13 @@ class InboundReaders:
         async def next_rows() -> bool:
             return await self.exchange.read_page() >= page_size
 
+        async def next_replays() -> bool:
+            return await self.replays.replay_requested() > 0
+
         await asyncio.gather(
             _loop("soap-changes", next_changes, stop, poll_seconds),
             _loop("exchange", next_rows, stop, poll_seconds),
+            _loop("dead-letter-replay", next_replays, stop, poll_seconds),
         )
 
     async def close(self) -> None:

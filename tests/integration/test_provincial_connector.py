@@ -9,6 +9,7 @@ back, with every push delivered once and in order per retiree; a malformed ackno
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,17 +21,23 @@ import pytest
 from prometheus_client import REGISTRY as METRICS
 from sqlalchemy import text
 
-from connectors.provincial import feeds
+from connectors.provincial import feeds, mapping
 from connectors.provincial.client import MalformedReply, ProvincialClient
 from connectors.provincial.outbound import StatusFeedPusher, status_feed_group
 from connectors.provincial.service import InboundReaders
+from domain.retirees.lifecycle import Status, Suspend
+from domain.shared.actor import system_actor
+from domain.status_log import service as status_log
+from domain.status_log.models import CauseType
 from hub.bootstrap import Hub, bootstrap
 from hub.breaker import CircuitBreaker
 from hub.consumer import ConsumerGroup
+from hub.dlq import DeadLetterFilter, request_replay
 from hub.envelope import Envelope
 from hub.handlers import REGISTRY
 from hub.kafka_admin import ensure_topics
 from hub.settings import Settings
+from tests import factories
 from tests.integration.conftest import start_at_end
 from tests.support.harness import Background, wait_until
 from tests.support.provincial import TEST_DATABASE_URL, serve_simulator
@@ -111,8 +118,8 @@ async def registry(connector_settings: Settings) -> AsyncIterator[Hub]:
     await background.close()
 
 
-@pytest.fixture
-async def pusher(connector_settings: Settings, simulator_url: str) -> AsyncIterator[tuple[Hub, CircuitBreaker]]:
+@contextlib.asynccontextmanager
+async def _running_pusher(settings: Settings, simulator_url: str) -> AsyncIterator[tuple[Hub, CircuitBreaker]]:
     """The outbound group under a fresh name, pushing to the simulator; and a hub to publish with."""
     breaker = CircuitBreaker(f"it-provincial-{uuid.uuid4().hex[:6]}", failure_threshold=3, reset_seconds=2.0)
     client = ProvincialClient(f"{simulator_url}/wsdl", timeout=5.0)
@@ -120,13 +127,21 @@ async def pusher(connector_settings: Settings, simulator_url: str) -> AsyncItera
     group = ConsumerGroup(
         f"it-prov-push-{uuid.uuid4().hex[:8]}", group.handlers, gate=group.gate, on_dead_letter=group.on_dead_letter
     )
-    background, _ = await _worker(connector_settings, group)
-    publisher = bootstrap(connector_settings, consumer_groups=[group], client_suffix="-publisher")
+    background, _ = await _worker(settings, group)
+    publisher = bootstrap(settings, consumer_groups=[group], client_suffix="-publisher")
     await publisher.broker.connect()
-    yield publisher, breaker
-    await background.close()
-    await publisher.close()
-    await client.close()
+    try:
+        yield publisher, breaker
+    finally:
+        await background.close()
+        await publisher.close()
+        await client.close()
+
+
+@pytest.fixture
+async def pusher(connector_settings: Settings, simulator_url: str) -> AsyncIterator[tuple[Hub, CircuitBreaker]]:
+    async with _running_pusher(connector_settings, simulator_url) as running:
+        yield running
 
 
 async def _changes(admin: httpx.AsyncClient, **body: Any) -> list[dict[str, Any]]:
@@ -321,6 +336,76 @@ async def test_invalid_record_and_malformed_reply_are_dead_lettered_and_later_re
     assert by_key["GetChanges"].error_type == "MalformedReply"
 
 
+async def _dead_letters(hub: Hub, *keys: str) -> dict[str, Any]:
+    """The latest inbound dead letter (any status) of each key, written in the last five minutes."""
+    async with hub.sessions() as session:
+        rows = (
+            await session.execute(
+                text(
+                    "SELECT DISTINCT ON (event_key) id, event_key, status, attempts, error_type, error_message"
+                    " FROM hub_parked_event WHERE consumer_group = 'provincial-inbound' AND event_key = ANY(:keys)"
+                    " AND first_failed_at > now() - interval '5 minutes' ORDER BY event_key, id DESC"
+                ),
+                {"keys": list(keys)},
+            )
+        ).all()
+    return {row.event_key: row for row in rows}
+
+
+async def test_replayed_inbound_dead_letters_are_mapped_again_and_resolved_once_the_cause_is_fixed(
+    platform: httpx.AsyncClient, readers: InboundReaders, registry: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`hub dlq replay --group provincial-inbound`: a certification (2.6) refused for a method code the mapping did
+    not know stays dead on a replay while the mapping still lacks it, and reaches the registry once it knows it; a
+    malformed reply's dead letter is resolved once the feed has read past its cursor."""
+    person = (await _changes(platform, count=1, kinds=["NEW_RETIREE"]))[0]["aac001"]
+    certification = {
+        "aac001": person,
+        "certNo": f"RZ{uuid.uuid4().hex[:16].upper()}",
+        "certMethod": "5",  # a method the platform added before the hub's mapping knew it
+        "certDate": datetime.now(UTC).date().isoformat(),
+        "certResult": "1",
+        "certOrg": "130102001",
+    }
+    raw = {"kind": "CERTIFICATION", "aac001": person, "payload": certification}
+    (await platform.post("/admin/raw-change", json=raw)).raise_for_status()
+    (await platform.put("/admin/faults", json={"malformed_rate": 1.0})).raise_for_status()
+    with pytest.raises(MalformedReply):
+        await readers.changes.read_page()
+    (await platform.delete("/admin/faults")).raise_for_status()
+    await _catch_up(readers)
+    await wait_until(
+        lambda: _exists(registry, "SELECT 1 FROM retiree WHERE personal_number = :p", p=person), 30, "the retiree"
+    )
+    dead = await _dead_letters(registry, person, "GetChanges")
+    assert dead[person].status == "dead" and "certMethod" in dead[person].error_message
+    assert dead["GetChanges"].status == "dead"
+
+    async with registry.sessions() as session, session.begin():
+        await request_replay(session, DeadLetterFilter(ids=(dead[person].id, dead["GetChanges"].id)))
+    assert await readers.replays.replay_requested() == 2
+    again = await _dead_letters(registry, person, "GetChanges")
+    assert (again[person].status, again[person].attempts) == ("dead", 2)  # the mapping still lacks the code
+    assert again["GetChanges"].status == "resolved"  # the feed is past that cursor
+
+    monkeypatch.setitem(mapping._CERT_METHODS, "5", "other")  # the mapping fix, deployed
+    async with registry.sessions() as session, session.begin():
+        await request_replay(session, DeadLetterFilter(ids=(dead[person].id,)))
+    assert await readers.replays.replay_requested() == 1
+    assert (await _dead_letters(registry, person))[person].status == "resolved"
+    await wait_until(
+        lambda: _exists(
+            registry,
+            "SELECT 1 FROM certification_report c JOIN retiree r ON r.id = c.retiree_id"
+            " WHERE r.personal_number = :p AND c.source = 'provincial_sync' AND c.source_id = :n",
+            p=person,
+            n=certification["certNo"],
+        ),
+        30,
+        "the replayed certification",
+    )
+
+
 def _status_event(personal_number: str, kind: str, entry: str, when: datetime) -> Envelope:
     data = {
         "personal_number": personal_number,
@@ -380,6 +465,79 @@ async def test_every_outbound_kind_is_pushed_and_acknowledged_on_the_log(
     ]
 
 
+async def _log_entry(hub: Hub) -> tuple[str, str, int]:
+    """A registered retiree suspended by staff: (personal number, log entry id, entry row). Its outbox row is
+    removed, so only this test's own publishing carries the entry."""
+    async with hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        person = await factories.retiree(session, tree.communities[0], status=Status.REGISTERED)
+        entry = await status_log.apply(
+            hub.unit_of_work(session, "test"),
+            system_actor("it-provincial"),
+            person,
+            Suspend("S04"),
+            effective_date=datetime.now(UTC).date(),
+            cause=status_log.Cause(CauseType.STAFF),
+        )
+        await session.execute(text("DELETE FROM hub_outbox WHERE key = :p"), {"p": person.personal_number})
+        assert entry.id is not None
+        return person.personal_number, entry.entry_id, entry.id
+
+
+async def test_a_malformed_acknowledgement_is_dead_lettered_on_the_log_entry_and_a_replay_records_the_receipt(
+    platform: httpx.AsyncClient, connector_settings: Settings, simulator_url: str
+) -> None:
+    """6.22: every push answered with a truncated envelope (the platform stored the record, the answer is
+    unreadable): retried, then dead-lettered with the reason, and the log entry says `failed` with it. Once the
+    platform answers properly, `hub dlq replay` pushes again under the same key: the platform answers `duplicate`
+    with its first receipt, which the entry records; the platform holds the record once."""
+    settings = connector_settings.model_copy(update={"parked_retry_attempts": 3, "parked_retry_max_seconds": 0.5})
+    async with _running_pusher(settings, simulator_url) as (hub, _):
+        number, entry_id, entry_row = await _log_entry(hub)
+        (await platform.put("/admin/faults", json={"malformed_rate": 1.0})).raise_for_status()
+        await hub.publisher.publish_events([_status_event(number, "suspended", entry_id, datetime.now(UTC))])
+
+        async def entry() -> Any:
+            async with hub.sessions() as session:
+                return (
+                    await session.execute(
+                        text("SELECT sync_state, sync_error, receipt_no FROM status_change WHERE id = :id"),
+                        {"id": entry_row},
+                    )
+                ).one()
+
+        async def failed() -> bool:
+            return bool((await entry()).sync_state == "failed")
+
+        await wait_until(failed, 60, "the entry marked failed")
+        assert "MalformedReply" in (await entry()).sync_error
+        async with hub.sessions() as session:
+            dead = (
+                await session.execute(
+                    text(
+                        "SELECT id, error_type FROM hub_parked_event"
+                        " WHERE consumer_group LIKE 'it-prov-push-%' AND event_key = :p AND status = 'dead'"
+                    ),
+                    {"p": number},
+                )
+            ).one()
+        assert dead.error_type == "MalformedReply"
+        stored = (await platform.get("/admin/pushes", params={"aac001": number})).json()["pushes"]
+        assert [p["idempotencyKey"] for p in stored] == [entry_id]
+
+        (await platform.delete("/admin/faults")).raise_for_status()
+        async with hub.sessions() as session, session.begin():
+            await request_replay(session, DeadLetterFilter(ids=(dead.id,)))
+
+        async def acknowledged() -> bool:
+            return bool((await entry()).sync_state == "acknowledged")
+
+        await wait_until(acknowledged, 30, "the entry acknowledged after the replay")
+        assert (await entry()).receipt_no == stored[0]["receiptNo"]
+        again = (await platform.get("/admin/pushes", params={"aac001": number})).json()["pushes"]
+        assert len(again) == 1
+
+
 async def test_platform_down_for_60_seconds_then_back_delivers_every_push_once_in_order(
     platform: httpx.AsyncClient, pusher: tuple[Hub, CircuitBreaker]
 ) -> None:
@@ -419,14 +577,14 @@ async def _true(value: bool) -> bool:
     return value
 
 
-def _applied_within(bound: float) -> tuple[float, float]:
-    """(observations <= bound, all observations) of read_to_applied so far."""
+def _applied_within(bound: float, leg: str = "read_to_applied") -> tuple[float, float]:
+    """(observations <= bound, all observations) of the exchange histogram's ``leg`` so far."""
     within = total = 0.0
     for metric in METRICS.collect():
         if metric.name != "hub_provincial_exchange_seconds":
             continue
         for sample in metric.samples:
-            if sample.labels.get("leg") != "read_to_applied" or not sample.name.endswith("_bucket"):
+            if sample.labels.get("leg") != leg or not sample.name.endswith("_bucket"):
                 continue
             if sample.labels["le"] == "+Inf":
                 total += sample.value
@@ -467,3 +625,87 @@ async def test_steady_50_changes_a_second_for_a_minute_stay_within_5_seconds(
 
 async def _equal(hub: Hub, sql: str, expected: int, **params: Any) -> bool:
     return bool(await _scalar(hub, sql, **params) == expected)
+
+
+async def test_round_trip_certification_read_to_resumption_acknowledged_within_5_seconds(
+    platform: httpx.AsyncClient,
+    readers: InboundReaders,
+    registry: Hub,
+    connector_settings: Settings,
+    simulator_url: str,
+) -> None:
+    """The whole exchange under load (issue 4 deliverable 5): for 30 s the platform produces 40 changes/s and 10
+    certifications/s (2.6) of retirees suspended for missing certification; each certification is read, applied,
+    resumes its retiree (4.5), and the resumption is pushed back and acknowledged (6.22). p99 of
+    hub_provincial_exchange_seconds{leg=read_to_acknowledged} stays under 5 s, every retiree is resumed once and
+    the platform holds one RESUME each."""
+    seconds, round_trips_per_second = 30, 10
+    count = seconds * round_trips_per_second
+    people = [r["aac001"] for r in await _changes(platform, count=count, kinds=["NEW_RETIREE"])]
+    others = [r["aac001"] for r in await _changes(platform, count=100, kinds=["NEW_RETIREE"])]
+    await _catch_up(readers)
+    everyone = [*people, *others]
+    await wait_until(
+        lambda: _equal(
+            registry, "SELECT count(*) FROM retiree WHERE personal_number = ANY(:p)", len(everyone), p=everyone
+        ),
+        90,
+        "the retirees",
+    )
+    async with registry.sessions() as session, session.begin():  # given: registered, then suspended (S01) in 2025
+        community = (await factories.tree(session)).communities[0]
+        await session.execute(
+            text(
+                "UPDATE retiree SET status = 'suspended', suspension_reason = 'S01', resume_to = 'registered',"
+                " institution_id = :community,"
+                " registered_on = DATE '2024-01-02', last_certified_on = DATE '2024-06-01',"
+                " status_since = DATE '2025-01-01' WHERE personal_number = ANY(:p)"
+            ),
+            {"community": community.id, "p": people},
+        )
+    within_before, total_before = _applied_within(5.0, "read_to_acknowledged")
+    relay = Background()
+    relay.start_relay(bootstrap(connector_settings, consumer_groups=(), client_suffix="-relay"))
+    stop = asyncio.Event()
+    async with _running_pusher(connector_settings, simulator_url):
+        running = asyncio.create_task(readers.run(stop, poll_seconds=0.2))
+        try:
+            today = datetime.now(UTC).date().isoformat()
+            for second in range(seconds):
+                started = asyncio.get_running_loop().time()
+                await _changes(platform, count=40, kinds=["PAYMENT_STATUS", "ADJUSTMENT"], aac001s=others)
+                for person in people[second * round_trips_per_second : (second + 1) * round_trips_per_second]:
+                    certification = {
+                        "aac001": person,
+                        "certNo": f"RZ{uuid.uuid4().hex[:16].upper()}",
+                        "certMethod": "1",
+                        "certDate": today,
+                        "certResult": "1",
+                        "certOrg": "130102001",
+                    }
+                    change = {"kind": "CERTIFICATION", "aac001": person, "payload": certification}
+                    (await platform.post("/admin/raw-change", json=change)).raise_for_status()
+                await asyncio.sleep(max(0.0, 1.0 - (asyncio.get_running_loop().time() - started)))
+
+            async def all_acknowledged() -> bool:
+                return bool(
+                    await _scalar(
+                        registry,
+                        "SELECT count(*) FROM status_change WHERE personal_number = ANY(:p)"
+                        " AND to_status = 'registered' AND sync_state = 'acknowledged'",
+                        p=people,
+                    )
+                    == count
+                )
+
+            await wait_until(all_acknowledged, 60, "every resumption acknowledged")
+        finally:
+            stop.set()
+            await running
+            await relay.close()
+    within, total = _applied_within(5.0, "read_to_acknowledged")
+    observed = total - total_before
+    assert observed >= count, f"only {observed} round trips observed"
+    assert (within - within_before) / observed >= 0.99, "p99 from read to acknowledged exceeds 5 s"
+    resumes = [p for p in await _pushes(platform) if p["aac001"] in set(people) and p["businessType"] == "RESUME"]
+    assert sorted(p["aac001"] for p in resumes) == sorted(people)  # one each, none twice
