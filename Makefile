@@ -9,11 +9,12 @@ export HUB_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_
 export HUB_TEST_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_test
 export HUB_KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
 
-.PHONY: help setup services services-stop run test test-unit lint migrate topics clean bench-registry
+.PHONY: help setup services services-stop run test test-unit lint migrate topics clean bench bench-registry
 
 help:
 	@echo "make run    - install and start PostgreSQL, Kafka, Prometheus; migrate; run every hub process"
 	@echo "make test   - install and start PostgreSQL and Kafka; run lint and the whole test suite"
+	@echo "make bench  - the hub benchmark at 1,000,000 retirees (issue 6; BENCH_ARGS to change the scale)"
 	@echo "make test-unit | lint | services | services-stop | migrate | topics | bench-registry"
 
 setup: $(VENV)/.installed
@@ -45,6 +46,9 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy hub channels domain connectors seed bench simulators
+
+bench: setup services
+	$(PY) -m bench.hub $(BENCH_ARGS)
 
 bench-registry: setup services
 	$(PY) -m bench.registry

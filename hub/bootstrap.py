@@ -48,6 +48,7 @@ class Hub:
             retry_backoff=Backoff(self.settings.parked_retry_initial_seconds, self.settings.parked_retry_max_seconds),
             max_attempts=self.settings.parked_retry_attempts,
             on_dead_letter=group.on_dead_letter,
+            dead_letter_topic=self.catalog.dead_letter_topic(group.name),
         )
 
     def applier(self, group: ConsumerGroup) -> EventApplier:
@@ -109,7 +110,12 @@ def bootstrap(
     engine = engine or create_engine(settings)
     broker = broker or create_broker(settings, client_suffix)
     schemas = SchemaRegistry([settings.schemas_dir, *extra_schema_dirs])
-    catalog = TopicCatalog([*CATALOG, *extra_topics], consumer_groups=[g.name for g in consumer_groups])
+    catalog = TopicCatalog(
+        CATALOG,
+        consumer_groups=[g.name for g in consumer_groups],
+        prefix=settings.kafka_topic_prefix,
+        extra=extra_topics,
+    )
     return Hub(
         settings=settings,
         engine=engine,

@@ -20,7 +20,7 @@ from hub.delivery import Delivery, Failure
 from hub.models import ACTIVE_PARKED_STATUSES, ParkedEvent
 from hub.outbox import Outbox
 from hub.retry import Backoff
-from hub.topics import dead_letter_topic
+from hub.topics import dead_letter_topic as default_dead_letter_topic
 
 MAX_ERROR_MESSAGE = 2000
 
@@ -60,8 +60,10 @@ class ParkingLot:
         retry_backoff: Backoff,
         max_attempts: int,
         on_dead_letter: Callable[[AsyncSession, Delivery, Failure], Awaitable[None]] | None = None,
+        dead_letter_topic: str | None = None,
     ) -> None:
         self.group = group
+        self.dead_letter_topic = dead_letter_topic or default_dead_letter_topic(group)
         self.retry_backoff = retry_backoff
         self.max_attempts = max_attempts
         self._on_dead_letter = on_dead_letter
@@ -132,7 +134,7 @@ class ParkingLot:
         }
         await Outbox.put_raw(
             session,
-            topic=dead_letter_topic(self.group),
+            topic=self.dead_letter_topic,
             key=delivery.key,
             headers=headers,
             payload=delivery.value or b"",

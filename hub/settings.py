@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_client_id: str = "retiree-hub"
     kafka_replication_factor: int = Field(default=1, ge=1)
+    # Prefixed to every topic of the catalog and every dead-letter topic ("test.", "bench."), so the test suite,
+    # the benchmark and a developer's `make run` can share one broker without consuming each other's events.
+    # Empty in production, where the cluster is the hub's own.
+    kafka_topic_prefix: str = Field(default="", pattern=r"^([a-z0-9][a-z0-9_-]*\.)?$")
     schemas_dir: Path = PROJECT_ROOT / "schemas"
     event_source: str = "urn:retiree-hub:sjz"
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -82,16 +82,27 @@ DEAD_LETTER_RETENTION_MS = 365 * DAY_MS
 FEED_DEAD_LETTER_SOURCES = ("provincial-inbound",)
 
 
-def dead_letter_topic(consumer_group: str) -> str:
+def dead_letter_topic(consumer_group: str, prefix: str = "") -> str:
     """Each consumer group has its own dead-letter topic, so one group's poison never mixes with another's."""
-    return f"{DEAD_LETTER_PREFIX}{consumer_group}"
+    return f"{prefix}{DEAD_LETTER_PREFIX}{consumer_group}"
 
 
 class TopicCatalog:
-    """The catalog plus the dead-letter topics of the consumer groups that run."""
+    """The catalog plus the dead-letter topics of the consumer groups that run. ``prefix`` (the setting
+    ``kafka_topic_prefix``) goes in front of the catalog's topics and the dead-letter topics; ``extra`` topics
+    (a test's own, a plug-in's) keep the names they are given."""
 
-    def __init__(self, topics: Iterable[Topic] = CATALOG, consumer_groups: Iterable[str] = ()) -> None:
-        self.topics = {topic.name: topic for topic in topics}
+    def __init__(
+        self,
+        topics: Iterable[Topic] = CATALOG,
+        consumer_groups: Iterable[str] = (),
+        *,
+        prefix: str = "",
+        extra: Iterable[Topic] = (),
+    ) -> None:
+        self.prefix = prefix
+        self.topics = {f"{prefix}{topic.name}": replace(topic, name=f"{prefix}{topic.name}") for topic in topics}
+        self.topics |= {topic.name: topic for topic in extra}
         for group in (*consumer_groups, *FEED_DEAD_LETTER_SOURCES):
             self.add_dead_letter_topic(group)
         self._topic_of_type = {
@@ -100,7 +111,7 @@ class TopicCatalog:
 
     def add_dead_letter_topic(self, consumer_group: str) -> Topic:
         topic = Topic(
-            dead_letter_topic(consumer_group),
+            self.dead_letter_topic(consumer_group),
             DEAD_LETTER_PARTITIONS,
             DEAD_LETTER_RETENTION_MS,
             "the original key",
@@ -109,6 +120,9 @@ class TopicCatalog:
         )
         self.topics[topic.name] = topic
         return topic
+
+    def dead_letter_topic(self, consumer_group: str) -> str:
+        return dead_letter_topic(consumer_group, self.prefix)
 
     def topic_for(self, event_type: str) -> str:
         try:

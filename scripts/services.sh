@@ -87,7 +87,7 @@ CONF
     psql_admin -c "CREATE ROLE hub LOGIN CREATEDB PASSWORD 'hub'" || fail "could not create the hub role"
   fi
   local database
-  for database in retiree_hub retiree_hub_test retiree_hub_bench provincial_sim provincial_sim_test; do
+  for database in retiree_hub retiree_hub_test retiree_hub_bench provincial_sim provincial_sim_test provincial_sim_bench; do
     if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$database'")" != "1" ]; then
       psql_admin -c "CREATE DATABASE $database OWNER hub" || fail "could not create database $database"
     fi

@@ -19,6 +19,8 @@ def settings() -> Settings:
         environment="test",
         database_url=os.environ.get("HUB_TEST_DATABASE_URL", TEST_DATABASE_URL),
         kafka_bootstrap_servers=os.environ.get("HUB_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        # The suite's own topics: `make run` and the benchmark share the broker and never see the tests' events.
+        kafka_topic_prefix=os.environ.get("HUB_TEST_KAFKA_TOPIC_PREFIX", "test."),
         inline_retry_initial_seconds=0.05,
         inline_retry_max_seconds=0.2,
         parked_retry_initial_seconds=0.3,

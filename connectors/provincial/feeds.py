@@ -43,10 +43,15 @@ class Refusal:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
-def dead_letter_parking() -> ParkingLot:
-    # Nothing retries an inbound refusal by itself: the platform must correct the record (or an operator re-pulls
-    # the person through reconciliation), so the parking lot only ever writes dead rows.
-    return ParkingLot(INBOUND_GROUP, retry_backoff=Backoff(1.0, 1.0), max_attempts=1)
+def dead_letter_parking(catalog: TopicCatalog) -> ParkingLot:
+    # Nothing retries an inbound refusal by itself: the platform must correct the record (or an operator replays it
+    # after a mapping fix, replay.py), so the parking lot only ever writes dead rows.
+    return ParkingLot(
+        INBOUND_GROUP,
+        retry_backoff=Backoff(1.0, 1.0),
+        max_attempts=1,
+        dead_letter_topic=catalog.dead_letter_topic(INBOUND_GROUP),
+    )
 
 
 class FeedOutput:
@@ -56,7 +61,11 @@ class FeedOutput:
         self._publisher = publisher
         self._schemas = schemas
         self._catalog = catalog
-        self._parking = dead_letter_parking()
+        self._parking = dead_letter_parking(catalog)
+
+    @property
+    def catalog(self) -> TopicCatalog:
+        return self._catalog
 
     def valid(self, envelope: Envelope) -> None:
         """Raise InvalidEvent naming the field if the mapped event breaks its schema."""

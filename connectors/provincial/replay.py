@@ -73,7 +73,7 @@ class InboundReplayer:
         self._sessions = sessions
         self._source = source
         self._batch = batch
-        self._parking = dead_letter_parking()
+        self._parking = dead_letter_parking(output.catalog)
 
     async def replay_requested(self) -> int:
         """Handle up to one batch of requested replays; returns how many were handled."""

@@ -133,6 +133,7 @@ def hub_processes(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
         "PATH": "/usr/bin:/bin",
         "HUB_DATABASE_URL": settings.database_url,
         "HUB_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
         "HUB_AUTH_PLATFORM_WEBHOOK_SECRET": WEBHOOK_SECRET,
     }
     commands = {

@@ -50,6 +50,7 @@ def running_system(settings: Settings, tmp_path: Path) -> Iterator[str]:
         "PATH": "/usr/bin:/bin",
         "HUB_DATABASE_URL": settings.database_url,
         "HUB_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
         "HUB_PROVINCIAL_WSDL_URL": f"{simulator}/wsdl",
         "HUB_OUTBOX_POLL_SECONDS": "0.5",
         "SIM_PROVINCIAL_DATABASE_URL": SIMULATOR_DATABASE_URL,
@@ -100,7 +101,11 @@ def _rules_run(settings: Settings) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "hub.cli", "rules", "run", "--today", AS_OF, "--rule", "certification_overdue"],
         cwd=PROJECT_ROOT,
-        env={"PATH": "/usr/bin:/bin", "HUB_DATABASE_URL": settings.database_url},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HUB_DATABASE_URL": settings.database_url,
+            "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,  # the topic its outbox rows are written for
+        },
         capture_output=True,
         text=True,
         timeout=120,

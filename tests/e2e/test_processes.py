@@ -38,6 +38,7 @@ def hub_processes(
         "PATH": "/usr/bin:/bin",
         "HUB_DATABASE_URL": settings.database_url,
         "HUB_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
         "HUB_MONITOR_INTERVAL_SECONDS": "1",
     }
     started = {

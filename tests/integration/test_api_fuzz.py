@@ -35,7 +35,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def api_process(settings: Settings) -> Iterator[str]:
     port = _free_port()
-    env = os.environ | {"HUB_DATABASE_URL": settings.database_url, "HUB_ENVIRONMENT": "test"}
+    env = os.environ | {
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_ENVIRONMENT": "test",
+        "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "api", "--port", str(port)],
         cwd=PROJECT_ROOT,

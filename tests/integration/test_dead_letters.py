@@ -11,7 +11,6 @@ from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 
 from hub.settings import Settings
-from hub.topics import dead_letter_topic
 from tests.support import ledger
 from tests.support.harness import Background, LedgerRig, hub_cli, wait_until
 from tests.support.ledger import entry
@@ -73,7 +72,7 @@ async def test_poison_event_is_dead_lettered_while_other_keys_flow_and_replay_ap
         assert [(key, status) for _, key, status, _ in parked] == [("poison", "dead"), ("poison", "waiting")]
         dead_id = parked[0][0]
 
-        letters = await _read_dead_letters(settings, dead_letter_topic(rig.group), expected=1)
+        letters = await _read_dead_letters(settings, rig.hub().catalog.dead_letter_topic(rig.group), expected=1)
         assert len(letters) == 1
         letter = letters[0]
         assert letter["_key"] == "poison"
@@ -152,7 +151,7 @@ async def test_retries_exhausted_go_to_the_dead_letter_topic(settings: Settings)
     background.start_worker(rig.hub("-worker"))
     try:
         await hub.publisher.publish_events([entry("hopeless", 1)])
-        letters = await _read_dead_letters(settings, dead_letter_topic(rig.group), expected=1)
+        letters = await _read_dead_letters(settings, rig.hub().catalog.dead_letter_topic(rig.group), expected=1)
         assert len(letters) == 1
         assert letters[0]["dlq_error_type"] == "TransientError"
         assert letters[0]["dlq_attempts"] == str(settings.parked_retry_attempts)

@@ -100,9 +100,8 @@ async def readers(connector_settings: Settings, platform: httpx.AsyncClient) -> 
 async def _worker(settings: Settings, group: ConsumerGroup) -> tuple[Background, Hub]:
     hub = bootstrap(settings, consumer_groups=[group])
     names = group.topics(hub.catalog)
-    await ensure_topics(
-        settings.kafka_bootstrap_servers, [t for t in hub.catalog if t.name in (*names, f"dlq.{group.name}")], 1
-    )
+    wanted = (*names, hub.catalog.dead_letter_topic(group.name))
+    await ensure_topics(settings.kafka_bootstrap_servers, [t for t in hub.catalog if t.name in wanted], 1)
     await start_at_end(settings, group.name, [t for t in hub.catalog if t.name in names])
     background = Background()
     background.start_worker(hub)

@@ -88,7 +88,7 @@ async def test_counter_registration_then_a_second_one_is_refused(api: Api, desk:
         message = (
             await session.execute(select(OutboxMessage).where(OutboxMessage.event_id == entry.event_id))
         ).scalar_one()  # type: ignore[arg-type]
-    assert message.topic == "domain.person-status" and message.key == number
+    assert message.topic == registry_hub.catalog.topic_for("person_status.changed") and message.key == number
 
 
 async def test_lookup_needs_both_numbers_to_match(api: Api, desk: Desk) -> None:

@@ -47,7 +47,7 @@ class LedgerRig:
 
     async def create_topics(self) -> None:
         hub = self.hub()
-        wanted = [t for t in hub.catalog if t.name in (self.topic, f"dlq.{self.group}")]
+        wanted = [t for t in hub.catalog if t.name in (self.topic, hub.catalog.dead_letter_topic(self.group))]
         await ensure_topics(self.settings.kafka_bootstrap_servers, wanted, 1)
         await hub.engine.dispose()
 
@@ -69,6 +69,7 @@ class LedgerRig:
         return os.environ | {
             "HUB_DATABASE_URL": self.settings.database_url,
             "HUB_KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap_servers,
+            "HUB_KAFKA_TOPIC_PREFIX": self.settings.kafka_topic_prefix,
         }
 
 

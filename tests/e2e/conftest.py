@@ -1,0 +1,24 @@
+"""The e2e tier runs the real `hub` processes against the suite's topics (``kafka_topic_prefix`` of the test
+settings), which it creates first as `hub topics create` does in a deployment."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hub.bootstrap import bootstrap
+from hub.kafka_admin import ensure_topics
+from hub.settings import Settings
+
+
+@pytest.fixture(scope="session", autouse=True)
+def catalog_topics(settings: Settings) -> None:
+    async def create() -> None:
+        hub = bootstrap(settings)
+        try:
+            await ensure_topics(settings.kafka_bootstrap_servers, hub.catalog, settings.kafka_replication_factor)
+        finally:
+            await hub.engine.dispose()
+
+    asyncio.run(create())
