@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
@@ -80,6 +80,9 @@ class UnitOfWork:
 
 
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+# Applies several events of one type at once, with the same effect as applying them one by one in order. Its unit of
+# work has no single cause: what it publishes, it builds from each event (``Envelope.caused``).
+BatchHandler = Callable[[Sequence[Envelope], UnitOfWork], Awaitable[None]]
 DeadLetterHook = Callable[[AsyncSession, Delivery, Failure], Awaitable[None]]
 
 
@@ -101,6 +104,10 @@ class ConsumerGroup:
     on_dead_letter: DeadLetterHook | None = None
     # The group whose commit ends the inbound leg of an exchange (hub_provincial_exchange_seconds, read_to_applied).
     ends_inbound_exchange: bool = False
+    # Set-based handlers for event types that arrive in bulk (a full resync, the yearly adjustment): a run of
+    # consecutive events of the type, one per key, is applied in one savepoint; if that fails for any reason the run
+    # is applied one by one, which isolates the event at fault (parked or dead-lettered as always).
+    batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
 
     def topics(self, catalog: TopicCatalog) -> tuple[str, ...]:
         return tuple(sorted({catalog.topic_for(event_type) for event_type in self.handlers}))
@@ -143,6 +150,47 @@ class EventApplier:
         metrics.event_processing.labels(topic=topic, group=self.group.name).observe(time.perf_counter() - started)
         return "applied"
 
+    async def apply_many(
+        self, session: AsyncSession, envelopes: Sequence[Envelope], topic: str
+    ) -> list[Outcome] | None:
+        """The set-based path for a run of events of one type: their processed-id rows in one statement, the new
+        ones applied by the group's batch handler, all in one savepoint. None if it failed (nothing of it is kept:
+        the caller applies the run one by one)."""
+        handler = self.group.batch_handlers[envelopes[0].type]
+        started = time.perf_counter()
+        try:
+            async with session.begin_nested():
+                recorded = set(
+                    (
+                        await session.execute(
+                            pg_insert(ProcessedEvent)
+                            .values([{"consumer_group": self.group.name, "event_id": e.id} for e in envelopes])
+                            .on_conflict_do_nothing()
+                            .returning(col(ProcessedEvent.event_id))
+                        )
+                    ).scalars()
+                )
+                fresh = {e.id: e for e in envelopes if e.id in recorded}  # a repeated id within the run: once
+                if fresh:
+                    await handler(list(fresh.values()), UnitOfWork(session, self._outbox, source=self._source))
+        except DBAPIError as error:
+            if error.connection_invalidated or not session.is_active:
+                raise DatabaseUnavailable(str(error)) from error
+            log.info("group %s: %d %s events one by one (%s)", self.group.name, len(envelopes), topic, error)
+            return None
+        except Exception as error:  # any refusal: the one-by-one path finds the event at fault and says why
+            log.info("group %s: %d %s events one by one (%s)", self.group.name, len(envelopes), topic, error)
+            return None
+        each = (time.perf_counter() - started) / len(envelopes)
+        outcomes: list[Outcome] = []
+        for envelope in envelopes:
+            if fresh.pop(envelope.id, None) is not None:
+                metrics.event_processing.labels(topic=topic, group=self.group.name).observe(each)
+                outcomes.append("applied")
+            else:
+                outcomes.append("duplicate")
+        return outcomes
+
 
 class BatchProcessor:
     """Applies one batch of deliveries for a consumer group in one transaction (see the module docstring)."""
@@ -165,25 +213,68 @@ class BatchProcessor:
 
     async def process(self, deliveries: Sequence[Delivery]) -> dict[Outcome, int]:
         outcomes: list[tuple[Delivery, Outcome, Envelope | None]] = []
+        batched = self._applier.group.batch_handlers
         async with self._sessions() as session, session.begin():
             parked_keys = await self._parking.active_keys(session, {(d.topic, d.key) for d in deliveries})
+            run: list[tuple[Delivery, Envelope]] = []  # consecutive events of one batched type, one per key
+            run_keys: set[str] = set()
+
+            async def apply_run() -> None:
+                outcomes.extend(await self._process_run(session, run, parked_keys))
+                run.clear()
+                run_keys.clear()
+
             for delivery in deliveries:
                 if (delivery.topic, delivery.key) in parked_keys:
+                    await apply_run()
                     await self._parking.park_behind(session, delivery)
                     outcomes.append((delivery, "parked", None))
                     continue
-                outcome, envelope = await self._process_one(session, delivery)
-                if outcome in ("parked", "dead_lettered"):
+                try:
+                    envelope = self._applier.parse(delivery)
+                except Exception as error:
+                    await apply_run()
+                    await self._parking.park_failure(session, delivery, Failure(error, attempts=1), dead=True)
                     parked_keys.add((delivery.topic, delivery.key))
-                outcomes.append((delivery, outcome, envelope))
+                    outcomes.append((delivery, "dead_lettered", None))
+                    continue
+                if envelope.type in batched:
+                    if run and (run[0][1].type != envelope.type or delivery.key in run_keys):
+                        await apply_run()
+                    run.append((delivery, envelope))
+                    run_keys.add(delivery.key)
+                    continue
+                await apply_run()
+                outcomes.append((delivery, *await self._process_one(session, delivery, envelope, parked_keys)))
+            await apply_run()
         return self._record_metrics(outcomes)
 
-    async def _process_one(self, session: AsyncSession, delivery: Delivery) -> tuple[Outcome, Envelope | None]:
-        try:
-            envelope = self._applier.parse(delivery)
-        except Exception as error:
-            await self._parking.park_failure(session, delivery, Failure(error, attempts=1), dead=True)
-            return "dead_lettered", None
+    async def _process_run(
+        self, session: AsyncSession, run: Sequence[tuple[Delivery, Envelope]], parked_keys: set[tuple[str, str]]
+    ) -> list[tuple[Delivery, Outcome, Envelope | None]]:
+        if not run:
+            return []
+        if len(run) > 1:
+            applied = await self._applier.apply_many(session, [envelope for _, envelope in run], run[0][0].topic)
+            if applied is not None:
+                return [
+                    (delivery, outcome, envelope) for (delivery, envelope), outcome in zip(run, applied, strict=True)
+                ]
+        return [
+            (delivery, *await self._process_one(session, delivery, envelope, parked_keys)) for delivery, envelope in run
+        ]
+
+    async def _process_one(
+        self, session: AsyncSession, delivery: Delivery, envelope: Envelope, parked_keys: set[tuple[str, str]]
+    ) -> tuple[Outcome, Envelope | None]:
+        outcome, applied = await self._apply_with_retries(session, delivery, envelope)
+        if outcome in ("parked", "dead_lettered"):
+            parked_keys.add((delivery.topic, delivery.key))
+        return outcome, applied
+
+    async def _apply_with_retries(
+        self, session: AsyncSession, delivery: Delivery, envelope: Envelope
+    ) -> tuple[Outcome, Envelope | None]:
         failure: Failure | None = None
         for attempt in range(1, self._inline_attempts + 1):
             try:

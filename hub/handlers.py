@@ -7,13 +7,13 @@ worker subscribes each group to the topics that carry its event types (see hub/t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from connectors.auth_platform.share import request_share
 from connectors.provincial.client import ProvincialClient
 from connectors.provincial.outbound import StatusFeedPusher, status_feed_group
-from domain.adjustments.inbound import on_pension_adjusted
+from domain.adjustments.inbound import on_pension_adjusted, on_pensions_adjusted
 from domain.certifications.inbound import on_certification_recorded
 from domain.employers.inbound import on_employer_synced
 from domain.notifications.service import on_certification_reminder_due
@@ -24,15 +24,17 @@ from domain.retirees.inbound import (
     on_retiree_approved,
     on_retiree_changed,
     on_retiree_corrected,
+    on_retirees_approved,
 )
 from domain.shared.uow import UnitOfWork as DomainUnitOfWork
 from hub.breaker import CircuitBreaker
-from hub.consumer import ConsumerGroup, Handler, UnitOfWork
+from hub.consumer import BatchHandler, ConsumerGroup, Handler, UnitOfWork
 from hub.envelope import Envelope
 from hub.errors import TransientError
 from hub.settings import Settings
 
 DomainHandler = Callable[[Mapping[str, Any], Inbound, DomainUnitOfWork], Awaitable[None]]
+DomainBatchHandler = Callable[[Sequence[tuple[Mapping[str, Any], Inbound]], DomainUnitOfWork], Awaitable[None]]
 
 
 class WaitingForEarlierEvent(TransientError):
@@ -50,6 +52,14 @@ def domain_handler(handler: DomainHandler) -> Handler:
     return handle
 
 
+def domain_batch_handler(handler: DomainBatchHandler) -> BatchHandler:
+    async def handle(envelopes: Sequence[Envelope], uow: UnitOfWork) -> None:
+        await handler([(e.data, Inbound(e.id, e.time)) for e in envelopes], uow)
+
+    handle.__name__ = handler.__name__
+    return handle
+
+
 REGISTRY = ConsumerGroup(
     "registry",
     {
@@ -62,6 +72,11 @@ REGISTRY = ConsumerGroup(
         "certification.recorded": domain_handler(on_certification_recorded),  # 2.6, 4.3, face results
     },
     ends_inbound_exchange=True,
+    # The bulk arrivals (a full resync, the yearly adjustment) take the set-based path (hub/consumer.py).
+    batch_handlers={
+        "retiree.approved": domain_batch_handler(on_retirees_approved),
+        "pension.adjusted": domain_batch_handler(on_pensions_adjusted),
+    },
 )
 
 # Its own group, so a slow or absent authentication platform never holds the registry back.

@@ -10,13 +10,13 @@ another topic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -85,16 +85,11 @@ async def _id_number_free(session: AsyncSession, id_number: str, personal_number
         raise Conflict("ID_NUMBER_TAKEN", f"身份证号码 {id_number} 已属于个人编号 {other}", field="id_number")
 
 
-async def on_retiree_approved(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
-    """2.2: a newly approved retiree enters the registry as approved-not-registered (or has their base info
-    refreshed, if the province sends the approval again)."""
-    session = uow.session
+def _approved_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The base info an approval carries, its ID number checked (DomainError naming the field if not valid)."""
     birth_date = date.fromisoformat(data["birth_date"])
-    id_number = _valid_id_number(data["id_number"], birth_date, data["sex"])
-    await _id_number_free(session, id_number, data["personal_number"])
-    retiree = await _by_personal_number(session, data["personal_number"])
-    fields: dict[str, Any] = {
-        "id_number": id_number,
+    return {
+        "id_number": _valid_id_number(data["id_number"], birth_date, data["sex"]),
         "name": data["name"],
         "sex": data["sex"],
         "birth_date": birth_date,
@@ -108,6 +103,15 @@ async def on_retiree_approved(data: Mapping[str, Any], event: Inbound, uow: Unit
         "residence_address": data.get("residence_address"),
         "phone": data.get("phone"),
     }
+
+
+async def on_retiree_approved(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
+    """2.2: a newly approved retiree enters the registry as approved-not-registered (or has their base info
+    refreshed, if the province sends the approval again)."""
+    session = uow.session
+    fields = _approved_fields(data)
+    await _id_number_free(session, fields["id_number"], data["personal_number"])
+    retiree = await _by_personal_number(session, data["personal_number"])
     if retiree is None:
         retiree = Retiree(personal_number=data["personal_number"], status=Status.APPROVED.value, **fields)
         retiree.status_since = fields["approval_date"]
@@ -128,6 +132,73 @@ async def on_retiree_approved(data: Mapping[str, Any], event: Inbound, uow: Unit
         target=retiree.personal_number,
         detail={"event": event.event_id},
     )
+
+
+async def on_retirees_approved(approvals: Sequence[tuple[Mapping[str, Any], Inbound]], uow: UnitOfWork) -> None:
+    """2.2 in bulk (a full resync, a day's approvals): the effect of :func:`on_retiree_approved` for each, in a
+    handful of statements. New people are inserted in one statement with one audit entry each; people already known
+    (an approval sent again) take the one-by-one path. Anything that path would refuse — an invalid ID number, one
+    held by someone else or twice in the batch — raises, and the hub applies the batch one by one, which refuses
+    exactly the approval at fault."""
+    session = uow.session
+    rows = [{"personal_number": data["personal_number"], **_approved_fields(data)} for data, _ in approvals]
+    id_numbers = [row["id_number"] for row in rows]
+    if len(set(id_numbers)) < len(id_numbers):
+        raise Conflict("ID_NUMBER_TAKEN", "同一批核准中身份证号码重复", field="id_number")
+    holders = dict(
+        (
+            await session.execute(
+                select(col(Retiree.id_number), col(Retiree.personal_number)).where(
+                    col(Retiree.id_number).in_(id_numbers)
+                )
+            )
+        ).all()
+    )
+    if any(holders.get(row["id_number"], row["personal_number"]) != row["personal_number"] for row in rows):
+        raise Conflict("ID_NUMBER_TAKEN", "身份证号码已属于其他人员", field="id_number")
+    known = set(
+        (
+            await session.execute(
+                select(col(Retiree.personal_number))
+                .where(col(Retiree.personal_number).in_([row["personal_number"] for row in rows]))
+                .with_for_update()
+            )
+        ).scalars()
+    )
+    new = [
+        (row, inbound) for row, (_, inbound) in zip(rows, approvals, strict=True) if row["personal_number"] not in known
+    ]
+    if new:
+        inserted = dict(
+            (
+                await session.execute(
+                    insert(Retiree)
+                    .values(
+                        [
+                            {**row, "status": Status.APPROVED.value, "status_since": row["approval_date"]}
+                            for row, _ in new
+                        ]
+                    )
+                    .returning(col(Retiree.personal_number), col(Retiree.id))
+                )
+            ).all()
+        )
+        await trail.record_many(
+            session,
+            PROVINCIAL_SYNC,
+            [
+                trail.AuditRecord(
+                    "retiree.approved",
+                    retiree_id=inserted[row["personal_number"]],
+                    target=row["personal_number"],
+                    detail={"event": inbound.event_id},
+                )
+                for row, inbound in new
+            ],
+        )
+    for data, inbound in approvals:
+        if data["personal_number"] in known:
+            await on_retiree_approved(data, inbound, uow)
 
 
 _CHANGEABLE = ("name", "employer_code", "payment_status", "residence_address", "phone")

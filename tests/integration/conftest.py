@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -98,11 +99,10 @@ async def start_at_end(settings: Settings, group: str, topics: list[Topic]) -> N
         await consumer.stop()
 
 
-@pytest.fixture
-async def registry_worker(settings: Settings) -> Any:
-    """A worker running the registry's handlers under a fresh consumer group that starts at the end of its topics,
-    and a connected hub to publish with: ``(group, publisher_hub)``."""
-    group = ConsumerGroup(f"it-registry-{uuid.uuid4().hex[:8]}", REGISTRY.handlers)
+@contextlib.asynccontextmanager
+async def running_group(settings: Settings, group: ConsumerGroup) -> AsyncIterator[Hub]:
+    """A worker running ``group`` (a fresh name: it starts at the end of its topics); yields a connected hub to
+    publish with, and stops the worker at the end."""
     hub = bootstrap(settings, consumer_groups=[group])
     names = group.topics(hub.catalog)
     wanted = (*names, hub.catalog.dead_letter_topic(group.name))
@@ -112,6 +112,19 @@ async def registry_worker(settings: Settings) -> Any:
     background.start_worker(hub)
     publisher_hub = bootstrap(settings, consumer_groups=[group], client_suffix="-publisher")
     await publisher_hub.broker.connect()
-    yield group, publisher_hub
-    await background.close()
-    await publisher_hub.close()
+    try:
+        yield publisher_hub
+    finally:
+        await background.close()
+        await publisher_hub.close()
+
+
+@pytest.fixture
+async def registry_worker(settings: Settings) -> Any:
+    """A worker running the registry's handlers under a fresh consumer group that starts at the end of its topics,
+    and a connected hub to publish with: ``(group, publisher_hub)``."""
+    group = ConsumerGroup(
+        f"it-registry-{uuid.uuid4().hex[:8]}", REGISTRY.handlers, batch_handlers=REGISTRY.batch_handlers
+    )
+    async with running_group(settings, group) as publisher_hub:
+        yield group, publisher_hub

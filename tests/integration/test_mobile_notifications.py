@@ -21,16 +21,15 @@ from domain.notifications.service import on_certification_reminder_due
 from domain.retirees.inbound import Inbound
 from domain.retirees.lifecycle import Status
 from domain.staff.models import ChannelClient
-from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap import Hub
 from hub.consumer import ConsumerGroup
 from hub.envelope import Envelope
 from hub.handlers import MOBILE_NOTIFICATIONS
-from hub.kafka_admin import ensure_topics
 from hub.settings import Settings
 from tests import factories
-from tests.integration.conftest import start_at_end
+from tests.integration.conftest import running_group
 from tests.support.api import Api
-from tests.support.harness import Background, wait_until
+from tests.support.harness import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -40,20 +39,10 @@ SECRET = "ChannelSecret1"
 @pytest.fixture
 async def notifications_worker(settings: Settings) -> AsyncIterator[Hub]:
     """A worker running the mobile-notifications handlers under a fresh consumer group that starts at the end of its
-    topics (as conftest's registry_worker does for the registry); yields a connected hub to publish with."""
+    topics; yields a connected hub to publish with."""
     group = ConsumerGroup(f"it-mobile-{uuid.uuid4().hex[:8]}", MOBILE_NOTIFICATIONS.handlers)
-    hub = bootstrap(settings, consumer_groups=[group])
-    names = group.topics(hub.catalog)
-    wanted = (*names, hub.catalog.dead_letter_topic(group.name))
-    await ensure_topics(settings.kafka_bootstrap_servers, [t for t in hub.catalog if t.name in wanted], 1)
-    await start_at_end(settings, group.name, [t for t in hub.catalog if t.name in names])
-    background = Background()
-    background.start_worker(hub)
-    publisher_hub = bootstrap(settings, consumer_groups=[group], client_suffix="-publisher")
-    await publisher_hub.broker.connect()
-    yield publisher_hub
-    await background.close()
-    await publisher_hub.close()
+    async with running_group(settings, group) as publisher_hub:
+        yield publisher_hub
 
 
 @dataclass(frozen=True)

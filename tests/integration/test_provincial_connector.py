@@ -111,7 +111,12 @@ async def _worker(settings: Settings, group: ConsumerGroup) -> tuple[Background,
 @pytest.fixture
 async def registry(connector_settings: Settings) -> AsyncIterator[Hub]:
     """The registry's handlers under a fresh group that starts at the end of its topics."""
-    group = ConsumerGroup(f"it-prov-registry-{uuid.uuid4().hex[:8]}", REGISTRY.handlers, ends_inbound_exchange=True)
+    group = ConsumerGroup(
+        f"it-prov-registry-{uuid.uuid4().hex[:8]}",
+        REGISTRY.handlers,
+        ends_inbound_exchange=True,
+        batch_handlers=REGISTRY.batch_handlers,
+    )
     background, hub = await _worker(connector_settings, group)
     yield hub
     await background.close()

@@ -1,0 +1,221 @@
+"""The set-based path of the hub's consumer (hub/consumer.py, batch handlers) with the registry's bulk handlers for
+2.2 (a full resync) and 2.5 (the yearly adjustment), through real Kafka and PostgreSQL: the same effect as one by
+one — each event applied once, one audit entry per new retiree, a repeated delivery changing nothing — and a batch
+holding a bad event falls back to one by one, which refuses exactly that event with its reason while the rest flow.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from hub.bootstrap import Hub
+from hub.consumer import BatchHandler, ConsumerGroup, UnitOfWork
+from hub.envelope import Envelope
+from hub.handlers import REGISTRY
+from hub.settings import Settings
+from tests import factories
+from tests.integration.conftest import running_group
+from tests.support.harness import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+class Spy:
+    """Counts the events each call of a batch handler was given (whether or not the call succeeded)."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def wrap(self, handler: BatchHandler) -> BatchHandler:
+        async def spied(envelopes: Sequence[Envelope], uow: UnitOfWork) -> None:
+            self.calls.append(len(envelopes))
+            await handler(envelopes, uow)
+
+        return spied
+
+
+@pytest.fixture
+async def bulk_worker(settings: Settings) -> AsyncIterator[tuple[str, Hub, Spy]]:
+    spy = Spy()
+    group = ConsumerGroup(
+        f"it-bulk-{uuid.uuid4().hex[:8]}",
+        REGISTRY.handlers,
+        batch_handlers={name: spy.wrap(handler) for name, handler in REGISTRY.batch_handlers.items()},
+    )
+    async with running_group(settings, group) as hub:
+        yield group.name, hub, spy
+
+
+def _approval(personal_number: str, id_number: str, birth: date) -> Envelope:
+    data = {
+        "personal_number": personal_number,
+        "id_number": id_number,
+        "name": "钱秀英",
+        "sex": "2",
+        "birth_date": birth.isoformat(),
+        "retirement_date": date(birth.year + 55, birth.month, 1).isoformat(),
+        "insuring_agency_code": "130102",
+        "payment_status": "1",
+        "monthly_pension": "3600.00",
+        "approval_date": "2026-10-20",
+    }
+    return Envelope.new("retiree.approved", personal_number, data, source="urn:retiree-hub:test/provincial")
+
+
+def _people(count: int) -> list[tuple[str, str, date]]:
+    """(personal number, ID number, birth date), each on its own birth day so no two ID numbers can clash."""
+    first = date(1955, 1, 1) + timedelta(days=uuid.uuid4().int % 2000)
+    births = [first + timedelta(days=i) for i in range(count)]
+    return [(factories.personal_number(), factories.id_number(birth, "2"), birth) for birth in births]
+
+
+async def _scalar(hub: Hub, sql: str, **params: Any) -> Any:
+    async with hub.sessions() as session:
+        return (await session.execute(text(sql), params)).scalar()
+
+
+async def _count_retirees(hub: Hub, numbers: list[str]) -> int:
+    return int(await _scalar(hub, "SELECT count(*) FROM retiree WHERE personal_number = ANY(:p)", p=numbers))
+
+
+async def test_2_2_a_resync_batch_is_applied_set_based_once_with_an_audit_entry_each(
+    bulk_worker: tuple[str, Hub, Spy],
+) -> None:
+    _, hub, spy = bulk_worker
+    people = _people(300)
+    numbers = [number for number, _, _ in people]
+    events = [_approval(*person) for person in people]
+    await hub.publisher.publish_events(events, source="test")
+
+    async def all_applied() -> bool:
+        return await _count_retirees(hub, numbers) == 300
+
+    await wait_until(all_applied, 60, "the 300 approvals")
+    assert max(spy.calls) > 1, "the set-based path never ran"
+    audit = "SELECT count(*) FROM audit_entry WHERE action = 'retiree.approved' AND target = ANY(:p)"
+    assert await _scalar(hub, audit, p=numbers) == 300
+    row = await _scalar(
+        hub,
+        "SELECT status || '/' || status_since || '/' || monthly_pension FROM retiree WHERE personal_number = :p",
+        p=numbers[0],
+    )
+    assert row == "approved/2026-10-20/3600.00"
+
+    calls_before = len(spy.calls)
+    await hub.publisher.publish_events(events, source="test")  # the same events again: a redelivery
+
+    async def seen_again() -> bool:
+        processed = await _scalar(
+            hub,
+            "SELECT count(*) FROM hub_processed_event WHERE event_id = ANY(:ids)",
+            ids=[e.id for e in events],
+        )
+        return bool(processed == 300) and len(spy.calls) == calls_before
+
+    await wait_until(seen_again, 10, "nothing new to apply")
+    assert await _scalar(hub, audit, p=numbers) == 300
+    assert await _scalar(hub, "SELECT max(version) FROM retiree WHERE personal_number = ANY(:p)", p=numbers) == 1
+
+
+async def test_a_bad_approval_in_a_bulk_batch_is_refused_alone_while_the_rest_are_applied(
+    bulk_worker: tuple[str, Hub, Spy],
+) -> None:
+    group, hub, spy = bulk_worker
+    people = _people(40)
+    (bad_number, bad_id, bad_birth) = people[10]
+    wrong_check = bad_id[:17] + ("0" if bad_id[17] != "0" else "1")
+    # The 21st approval carries the 31st's ID number: applied in order, the 31st is the one refused.
+    (taker, _, _) = people[20]
+    (loser, taken_id, loser_birth) = people[30]
+    events = [_approval(*person) for person in people]
+    events[10] = _approval(bad_number, wrong_check, bad_birth)
+    events[20] = _approval(taker, taken_id, loser_birth)
+    await hub.publisher.publish_events(events, source="test")
+    healthy = [number for i, (number, _, _) in enumerate(people) if i not in (10, 30)]
+
+    async def healthy_applied() -> bool:
+        return await _count_retirees(hub, healthy) == 38
+
+    await wait_until(healthy_applied, 60, "the 38 good approvals")
+
+    async def both_dead() -> bool:
+        dead = await _scalar(
+            hub,
+            "SELECT count(*) FROM hub_parked_event WHERE consumer_group = :g AND status = 'dead'"
+            " AND event_key = ANY(:p)",
+            g=group,
+            p=[bad_number, loser],
+        )
+        return bool(dead == 2)
+
+    await wait_until(both_dead, 30, "the two bad approvals dead-lettered")
+    reasons = await _scalar(
+        hub,
+        "SELECT string_agg(error_message, ' | ' ORDER BY event_key) FROM hub_parked_event"
+        " WHERE consumer_group = :g AND event_key = ANY(:p)",
+        g=group,
+        p=[bad_number, loser],
+    )
+    assert "身份证号码校验位错误" in reasons and "已属于个人编号" in reasons
+    assert await _count_retirees(hub, [bad_number, loser]) == 0
+    assert max(spy.calls) > 1, "the set-based path was never tried"
+
+
+async def test_2_5_an_adjustment_burst_is_applied_set_based_and_an_unknown_retiree_waits(
+    bulk_worker: tuple[str, Hub, Spy],
+) -> None:
+    group, hub, spy = bulk_worker
+    people = _people(100)
+    numbers = [number for number, _, _ in people]
+    await hub.publisher.publish_events([_approval(*person) for person in people], source="test")
+
+    async def approved() -> bool:
+        return await _count_retirees(hub, numbers) == 100
+
+    await wait_until(approved, 60, "the 100 approvals")
+    stranger = factories.personal_number()
+    batch = f"TZ2026-{uuid.uuid4().hex[:6]}"
+
+    def adjustment(number: str) -> Envelope:
+        data = {
+            "personal_number": number,
+            "batch_id": batch,
+            "adjustment_year": 2026,
+            "amount_before": "3600.00",
+            "amount_after": "3708.00",
+            "increase": "108.00",
+            "effective_month": "2026-01",
+        }
+        return Envelope.new("pension.adjusted", number, data, source="urn:retiree-hub:test/provincial")
+
+    calls_before = len(spy.calls)
+    await hub.publisher.publish_events([adjustment(n) for n in [*numbers[:50], stranger, *numbers[50:]]], source="test")
+
+    async def adjusted() -> bool:
+        count = await _scalar(
+            hub,
+            "SELECT count(*) FROM retiree WHERE personal_number = ANY(:p) AND monthly_pension = 3708.00",
+            p=numbers,
+        )
+        return bool(count == 100)
+
+    await wait_until(adjusted, 60, "the 100 adjustments")
+    rows = "SELECT count(*) FROM pension_adjustment WHERE batch_id = :b"
+    assert await _scalar(hub, rows, b=batch) == 100
+    assert max(spy.calls[calls_before:]) > 1, "the set-based path never ran"
+    waiting = await _scalar(
+        hub,
+        "SELECT status FROM hub_parked_event WHERE consumer_group = :g AND event_key = :p",
+        g=group,
+        p=stranger,
+    )
+    assert waiting in ("retrying", "dead")  # parked for a later try: its retiree has not arrived
+    increase = await _scalar(hub, "SELECT max(increase) FROM pension_adjustment WHERE batch_id = :b", b=batch)
+    assert Decimal(increase) == Decimal("108.00")
