@@ -94,7 +94,9 @@ class MemorySampler:
     async def _run(self) -> None:
         while True:
             for name, pids in self.watched.items():
-                self.samples.setdefault(name, []).append(round(resident_mib(pids()), 1))
+                running = pids()
+                if running:  # only while the process runs
+                    self.samples.setdefault(name, []).append(round(resident_mib(running), 1))
             await asyncio.sleep(1.0)
 
     def start(self) -> None:

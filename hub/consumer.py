@@ -162,11 +162,9 @@ class EventApplier:
             async with session.begin_nested():
                 recorded = set(
                     (
-                        await session.execute(
-                            pg_insert(ProcessedEvent)
-                            .values([{"consumer_group": self.group.name, "event_id": e.id} for e in envelopes])
-                            .on_conflict_do_nothing()
-                            .returning(col(ProcessedEvent.event_id))
+                        await session.execute(  # executemany form: one cached statement, batched by the driver
+                            pg_insert(ProcessedEvent).on_conflict_do_nothing().returning(col(ProcessedEvent.event_id)),
+                            [{"consumer_group": self.group.name, "event_id": e.id} for e in envelopes],
                         )
                     ).scalars()
                 )

@@ -52,11 +52,9 @@ async def on_pensions_adjusted(adjustments: Sequence[tuple[Mapping[str, Any], In
         raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {missing[0]} 等 {len(missing)} 人尚未同步到本系统")
     inserted = set(
         (
-            await session.execute(
-                pg_insert(PensionAdjustment)
-                .values([_adjustment_row(ids[data["personal_number"]], data, event) for data, event in adjustments])
-                .on_conflict_do_nothing()
-                .returning(col(PensionAdjustment.retiree_id))
+            await session.execute(  # executemany form: one cached statement, batched by the driver
+                pg_insert(PensionAdjustment).on_conflict_do_nothing().returning(col(PensionAdjustment.retiree_id)),
+                [_adjustment_row(ids[data["personal_number"]], data, event) for data, event in adjustments],
             )
         ).scalars()
     )

@@ -171,15 +171,9 @@ async def on_retirees_approved(approvals: Sequence[tuple[Mapping[str, Any], Inbo
     if new:
         inserted = dict(
             (
-                await session.execute(
-                    insert(Retiree)
-                    .values(
-                        [
-                            {**row, "status": Status.APPROVED.value, "status_since": row["approval_date"]}
-                            for row, _ in new
-                        ]
-                    )
-                    .returning(col(Retiree.personal_number), col(Retiree.id))
+                await session.execute(  # executemany form: one cached statement, batched by the driver
+                    insert(Retiree).returning(col(Retiree.personal_number), col(Retiree.id)),
+                    [{**row, "status": Status.APPROVED.value, "status_since": row["approval_date"]} for row, _ in new],
                 )
             ).all()
         )

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from domain.retirees.idnumber import make_id_number
 from hub.bootstrap import Hub
 from hub.consumer import BatchHandler, ConsumerGroup, UnitOfWork
 from hub.envelope import Envelope
@@ -70,10 +71,13 @@ def _approval(personal_number: str, id_number: str, birth: date) -> Envelope:
 
 
 def _people(count: int) -> list[tuple[str, str, date]]:
-    """(personal number, ID number, birth date), each on its own birth day so no two ID numbers can clash."""
-    first = date(1955, 1, 1) + timedelta(days=uuid.uuid4().int % 2000)
+    """(personal number, ID number, birth date): each on its own birth day, in an area code (1399xx, no real one)
+    and a sequence drawn for the call, so that they clash neither with each other nor with earlier runs' people."""
+    draw = uuid.uuid4().int
+    area, sequence = f"1399{10 + draw % 90}", (draw // 90) % 500
+    first = date(1950, 1, 1) + timedelta(days=(draw // 45000) % 3000)
     births = [first + timedelta(days=i) for i in range(count)]
-    return [(factories.personal_number(), factories.id_number(birth, "2"), birth) for birth in births]
+    return [(factories.personal_number(), make_id_number(area, birth, sequence, "2"), birth) for birth in births]
 
 
 async def _scalar(hub: Hub, sql: str, **params: Any) -> Any:
