@@ -6,8 +6,9 @@ never reaches the registry, and the error names the field and the rule it broke.
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,9 @@ class SchemaRegistry:
         )
         self._validators = {
             schema_id: Draft202012Validator(
-                document, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+                inline_references(document, documents),
+                registry=registry,
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
             )
             for schema_id, document in documents.items()
         }
@@ -56,3 +59,28 @@ class SchemaRegistry:
         if error is not None:
             where = "/".join(str(part) for part in error.absolute_path) or "(root)"
             raise InvalidEvent(f"{event_type} v{version}: at {where}: {error.message}")
+
+
+def inline_references(node: Any, documents: Mapping[str, Any]) -> Any:
+    """The schema with every ``$ref`` to another known document (``urn:…#/$defs/x``) replaced by what it points to.
+
+    The meaning is the same (a ``$ref`` with sibling keywords becomes an ``allOf`` beside them); the point is speed:
+    jsonschema resolves a reference on every validation, through URL parsing and the referencing registry, which
+    cost well over a millisecond per event — most of a bulk resync's time."""
+    if isinstance(node, list):
+        return [inline_references(item, documents) for item in node]
+    if not isinstance(node, dict):
+        return node
+    reference = node.get("$ref")
+    if isinstance(reference, str) and not reference.startswith("#"):
+        target_id, _, pointer = reference.partition("#")
+        if target_id in documents:
+            target: Any = documents[target_id]
+            for part in filter(None, pointer.split("/")):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            if '"$ref": "#' in json.dumps(target):  # its own local references would lose their document: keep it
+                return {key: inline_references(value, documents) for key, value in node.items()}
+            resolved = inline_references(copy.deepcopy(target), documents)
+            siblings = {key: inline_references(value, documents) for key, value in node.items() if key != "$ref"}
+            return {**siblings, "allOf": [resolved]} if siblings else resolved
+    return {key: inline_references(value, documents) for key, value in node.items()}

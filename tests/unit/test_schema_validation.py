@@ -8,7 +8,7 @@ import pytest
 
 from hub.envelope import Envelope
 from hub.errors import InvalidEvent, UnknownEventType
-from hub.schemas import SchemaRegistry
+from hub.schemas import SchemaRegistry, inline_references
 
 pytestmark = pytest.mark.unit
 
@@ -60,3 +60,22 @@ def test_unknown_version_is_refused(registry: SchemaRegistry) -> None:
 def test_the_projects_schemas_all_load() -> None:
     registry = SchemaRegistry([Path(__file__).resolve().parents[2] / "schemas"])
     assert registry.knows("person_status.changed")
+
+
+def test_references_to_the_common_definitions_are_inlined_with_the_same_meaning() -> None:
+    """Speed without a change of meaning (hub/schemas.py): a $ref to common.v1 is replaced by its definition, a $ref
+    with sibling keywords keeps them beside an allOf, and a reference the registry does not hold is left alone."""
+    common = {"$id": "urn:c", "$defs": {"date": {"type": "string", "format": "date"}}}
+    documents = {"urn:c": common}
+    schema = {
+        "properties": {
+            "born": {"$ref": "urn:c#/$defs/date"},
+            "died": {"$ref": "urn:c#/$defs/date", "description": "死亡日期"},
+            "other": {"$ref": "urn:elsewhere#/x"},
+        }
+    }
+    inlined = inline_references(schema, documents)
+    assert inlined["properties"]["born"] == {"type": "string", "format": "date"}
+    assert inlined["properties"]["died"] == {"description": "死亡日期", "allOf": [{"type": "string", "format": "date"}]}
+    assert inlined["properties"]["other"] == {"$ref": "urn:elsewhere#/x"}
+    assert common["$defs"]["date"] == {"type": "string", "format": "date"}  # the source documents are untouched
