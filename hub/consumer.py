@@ -24,7 +24,6 @@ from typing import Any, Literal, Protocol
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from hub import metrics
 from hub.db import SessionFactory
@@ -113,6 +112,11 @@ class ConsumerGroup:
         return tuple(sorted({catalog.topic_for(event_type) for event_type in self.handlers}))
 
 
+_PROCESSED = ProcessedEvent.__table__  # type: ignore[attr-defined]
+# Built once (a Core statement, compiled once and cached): it runs for every event.
+_RECORD_PROCESSED = pg_insert(_PROCESSED).on_conflict_do_nothing().returning(_PROCESSED.c.event_id)
+
+
 class EventApplier:
     """Applies one event exactly once for a group: a savepoint holding the processed-id row and the handler's work."""
 
@@ -135,10 +139,7 @@ class EventApplier:
         try:
             async with session.begin_nested():
                 recorded = await session.execute(
-                    pg_insert(ProcessedEvent)
-                    .values(consumer_group=self.group.name, event_id=envelope.id)
-                    .on_conflict_do_nothing()
-                    .returning(col(ProcessedEvent.event_id))
+                    _RECORD_PROCESSED, {"consumer_group": self.group.name, "event_id": envelope.id}
                 )
                 if recorded.first() is None:
                     return "duplicate"
@@ -162,8 +163,8 @@ class EventApplier:
             async with session.begin_nested():
                 recorded = set(
                     (
-                        await session.execute(  # executemany form: one cached statement, batched by the driver
-                            pg_insert(ProcessedEvent).on_conflict_do_nothing().returning(col(ProcessedEvent.event_id)),
+                        await session.execute(  # executemany form, batched by the driver
+                            _RECORD_PROCESSED,
                             [{"consumer_group": self.group.name, "event_id": e.id} for e in envelopes],
                         )
                     ).scalars()
@@ -171,6 +172,9 @@ class EventApplier:
                 fresh = {e.id: e for e in envelopes if e.id in recorded}  # a repeated id within the run: once
                 if fresh:
                     await handler(list(fresh.values()), UnitOfWork(session, self._outbox, source=self._source))
+            # Batch handlers write with set-based SQL, behind the identity map's back: a retiree loaded earlier in
+            # this transaction must be read afresh by the next handler, not flushed back from a stale copy.
+            session.expire_all()
         except DBAPIError as error:
             if error.connection_invalidated or not session.is_active:
                 raise DatabaseUnavailable(str(error)) from error

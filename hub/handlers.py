@@ -21,6 +21,7 @@ from domain.retirees.inbound import (
     Inbound,
     RetireeNotYetKnown,
     on_payment_status_changed,
+    on_payment_statuses_changed,
     on_retiree_approved,
     on_retiree_changed,
     on_retiree_corrected,
@@ -72,9 +73,11 @@ REGISTRY = ConsumerGroup(
         "certification.recorded": domain_handler(on_certification_recorded),  # 2.6, 4.3, face results
     },
     ends_inbound_exchange=True,
-    # The bulk arrivals (a full resync, the yearly adjustment) take the set-based path (hub/consumer.py).
+    # The bulk arrivals (a full resync, the yearly adjustment) and the busiest steady flow (payment status) take the
+    # set-based path (hub/consumer.py).
     batch_handlers={
         "retiree.approved": domain_batch_handler(on_retirees_approved),
+        "payment_status.changed": domain_batch_handler(on_payment_statuses_changed),
         "pension.adjusted": domain_batch_handler(on_pensions_adjusted),
     },
 )

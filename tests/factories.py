@@ -26,6 +26,7 @@ PASSWORD = "Test2026password"
 _HASH = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
 ROOT_CODE = "1301"
 _rng = random.Random()
+_issued_id_numbers: set[str] = set()
 SETUP = system_actor("test-setup")
 
 
@@ -89,8 +90,14 @@ async def account(
 
 def id_number(birth: date | None = None, sex: str = "1") -> str:
     birth = birth or date(_rng.randint(1940, 1970), _rng.randint(1, 12), _rng.randint(1, 28))
-    # 139901 is no real area, so a test's number never clashes with a seeded one.
-    return make_id_number("139901", birth, _rng.randint(0, 499), sex)
+    # Areas 139800-139899 are no real ones, so a test's number never clashes with a seeded one; a hundred of them
+    # by 500 sequences per birth day keeps earlier runs' people (the test database is kept) out of the way, and the
+    # numbers this process has handed out are never handed out again.
+    while True:
+        number = make_id_number(f"1398{_rng.randint(0, 99):02d}", birth, _rng.randint(0, 499), sex)
+        if number not in _issued_id_numbers:
+            _issued_id_numbers.add(number)
+            return number
 
 
 def personal_number() -> str:

@@ -29,6 +29,8 @@ from domain.shared.actor import Actor
 GENESIS = bytes(32)
 _CHAIN_LOCK = 0x41554454  # "AUDT": one advisory lock key for the whole chain
 _SEPARATOR = "\x1f"  # ASCII unit separator: never typed into a field by a person
+_CHAIN_HEAD = text("SELECT prev_hash, ids FROM audit_chain_head(:key, :n)")
+_APPEND = insert(AuditEntry.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -99,13 +101,9 @@ async def record_many(session: AsyncSession, actor: Actor, records: Sequence[Aud
     """Append entries in the caller's transaction; they become visible (and the chain lock is released) at commit."""
     if not records:
         return
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    previous = (await session.execute(text("SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1"))).scalar()
-    ids = (
-        await session.execute(
-            text("SELECT nextval('audit_entry_id_seq') FROM generate_series(1, :n)"), {"n": len(records)}
-        )
-    ).scalars()
+    # One round trip (migration 0008): the chain lock, the last hash and the new ids, in that order.
+    head = (await session.execute(_CHAIN_HEAD, {"key": _CHAIN_LOCK, "n": len(records)})).one()
+    previous, ids = head.prev_hash, head.ids
     at = datetime.now(UTC)
     who = Who.of(actor)
     chain = previous or GENESIS
@@ -130,7 +128,7 @@ async def record_many(session: AsyncSession, actor: Actor, records: Sequence[Aud
             }
         )
         chain = digest
-    await session.execute(insert(AuditEntry), rows)
+    await session.execute(_APPEND, rows)  # Core, not ORM bulk: the statement is compiled once and cached
 
 
 def about_retiree(retiree_id: int) -> Any:

@@ -29,13 +29,15 @@ async def on_certification_recorded(
     data: Mapping[str, Any], inbound: Inbound, uow: UnitOfWork, *, today: date | None = None
 ) -> None:
     personal_number = data["personal_number"]
-    retiree_id = (
-        await uow.session.execute(select(col(Retiree.id)).where(col(Retiree.personal_number) == personal_number))
+    retiree = (
+        await uow.session.execute(
+            select(Retiree).where(col(Retiree.personal_number) == personal_number).with_for_update()
+        )
     ).scalar_one_or_none()
-    if retiree_id is None:
+    if retiree is None or retiree.id is None:
         raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {personal_number} 尚未同步到本系统")
     report = Report(
-        retiree_id=retiree_id,
+        retiree_id=retiree.id,
         source=CertificationSource(data["source"]),
         source_id=data["certification_id"],
         method=data["method"],
@@ -45,4 +47,4 @@ async def on_certification_recorded(
         location_code=data.get("location_code"),
         event_id=inbound.event_id,
     )
-    await record(uow, CERTIFICATION_FEED, report, today=today or date.today())
+    await record(uow, CERTIFICATION_FEED, report, today=today or date.today(), locked=retiree)

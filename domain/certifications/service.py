@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
@@ -54,9 +54,12 @@ class Outcome(StrEnum):
     RESUMED = "resumed"  # new certification, and the retiree's suspension for missing it lifted
 
 
-async def record(uow: UnitOfWork, actor: Actor, report: Report, *, today: date) -> Outcome:
+async def record(
+    uow: UnitOfWork, actor: Actor, report: Report, *, today: date, locked: Retiree | None = None
+) -> Outcome:
+    """Record one report; ``locked`` is the retiree when the caller already holds their row lock."""
     session = uow.session
-    retiree = await status_log.locked_retiree(session, report.retiree_id)
+    retiree = locked if locked is not None else await status_log.locked_retiree(session, report.retiree_id)
     report_id = (
         await session.execute(
             insert(CertificationReport)
@@ -107,9 +110,11 @@ async def record(uow: UnitOfWork, actor: Actor, report: Report, *, today: date) 
         certification.source, certification.method = report.source.value, report.method
         certification.certified_by = report.certified_by
     await session.flush()
-    linked = await session.get(CertificationReport, report_id)
-    assert linked is not None
-    linked.certification_id = certification.id
+    await session.execute(
+        update(CertificationReport)
+        .where(col(CertificationReport.id) == report_id)
+        .values(certification_id=certification.id)
+    )
 
     previous = retiree.last_certified_on
     if previous is None or report.certified_on > previous:

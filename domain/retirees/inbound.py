@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -267,28 +267,70 @@ async def on_retiree_corrected(data: Mapping[str, Any], event: Inbound, uow: Uni
     )
 
 
-async def on_payment_status_changed(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
-    """2.4: the province's benefit-payment status. It is the province's own fact, kept beside the registry's
-    lifecycle rather than driving it: a payment suspension there is not a registry suspension here."""
-    session = uow.session
-    retiree = await _known(session, data["personal_number"])
-    before = retiree.payment_status
-    if before == data["new_status"]:
-        return
-    retiree.payment_status = data["new_status"]
-    retiree.updated_at = datetime.now(UTC)
-    retiree.version += 1
-    await trail.record(
-        session,
-        PROVINCIAL_SYNC,
+def _payment_status_audit(retiree: Retiree | _Standing, data: Mapping[str, Any], event: Inbound) -> trail.AuditRecord:
+    return trail.AuditRecord(
         "retiree.payment_status_changed",
         retiree_id=retiree.id,
         target=retiree.personal_number,
         detail={
             "event": event.event_id,
-            "before": before,
+            "before": retiree.payment_status,
             "after": data["new_status"],
             "reason": data["reason_code"],
             "effective_date": data["effective_date"],
         },
+    )
+
+
+async def on_payment_status_changed(data: Mapping[str, Any], event: Inbound, uow: UnitOfWork) -> None:
+    """2.4: the province's benefit-payment status. It is the province's own fact, kept beside the registry's
+    lifecycle rather than driving it: a payment suspension there is not a registry suspension here."""
+    session = uow.session
+    retiree = await _known(session, data["personal_number"])
+    if retiree.payment_status == data["new_status"]:
+        return
+    await trail.record_many(session, PROVINCIAL_SYNC, [_payment_status_audit(retiree, data, event)])
+    retiree.payment_status = data["new_status"]
+    retiree.updated_at = datetime.now(UTC)
+    retiree.version += 1
+
+
+@dataclass(frozen=True)
+class _Standing:
+    id: int
+    personal_number: str
+    payment_status: str
+
+
+async def on_payment_statuses_changed(changes: Sequence[tuple[Mapping[str, Any], Inbound]], uow: UnitOfWork) -> None:
+    """2.4 for many retirees (one change each): the effect of :func:`on_payment_status_changed` for each, in three
+    statements. A retiree not known yet raises, and the hub applies the batch one by one, which waits for exactly
+    that retiree."""
+    session = uow.session
+    numbers = [data["personal_number"] for data, _ in changes]
+    found = await session.execute(
+        select(col(Retiree.id), col(Retiree.personal_number), col(Retiree.payment_status))
+        .where(col(Retiree.personal_number).in_(numbers))
+        .with_for_update()
+    )
+    standing = {row.personal_number: _Standing(row.id, row.personal_number, row.payment_status) for row in found}
+    missing = [number for number in numbers if number not in standing]
+    if missing:
+        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {missing[0]} 等 {len(missing)} 人尚未同步到本系统")
+    moved = [
+        (standing[data["personal_number"]], data, event)
+        for data, event in changes
+        if standing[data["personal_number"]].payment_status != data["new_status"]
+    ]
+    if not moved:
+        return
+    audit = [_payment_status_audit(retiree, data, event) for retiree, data, event in moved]
+    await trail.record_many(session, PROVINCIAL_SYNC, audit)
+    await session.execute(
+        text(
+            "UPDATE retiree r SET payment_status = v.status, updated_at = now(), version = r.version + 1"
+            " FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[])) AS v(retiree_id, status)"
+            " WHERE r.id = v.retiree_id"
+        ),
+        {"ids": [r.id for r, _, _ in moved], "statuses": [data["new_status"] for _, data, _ in moved]},
     )

@@ -44,7 +44,7 @@ WORKER_METRICS_PORT = 19202
 WEBHOOK_SECRET = "e2e-burst-webhook-secret"
 WEBHOOK_URL = f"http://127.0.0.1:{API_PORT}/api/v1/auth-platform/face-results"
 PREFIX = "EB"  # every run of this test: EB<6 hex digits><index>
-# 139903 is no real area (factories use 139901), so these ID numbers never clash with seeded or factory ones.
+# 139903 is no real area (factories use 1398xx), so these ID numbers never clash with seeded or factory ones.
 AREA = "139903"
 FIRST_BIRTH = date(1950, 1, 1)
 

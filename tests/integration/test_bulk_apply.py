@@ -135,19 +135,20 @@ async def test_a_bad_approval_in_a_bulk_batch_is_refused_alone_while_the_rest_ar
     people = _people(40)
     (bad_number, bad_id, bad_birth) = people[10]
     wrong_check = bad_id[:17] + ("0" if bad_id[17] != "0" else "1")
-    # The 21st approval carries the 31st's ID number: applied in order, the 31st is the one refused.
+    # The 21st approval carries the 31st's ID number. The two are keyed by different people, so they may sit on
+    # different partitions and either may come first: whichever does is applied, the other refused.
     (taker, _, _) = people[20]
     (loser, taken_id, loser_birth) = people[30]
     events = [_approval(*person) for person in people]
     events[10] = _approval(bad_number, wrong_check, bad_birth)
     events[20] = _approval(taker, taken_id, loser_birth)
     await hub.publisher.publish_events(events, source="test")
-    healthy = [number for i, (number, _, _) in enumerate(people) if i not in (10, 30)]
+    healthy = [number for i, (number, _, _) in enumerate(people) if i not in (10, 20, 30)]
 
     async def healthy_applied() -> bool:
-        return await _count_retirees(hub, healthy) == 38
+        return await _count_retirees(hub, healthy) == 37 and await _count_retirees(hub, [taker, loser]) == 1
 
-    await wait_until(healthy_applied, 60, "the 38 good approvals")
+    await wait_until(healthy_applied, 60, "the 37 good approvals and one of the two claiming the same ID number")
 
     async def both_dead() -> bool:
         dead = await _scalar(
@@ -155,7 +156,7 @@ async def test_a_bad_approval_in_a_bulk_batch_is_refused_alone_while_the_rest_ar
             "SELECT count(*) FROM hub_parked_event WHERE consumer_group = :g AND status = 'dead'"
             " AND event_key = ANY(:p)",
             g=group,
-            p=[bad_number, loser],
+            p=[bad_number, taker, loser],
         )
         return bool(dead == 2)
 
@@ -165,10 +166,17 @@ async def test_a_bad_approval_in_a_bulk_batch_is_refused_alone_while_the_rest_ar
         "SELECT string_agg(error_message, ' | ' ORDER BY event_key) FROM hub_parked_event"
         " WHERE consumer_group = :g AND event_key = ANY(:p)",
         g=group,
-        p=[bad_number, loser],
+        p=[bad_number, taker, loser],
     )
     assert "身份证号码校验位错误" in reasons and "已属于个人编号" in reasons
-    assert await _count_retirees(hub, [bad_number, loser]) == 0
+    assert await _count_retirees(hub, [bad_number]) == 0
+    refused = await _scalar(
+        hub,
+        "SELECT event_key FROM hub_parked_event WHERE consumer_group = :g AND event_key = ANY(:p)",
+        g=group,
+        p=[taker, loser],
+    )
+    assert await _count_retirees(hub, [refused]) == 0
     assert max(spy.calls) > 1, "the set-based path was never tried"
 
 
@@ -223,3 +231,47 @@ async def test_2_5_an_adjustment_burst_is_applied_set_based_and_an_unknown_retir
     assert waiting in ("retrying", "dead")  # parked for a later try: its retiree has not arrived
     increase = await _scalar(hub, "SELECT max(increase) FROM pension_adjustment WHERE batch_id = :b", b=batch)
     assert Decimal(increase) == Decimal("108.00")
+
+
+async def test_2_4_payment_status_changes_are_applied_set_based_with_an_audit_entry_each(
+    bulk_worker: tuple[str, Hub, Spy],
+) -> None:
+    _, hub, spy = bulk_worker
+    people = _people(60)
+    numbers = [number for number, _, _ in people]
+    await hub.publisher.publish_events([_approval(*person) for person in people], source="test")
+
+    async def approved() -> bool:
+        return await _count_retirees(hub, numbers) == 60
+
+    await wait_until(approved, 60, "the 60 approvals")
+
+    def change(number: str, new_status: str) -> Envelope:
+        data = {
+            "personal_number": number,
+            "old_status": "1",
+            "new_status": new_status,
+            "reason_code": "NO_CERT",
+            "effective_date": "2026-11-01",
+        }
+        return Envelope.new("payment_status.changed", number, data, source="urn:retiree-hub:test/provincial")
+
+    # 40 suspensions of payment, and 20 reports of the status they already have (which change nothing).
+    events = [change(n, "2") for n in numbers[:40]] + [change(n, "1") for n in numbers[40:]]
+    calls_before = len(spy.calls)
+    await hub.publisher.publish_events(events, source="test")
+    processed = "SELECT count(*) FROM hub_processed_event WHERE event_id = ANY(:ids)"
+
+    async def all_seen() -> bool:
+        return bool(await _scalar(hub, processed, ids=[e.id for e in events]) == 60)
+
+    await wait_until(all_seen, 60, "the 60 payment-status changes")
+    assert max(spy.calls[calls_before:]) > 1, "the set-based path never ran"
+    by_status = "SELECT count(*) FROM retiree WHERE personal_number = ANY(:p) AND payment_status = :s AND version = :v"
+    assert await _scalar(hub, by_status, p=numbers[:40], s="2", v=2) == 40
+    assert await _scalar(hub, by_status, p=numbers[40:], s="1", v=1) == 20
+    audit = (
+        "SELECT count(*) FROM audit_entry WHERE action = 'retiree.payment_status_changed' AND target = ANY(:p)"
+        " AND detail->>'before' = '1' AND detail->>'after' = '2' AND detail->>'event' IS NOT NULL"
+    )
+    assert await _scalar(hub, audit, p=numbers) == 40
