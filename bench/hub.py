@@ -1,16 +1,22 @@
 """The hub benchmark (issue 6): the real processes, the provincial simulator, Kafka and PostgreSQL on this machine.
 
-    python -m bench.hub [--retirees 1000000] [--adjustments 565000] [--skip-queries]
+    python -m bench.hub [--retirees 1000000] [--adjustments 565000] [--rate 200] [--steady-seconds 180]
+                        [--outage 30] [--skip-queries]
 
-Scenarios (each figure printed and written to bench/results/hub-<date>.json with the machine and the versions):
+Scenarios (each figure printed and written to bench/results/hub-<date>-<retirees>.json with the machine and the
+versions):
 1. full resync: N retirees read from the provincial simulator (SOAP change feed) by `hub provincial poll`, through
    Kafka, into the registry by `hub worker --group registry`; and the raw floor: the same events read from Kafka by a
    bare aiokafka consumer and written with COPY, with no validation or idempotency;
+2. steady mixed load (bench/steady.py): provincial changes, provincial certifications, signed face-recognition
+   results and staff suspensions at --rate events/s through every process of the exchange; latency per flow to the
+   push's acknowledgement, by the hub's histogram and by timestamps;
 3. yearly adjustment burst: M pension adjustments (2.5) appended to the platform's feed at once, until every one is
    applied and the registry group's lag is 0;
 4. queries at N: the registry benchmark's query scenarios (6.7, 6.3) and the nightly rules (bench/registry.py);
-6. memory: the resident memory of every process, sampled each second during 1 and 3.
-Scenarios 2 (steady mixed load) and 5 (recovery after a broker outage) are not measured yet (see README).
+5. recovery (bench/steady.py): the broker stopped for --outage seconds under the steady load; the time from its
+   return until the consumers have caught up and every push has arrived;
+6. memory: the resident memory of every process, sampled each second during 1, 2 and 3.
 
 Runs in its own namespace: the database HUB_BENCH_DATABASE_URL (default retiree_hub_bench, reset), the simulator's
 database provincial_sim_bench (reset) and the Kafka topics `bench.*` (deleted and created again), so it never
@@ -21,143 +27,45 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import platform
 import random
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from bench import steady
+from bench.support import (
+    RESULTS,
+    ROOT,
+    MemorySampler,
+    Processes,
+    free_port,
+    group_lag,
+    machine,
+    pids_of,
+    versions,
+    wait_for,
+    wait_for_count,
+)
 from hub.bootstrap import bootstrap
 from hub.kafka_admin import ensure_topics
 from hub.migrate import downgrade, upgrade
 from hub.settings import Settings
 from simulators.provincial.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
 HUB_URL = "postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench"
 SIMULATOR_URL = "postgresql+psycopg://hub:hub@127.0.0.1:54329/provincial_sim_bench"
 PREFIX = "bench."
 SEED_CHUNK = 20_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-# -- memory --------------------------------------------------------------------------------------------------------
-
-
-def resident_mib(pids: list[int]) -> float:
-    """Proportional resident memory (Pss) of these processes together, in MiB; 0 for those gone. Pss rather than
-    RSS so that PostgreSQL's shared buffers count once across its backends."""
-    total_kb = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total_kb += int(line.split()[1])
-    return total_kb / 1024
-
-
-def pids_of(pattern: str) -> list[int]:
-    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True, check=False).stdout.split()
-    return [int(pid) for pid in found]
-
-
-@dataclass
-class MemorySampler:
-    """Samples each watched process (or group of processes) every second: peak, and the first and last samples
-    taken while events were flowing, to show whether memory grows with the events processed."""
-
-    watched: dict[str, Callable[[], list[int]]]
-    samples: dict[str, list[float]] = field(default_factory=dict)
-    _task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            for name, pids in self.watched.items():
-                running = pids()
-                if running:  # only while the process runs
-                    self.samples.setdefault(name, []).append(round(resident_mib(running), 1))
-            await asyncio.sleep(1.0)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> dict[str, dict[str, float]]:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        return {
-            name: {"peak_mib": max(values), "first_mib": values[0], "last_mib": values[-1]}
-            for name, values in self.samples.items()
-            if values
-        }
-
-
-# -- processes -----------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Processes:
-    env: dict[str, str]
-    logs: Path
-    started: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", *args],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=(self.logs / f"{name}.log").open("wb"),
-        )
-        self.started[name] = process
-        return process
-
-    def pid(self, name: str) -> list[int]:
-        process = self.started.get(name)
-        return [process.pid] if process is not None and process.poll() is None else []
-
-    def stop(self, *names: str) -> None:
-        for name in names or tuple(self.started):
-            process = self.started.pop(name, None)
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
-
-def wait_for(url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
-        time.sleep(0.3)
 
 
 # -- setup ---------------------------------------------------------------------------------------------------------
@@ -214,29 +122,6 @@ async def append_adjustments(count: int, retirees: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def scalar(dsn: str, sql: str, *params: Any) -> Any:
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        row = connection.execute(sql, params).fetchone()
-    return row[0] if row else None
-
-
-async def wait_for_count(dsn: str, sql: str, expected: int, what: str, limit_seconds: float) -> float:
-    """Poll until ``sql`` counts ``expected``; the seconds it took."""
-    started = time.perf_counter()
-    last_print = 0.0
-    while True:
-        count = int(scalar(dsn, sql) or 0)
-        now = time.perf_counter() - started
-        if now - last_print >= 15:
-            print(f"  {what}: {count:,} of {expected:,} after {now:.0f} s", flush=True)
-            last_print = now
-        if count >= expected:
-            return now
-        if now > limit_seconds:
-            raise RuntimeError(f"{what}: only {count:,} of {expected:,} after {limit_seconds:.0f} s")
-        await asyncio.sleep(1.0)
-
-
 # -- the raw floor -------------------------------------------------------------------------------------------------
 
 
@@ -283,22 +168,6 @@ async def raw_floor(settings: Settings, topic: str, expected: int) -> dict[str, 
 # -- scenarios -----------------------------------------------------------------------------------------------------
 
 
-async def registry_lag(settings: Settings) -> int:
-    """Messages the registry group has not committed on the bench topics (0 when caught up)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    await consumer.start()
-    try:
-        committed = await admin.list_consumer_group_offsets("registry")
-        ours = {tp: meta.offset for tp, meta in committed.items() if tp.topic.startswith(PREFIX)}
-        ends = await consumer.end_offsets(list(ours))
-        return sum(max(0, ends[tp] - offset) for tp, offset in ours.items())
-    finally:
-        await consumer.stop()
-        await admin.close()
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings(
         database_url=os.environ.get("HUB_BENCH_DATABASE_URL", HUB_URL),
@@ -330,11 +199,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "HUB_PROVINCIAL_RECONCILE_AT_HOUR": "-1",
         "SIM_PROVINCIAL_DATABASE_URL": SIMULATOR_URL,
         "SIM_PROVINCIAL_LOG_LEVEL": "warning",
+        "HUB_SECRET_KEY": steady.BENCH_SECRET_KEY,
+        "HUB_AUTH_PLATFORM_WEBHOOK_SECRET": steady.BENCH_WEBHOOK_SECRET,
     }
     processes = Processes(env, logs)
     watched: dict[str, Callable[[], list[int]]] = {
         "hub provincial poll": lambda: processes.pid("poll"),
         "hub worker (registry)": lambda: processes.pid("worker"),
+        "hub worker (provincial-push)": lambda: processes.pid("push"),
+        "hub relay": lambda: processes.pid("relay"),
+        "hub api": lambda: processes.pid("api"),
         "provincial simulator": lambda: processes.pid("simulator"),
         "postgresql (all backends)": lambda: pids_of("postgres"),
         "kafka": lambda: pids_of("kafka.Kafka"),
@@ -359,6 +233,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"== 3. yearly adjustment burst of {args.adjustments:,}", flush=True)
             report["adjustment_burst"], report["memory_burst"] = asyncio.run(burst(settings, processes, watched, args))
             print(f"   {report['adjustment_burst']}", flush=True)
+
+        if args.steady_seconds:
+            print(f"== 2. steady mixed load at {args.rate}/s for {args.steady_seconds} s; 5. recovery", flush=True)
+            report.update(asyncio.run(steady_and_recovery(settings, processes, watched, worker_port, args)))
+            print(f"   {report['steady']}", flush=True)
     finally:
         processes.stop()
 
@@ -433,7 +312,7 @@ async def burst(
         args.timeout,
     )
     while True:
-        if await registry_lag(settings) == 0:
+        if await group_lag(settings.kafka_bootstrap_servers, "registry", PREFIX) == 0:
             break
         await asyncio.sleep(1.0)
     drained = time.perf_counter() - started
@@ -448,6 +327,52 @@ async def burst(
         },
         memory,
     )
+
+
+async def steady_and_recovery(
+    settings: Settings,
+    processes: Processes,
+    watched: dict[str, Callable[[], list[int]]],
+    worker_port: int,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """Scenarios 2 and 5 (bench/steady.py) with every process of the exchange running: the poller and the registry's
+    worker (left running by scenarios 1 and 3), the outbox relay, the push consumer and the API."""
+    recovery_seconds = 20 + args.outage + 60 if args.outage else 0
+    cast = steady.prepare(settings.psycopg_dsn, args.rate, args.steady_seconds + recovery_seconds)
+    api_port, push_port = free_port(), free_port()
+    if not processes.pid("poll"):
+        processes.start("poll", "hub.cli", "provincial", "poll", "--metrics-port", str(free_port()))
+    processes.start("relay", "hub.cli", "relay", "--metrics-port", str(free_port()))
+    processes.start("push", "hub.cli", "worker", "--group", "provincial-push", "--metrics-port", str(push_port))
+    processes.start("api", "hub.cli", "api", "--port", str(api_port))
+    wait_for(f"http://127.0.0.1:{api_port}/health", 60)
+
+    def services(action: str) -> None:
+        subprocess.run(["bash", str(ROOT / "scripts" / "services.sh"), action, "kafka"], check=True)
+
+    context = steady.Context(
+        hub_dsn=settings.psycopg_dsn,
+        simulator_dsn=SIMULATOR_URL.replace("+psycopg", ""),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        prefix=PREFIX,
+        endpoints=steady.Endpoints(
+            simulator=processes.env["HUB_PROVINCIAL_WSDL_URL"].removesuffix("/wsdl"), api=f"http://127.0.0.1:{api_port}"
+        ),
+        metrics_urls=[f"http://127.0.0.1:{port}/metrics" for port in (worker_port, push_port)],
+        stop_broker=lambda: services("stop"),
+        start_broker=lambda: services("start"),
+    )
+    first, rest = cast.split(args.rate, args.steady_seconds)
+    sampler = MemorySampler(watched)
+    sampler.start()
+    figures: dict[str, Any] = {"steady": await steady.steady(context, first, args.rate, args.steady_seconds)}
+    figures["memory_steady"] = await sampler.stop()
+    if args.outage:
+        print(f"== 5. recovery after {args.outage} s without the broker", flush=True)
+        figures["recovery"] = await steady.recovery(context, rest, args.rate, args.outage)
+        print(f"   {figures['recovery']}", flush=True)
+    return figures
 
 
 def registry_queries(retirees: int) -> dict[str, Any]:
@@ -471,23 +396,13 @@ def registry_queries(retirees: int) -> dict[str, Any]:
 # -- report --------------------------------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    memory_kb = next(
-        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+def _latency(figures: dict[str, float]) -> str:
+    if not figures.get("n"):
+        return "none observed"
+    return (
+        f"p50 {figures['p50_ms']}, p95 {figures['p95_ms']}, p99 {figures['p99_ms']}, max {figures['max_ms']}"
+        f" (n {figures['n']:.0f})"
     )
-    return {"cores": os.cpu_count(), "memory_gib": round(memory_kb / 1024 / 1024, 1), "platform": platform.platform()}
-
-
-def versions(dsn: str) -> dict[str, str]:
-    from importlib.metadata import version
-
-    kafka = sorted((ROOT / ".local" / "kafka" / "libs").glob("kafka_2.13-*.jar"))
-    return {
-        "python": platform.python_version(),
-        "postgresql": str(scalar(dsn, "SHOW server_version")),
-        "kafka": kafka[-1].stem.removeprefix("kafka_2.13-") if kafka else "?",
-        **{name: version(name) for name in ("faststream", "aiokafka", "sqlalchemy", "psycopg", "zeep")},
-    }
 
 
 def print_table(report: dict[str, Any]) -> None:
@@ -511,7 +426,22 @@ def print_table(report: dict[str, Any]) -> None:
             ("3 lag 0, s", f"{burst_['lag_zero_seconds']}"),
             ("3 applied, events/s", f"{burst_['applied_per_second']:,}"),
         ]
-    for scenario in ("memory_resync", "memory_burst"):
+    if "steady" in report:
+        steady_ = report["steady"]
+        rows.append(("2 steady load: events/s, seconds", f"{steady_['rate_per_second']}, {steady_['seconds']}"))
+        for flow, figures in steady_["timestamps"].items():
+            rows.append((f"2 {flow} (timestamps), ms", _latency(figures)))
+        for flow, figures in steady_["hub_metric"].items():
+            bounds = f"p50 <= {figures['p50_le_s']} s, p99 <= {figures['p99_le_s']} s (n {figures['n']:.0f})"
+            rows.append((f"2 {flow} (hub metric)", bounds))
+    if "recovery" in report:
+        recovery = report["recovery"]
+        rows += [
+            ("5 broker down, s", f"{recovery['outage_seconds']}"),
+            ("5 caught up after the broker's return, s", f"{recovery['caught_up_after_broker_back_s']}"),
+            ("5 every push arrived after the broker's return, s", f"{recovery['all_pushed_after_broker_back_s']}"),
+        ]
+    for scenario in ("memory_resync", "memory_burst", "memory_steady"):
         for name, figures in report.get(scenario, {}).items():
             rows.append(
                 (
@@ -532,6 +462,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--retirees", type=int, default=1_000_000)
     parser.add_argument("--adjustments", type=int, default=565_000, help="0: skip the burst")
+    parser.add_argument("--rate", type=int, default=200, help="scenario 2's events per second")
+    parser.add_argument("--steady-seconds", type=int, default=180, help="scenario 2's length; 0 skips 2 and 5")
+    parser.add_argument("--outage", type=int, default=30, help="scenario 5's broker outage, seconds; 0 skips it")
     parser.add_argument("--skip-queries", action="store_true", help="skip scenario 4 (bench/registry.py)")
     parser.add_argument("--timeout", type=float, default=4 * 3600, help="longest wait for one scenario, seconds")
     args = parser.parse_args()

@@ -1,6 +1,7 @@
 """Registry benchmark at real scale (issues 3 and 5): load 1,000,000 synthetic retirees, then time the subtree
 queries, the city-wide status lookup (6.7), the audited detail view, the nightly suspension rules (4.5) and the audit
-trail's cost on a bulk job over 500,000 retirees. Prints a table and writes bench/results/registry-<date>.json.
+trail's cost on a bulk job over 500,000 retirees. Prints a table and writes
+bench/results/registry-<date>-<retirees>.json.
 
     python -m bench.registry [--retirees 1000000] [--bulk 500000] [--reuse]
 
@@ -272,8 +273,9 @@ def main() -> None:
 
 def write_report(report: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
+    # The scale in the name, so that a quick small run never overwrites the figures README quotes.
     suffix = "" if "audit_overhead" in report else "-without-bulk"
-    target = RESULTS / f"registry-{date.today().isoformat()}{suffix}.json"
+    target = RESULTS / f"registry-{date.today().isoformat()}-{report['load']['retirees']}{suffix}.json"
     target.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print(f"written to {target}")
 

@@ -118,6 +118,7 @@ def _counts(dsn: str, pattern: str) -> dict[str, int]:
 def burst_run(settings: Settings) -> Iterator[str]:
     """This run's personal-number prefix; its retirees are deleted afterwards (after the processes are stopped:
     request this fixture before ``hub_processes``)."""
+    upgrade(settings)  # the tables, on a database no earlier test has migrated
     _delete(settings.psycopg_dsn, f"{PREFIX}%")  # what a crashed earlier run may have left
     run = f"{PREFIX}{uuid.uuid4().hex[:6].upper()}"
     yield run
