@@ -110,7 +110,7 @@ def provincial_push(settings: Settings) -> ConsumerGroup:
         failure_threshold=settings.provincial_breaker_failures,
         reset_seconds=settings.provincial_breaker_reset_seconds,
     )
-    return status_feed_group(StatusFeedPusher(client, breaker))
+    return status_feed_group(StatusFeedPusher(client, breaker, concurrency=settings.provincial_push_concurrency))
 
 
 def consumer_groups(settings: Settings) -> tuple[ConsumerGroup, ...]:

@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     provincial_poll_seconds: float = Field(default=1.0, gt=0)
     provincial_exchange_grace_seconds: float = Field(default=60.0, ge=0)
     provincial_breaker_failures: int = Field(default=3, ge=1)
+    # Pushes in flight at once, each of a different retiree (order per retiree kept: connectors/provincial/outbound.py).
+    provincial_push_concurrency: int = Field(default=8, ge=1, le=64)
     provincial_breaker_reset_seconds: float = Field(default=5.0, gt=0)
     provincial_reconcile_page: int = Field(default=5000, ge=1, le=10_000)
     # Hour (server time) of the nightly whole-range reconciliation run by `hub provincial poll`; -1 turns it off.

@@ -12,13 +12,15 @@ The acknowledgement (receipt number) or the final failure is written back to the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.provincial.client import MalformedReply, PlatformUnavailable, ProvincialClient, RequestRefused
+from connectors.provincial.client import Ack, MalformedReply, PlatformUnavailable, ProvincialClient, RequestRefused
 from connectors.provincial.mapping import business_record
 from domain.status_log import service as status_log
 from hub import metrics
@@ -33,9 +35,10 @@ PUSH_GROUP = "provincial-push"
 
 
 class StatusFeedPusher:
-    def __init__(self, client: ProvincialClient, breaker: CircuitBreaker) -> None:
+    def __init__(self, client: ProvincialClient, breaker: CircuitBreaker, *, concurrency: int = 8) -> None:
         self.client = client
         self.breaker = breaker
+        self.concurrency = concurrency
 
     async def push(self, envelope: Envelope, uow: UnitOfWork) -> None:
         data = envelope.data
@@ -59,6 +62,41 @@ class StatusFeedPusher:
             metrics.provincial_pushes.labels(type=kind, outcome="refused").inc()
             raise
         self.breaker.record_success()
+        await self._acknowledged(uow, envelope, kind, ack)
+
+    async def push_many(self, envelopes: Sequence[Envelope], uow: UnitOfWork) -> None:
+        """A run of entries, each of a different retiree (the hub's runs hold one event per key, and the next entry
+        of a retiree waits for the run to finish, so order per retiree is kept): up to ``concurrency`` pushes in
+        flight at once, then every acknowledgement written. Any failure raises, and the hub pushes the run again one
+        by one (:meth:`push`), with its parking, dead letters and breaker; the platform recognises by idempotency
+        key what this attempt already delivered and answers with the same receipt."""
+        self.breaker.check()
+        pending = []
+        for envelope in envelopes:
+            if await status_log.is_acknowledged(uow.session, envelope.data["log_entry_id"]):
+                kind = business_record(envelope.data)["businessType"]
+                metrics.provincial_pushes.labels(type=kind, outcome="already_acknowledged").inc()
+            else:
+                pending.append(envelope)
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def one(envelope: Envelope) -> Ack:
+            async with slots:
+                return await self.client.push(business_record(envelope.data))
+
+        answers = await asyncio.gather(*(one(envelope) for envelope in pending), return_exceptions=True)
+        failures = [answer for answer in answers if isinstance(answer, BaseException)]
+        if any(isinstance(failure, PlatformUnavailable) for failure in failures):
+            self.breaker.record_failure()
+        if failures:
+            raise failures[0]
+        self.breaker.record_success()
+        for envelope, answer in zip(pending, answers, strict=True):
+            assert isinstance(answer, Ack)
+            await self._acknowledged(uow, envelope, business_record(envelope.data)["businessType"], answer)
+
+    async def _acknowledged(self, uow: UnitOfWork, envelope: Envelope, kind: str, ack: Ack) -> None:
+        data = envelope.data
         await status_log.record_acknowledgement(uow.session, data["log_entry_id"], ack.receipt_no)
         metrics.provincial_pushes.labels(type=kind, outcome="duplicate" if ack.duplicate else "acknowledged").inc()
         now = datetime.now(UTC)
@@ -83,6 +121,7 @@ def status_feed_group(pusher: StatusFeedPusher) -> ConsumerGroup:
     return ConsumerGroup(
         PUSH_GROUP,
         {"person_status.changed": pusher.push},
+        batch_handlers={"person_status.changed": pusher.push_many},
         gate=pusher.breaker,
         on_dead_letter=pusher.record_final_failure,
     )
