@@ -357,7 +357,9 @@ async def steady_and_recovery(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         prefix=PREFIX,
         endpoints=steady.Endpoints(
-            simulator=processes.env["HUB_PROVINCIAL_WSDL_URL"].removesuffix("/wsdl"), api=f"http://127.0.0.1:{api_port}"
+            simulator=processes.env["HUB_PROVINCIAL_WSDL_URL"].removesuffix("/wsdl"),
+            simulator_database=SIMULATOR_URL,
+            api=f"http://127.0.0.1:{api_port}",
         ),
         metrics_urls=[f"http://127.0.0.1:{port}/metrics" for port in (worker_port, push_port)],
         stop_broker=lambda: services("stop"),

@@ -148,6 +148,24 @@ class Store:
             ).scalar_one()
         return int(seq), record_id
 
+    async def append_raw_changes(self, kind: str, records: Sequence[tuple[str, Payload]]) -> None:
+        """Feed records exactly as given, of one kind, in one transaction (the benchmark's platform-side load)."""
+        async with self.engine.begin() as connection:
+            await connection.execute(select(func.pg_advisory_xact_lock(_FEED_LOCK)))
+            await connection.execute(
+                change_record.insert(),
+                [
+                    {
+                        "record_id": str(uuid.uuid4()),
+                        "kind": kind,
+                        "aac001": aac001,
+                        "changed_at": generator.changed_at(random.Random()),
+                        "payload": payload,
+                    }
+                    for aac001, payload in records
+                ],
+            )
+
     async def changes_after(
         self, cursor: int, kinds: Sequence[str], limit: int
     ) -> tuple[list[tuple[int, ChangeOut]], bool]:
