@@ -362,7 +362,7 @@ def _numbers(hub_dsn: str, retiree_ids: list[int]) -> list[str]:
     return [found[rid] for rid in retiree_ids]
 
 
-def pushes_arrived(simulator_dsn: str, cast: Cast, sent: Sent, hub_dsn: str) -> int:
+def pushes_arrived(simulator_dsn: str, sent: Sent, hub_dsn: str) -> int:
     expected = [*sent.certified, *sent.face, *_numbers(hub_dsn, list(sent.staff))]
     with psycopg.connect(simulator_dsn, autocommit=True) as platform:
         row = platform.execute(
@@ -371,10 +371,10 @@ def pushes_arrived(simulator_dsn: str, cast: Cast, sent: Sent, hub_dsn: str) -> 
     return int(row[0]) if row else 0
 
 
-async def wait_all_pushed(simulator_dsn: str, hub_dsn: str, cast: Cast, sent: Sent, limit: float) -> float:
+async def wait_all_pushed(simulator_dsn: str, hub_dsn: str, sent: Sent, limit: float) -> float:
     expected = len(sent.certified) + len(sent.face) + len(sent.staff) - sum(sent.refused.values())
     started = time.perf_counter()
-    while pushes_arrived(simulator_dsn, cast, sent, hub_dsn) < expected:
+    while pushes_arrived(simulator_dsn, sent, hub_dsn) < expected:
         if time.perf_counter() - started > limit:
             break
         await asyncio.sleep(1.0)
@@ -402,7 +402,7 @@ async def steady(context: Context, cast: Cast, rate: int, seconds: int) -> dict[
     sent = Sent()
     started = time.perf_counter()
     await drive(context.endpoints, cast, rate, seconds, sent)
-    drained = await wait_all_pushed(context.simulator_dsn, context.hub_dsn, cast, sent, 300)
+    drained = await wait_all_pushed(context.simulator_dsn, context.hub_dsn, sent, 300)
     after = await scrape(context.metrics_urls)
     return {
         "rate_per_second": rate,
@@ -435,7 +435,7 @@ async def recovery(context: Context, cast: Cast, rate: int, outage_seconds: int 
     await asyncio.to_thread(context.start_broker)
     back, back_at = time.perf_counter(), datetime.now(UTC)
     await load
-    await wait_all_pushed(context.simulator_dsn, context.hub_dsn, cast, sent, 600)
+    await wait_all_pushed(context.simulator_dsn, context.hub_dsn, sent, 600)
     lags = ("registry", "provincial-push")
     while sum([await group_lag(context.bootstrap_servers, group, context.prefix) for group in lags]) > 0:  # noqa: ASYNC110
         await asyncio.sleep(1.0)
