@@ -19,6 +19,7 @@ from domain.certifications.rules import CertificationSource
 from domain.certifications.service import Report, record
 from domain.retirees.inbound import Inbound, RetireeNotYetKnown
 from domain.retirees.models import Retiree
+from domain.shared import calendar
 from domain.shared.actor import system_actor
 from domain.shared.uow import UnitOfWork
 
@@ -47,4 +48,4 @@ async def on_certification_recorded(
         location_code=data.get("location_code"),
         event_id=inbound.event_id,
     )
-    await record(uow, CERTIFICATION_FEED, report, today=today or date.today(), locked=retiree)
+    await record(uow, CERTIFICATION_FEED, report, today=today or calendar.today(), locked=retiree)
