@@ -15,6 +15,7 @@ from connectors.auth_platform.models import FaceModelShare
 from domain.certifications import service as certifications
 from domain.certifications.rules import CertificationSource
 from domain.retirees import service as retirees
+from domain.shared import calendar
 from domain.staff.permissions import Permission, require
 from domain.suspensions import staff as staff_actions
 
@@ -53,7 +54,7 @@ class CertificationView(BaseModel):
 @router.get("/{retiree_id}/certification", response_model=CertificationView)
 async def certification(retiree_id: PathId, uow: StaffWork, actor: StaffActor) -> CertificationView:
     """认证情况：上次认证、下次到期、是否暂停及原因（一句话说明）、认证历史（6.13）、人像建模推送状态。"""
-    today = date.today()
+    today = calendar.today()
     standing = await staff_actions.standing(uow, actor, retiree_id, today=today)
     reports = await certifications.history(uow, retiree_id)
     share = await uow.session.get(FaceModelShare, retiree_id)
@@ -86,7 +87,7 @@ class OnSiteCertification(BaseModel):
     @field_validator("certified_on")
     @classmethod
     def _not_in_future(cls, value: date) -> date:
-        if value > date.today():
+        if value > calendar.today():
             raise ValueError("认证日期不能晚于今天")
         return value
 
@@ -103,7 +104,7 @@ async def certify_on_site(
     """4.3 社区现场认证：同一人同一天只计一次；因未认证而暂停的人员认证后自动恢复发放。"""
     require(actor, Permission.CHANGE_REGISTRY)
     person = await retirees.in_scope(uow.session, actor, retiree_id)
-    today = date.today()
+    today = calendar.today()
     report = certifications.Report(
         retiree_id=retiree_id,
         source=CertificationSource.ON_SITE,
@@ -150,6 +151,6 @@ class Resumption(BaseModel):
 async def resume(retiree_id: PathId, body: Resumption, uow: StaffWork, actor: StaffActor) -> StatusChangeView:
     """4.5 恢复符合条件人员的发放（因未认证暂停的须先完成认证）。"""
     entry = await staff_actions.resume(
-        uow, actor, retiree_id, effective_date=body.effective_date, remarks=body.remarks, today=date.today()
+        uow, actor, retiree_id, effective_date=body.effective_date, remarks=body.remarks, today=calendar.today()
     )
     return StatusChangeView.of(entry)

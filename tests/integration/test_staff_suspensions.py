@@ -5,7 +5,7 @@ retiree suspended for missing certification, and the one sentence a community wo
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlmodel import col
 from domain.certifications.rules import SuspensionReason
 from domain.retirees.lifecycle import Status, Suspend
 from domain.retirees.models import Retiree
+from domain.shared import calendar
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
@@ -23,7 +24,7 @@ from tests.support.api import Api
 
 pytestmark = pytest.mark.integration
 
-TODAY = date.today()
+TODAY = calendar.today()  # the city's date, as the staff API's checks use it
 
 
 async def _community_with_people(hub: Hub, count: int) -> tuple[str, str, list[Retiree]]:
