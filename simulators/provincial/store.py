@@ -310,6 +310,11 @@ class Store:
             existing_needed = sum(1 for kind, aac001 in person_kinds if kind != "NEW_RETIREE" and aac001 is None)
             pool = await self._sample(connection, rng, existing_needed) if existing_needed else []
             known.update(await self._load(connection, set(pool) - set(known)))
+            numbers = iter(
+                await self._free_numbers(
+                    connection, known, [aac001 for kind, aac001 in person_kinds if kind == "NEW_RETIREE"]
+                )
+            )
             new_rows: list[Payload] = []
             dirty: set[str] = set()
             feed: list[dict[str, Any]] = []
@@ -321,7 +326,7 @@ class Store:
                 elif kind == "NEW_RETIREE":
                     if aac001 is not None and aac001 in known:
                         raise SimulatorError(409, f"platform retiree {aac001} exists already")
-                    number = await self._next_number(connection, known, aac001)
+                    number = next(numbers)
                     payload = generator.new_retiree(rng, number, aac001)
                     subject = payload["aac001"]
                     known[subject] = {**payload, "status_code": "1"}
@@ -424,22 +429,38 @@ class Store:
             )
         return list(rows)
 
-    async def _next_number(self, connection: AsyncConnection, known: Mapping[str, Payload], aac001: str | None) -> int:
-        while True:
-            number = int((await connection.execute(select(retiree_number.next_value()))).scalar_one())
-            if aac001 is not None:
-                return number
-            candidate = generator.personal_number(number)
-            taken = (
-                candidate in known
-                or (
+    async def _free_numbers(
+        self, connection: AsyncConnection, known: Mapping[str, Payload], wanted: Sequence[str | None]
+    ) -> list[int]:
+        """One sequence number per new retiree, drawn in one statement per round: a person whose number is given
+        takes any; a person without one needs a number whose personal number is not taken already."""
+        numbers: list[int] = []
+        free_needed = sum(1 for aac001 in wanted if aac001 is None)
+        drawn = await self._draw(connection, len(wanted) - free_needed)
+        numbers_given = iter(drawn)
+        free: list[int] = []
+        while len(free) < free_needed:
+            candidates = await self._draw(connection, free_needed - len(free))
+            by_number = {generator.personal_number(n): n for n in candidates}
+            taken = set(
+                (
                     await connection.execute(
-                        select(platform_retiree.c.id).where(platform_retiree.c.aac001 == candidate)
+                        select(platform_retiree.c.aac001).where(platform_retiree.c.aac001.in_(list(by_number)))
                     )
-                ).first()
+                ).scalars()
             )
-            if not taken:
-                return number
+            free.extend(n for aac001, n in by_number.items() if aac001 not in taken and aac001 not in known)
+        free_numbers = iter(free)
+        for aac001 in wanted:
+            numbers.append(next(numbers_given) if aac001 is not None else next(free_numbers))
+        return numbers
+
+    @staticmethod
+    async def _draw(connection: AsyncConnection, count: int) -> list[int]:
+        if count == 0:
+            return []
+        rows = await connection.execute(select(retiree_number.next_value()).select_from(func.generate_series(1, count)))
+        return [int(n) for n in rows.scalars()]
 
     async def insert_person_changes(
         self,
