@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 from hub.envelope import Envelope
 from hub.errors import InvalidEvent, UnknownEventType
@@ -79,3 +84,66 @@ def test_references_to_the_common_definitions_are_inlined_with_the_same_meaning(
     assert inlined["properties"]["died"] == {"description": "死亡日期", "allOf": [{"type": "string", "format": "date"}]}
     assert inlined["properties"]["other"] == {"$ref": "urn:elsewhere#/x"}
     assert common["$defs"]["date"] == {"type": "string", "format": "date"}  # the source documents are untouched
+
+
+PROJECT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+_BAD_VALUES: tuple[object, ...] = (
+    None,
+    0,
+    -1,
+    1.5,
+    True,
+    "",
+    "x" * 600,
+    "2026-02-30",
+    "2026-13-01",
+    "2026-11-22T25:00:00+08:00",
+    "2026-11-22T10:00:00",
+    "１２３",
+    "abc",
+    [],
+    {},
+    {"unexpected": 1},
+)
+
+
+def _variants(example: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The example itself, then each property removed, replaced by each bad value, and one property added."""
+    yield example
+    for key in example:
+        yield {k: v for k, v in example.items() if k != key}
+        for bad in _BAD_VALUES:
+            yield {**example, key: bad}
+        if isinstance(example[key], dict):
+            for inner in example[key]:
+                for bad in _BAD_VALUES:
+                    yield {**example, key: {**example[key], inner: bad}}
+    yield {**example, "unexpected": 1}
+
+
+def test_the_fast_check_agrees_with_jsonschema_on_every_schema() -> None:
+    """The registry answers "valid?" with fastjsonschema for speed; it must accept and refuse exactly what
+    jsonschema (the reference implementation, with its format checks) does: every project schema's examples and
+    hundreds of broken variants of them (wrong types, impossible dates, overlong text, missing and extra fields)."""
+    registry = SchemaRegistry([PROJECT_SCHEMAS])
+    documents = {d["$id"]: d for d in (json.loads(p.read_text("utf-8")) for p in PROJECT_SCHEMAS.glob("*.v*.json"))}
+    checked = 0
+    for document in documents.values():
+        event_type, version = document["$id"].split(":")[-2], int(document["$id"].split(":v")[-1])
+        if not registry.knows(event_type, version) or not document.get("examples"):
+            continue
+        reference = Draft202012Validator(document, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        reference_registry = Registry().with_resources((i, Resource.from_contents(d)) for i, d in documents.items())
+        reference = reference.evolve(_resolver=reference_registry.resolver(document["$id"]))
+        for example in document["examples"]:
+            assert reference.is_valid(example), f"{event_type}'s example is itself invalid"
+            for data in _variants(example):
+                expected = reference.is_valid(data)
+                try:
+                    registry.validate_data(event_type, version, data)
+                    accepted = True
+                except InvalidEvent:
+                    accepted = False
+                assert accepted == expected, f"{event_type}: {data!r} accepted={accepted}, jsonschema={expected}"
+                checked += 1
+    assert checked > 1_000
