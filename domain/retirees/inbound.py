@@ -169,13 +169,22 @@ async def on_retirees_approved(approvals: Sequence[tuple[Mapping[str, Any], Inbo
         (row, inbound) for row, (_, inbound) in zip(rows, approvals, strict=True) if row["personal_number"] not in known
     ]
     if new:
-        inserted = dict(
-            (
-                await session.execute(  # executemany form: one cached statement, batched by the driver
-                    insert(Retiree).returning(col(Retiree.personal_number), col(Retiree.id)),
-                    [{**row, "status": Status.APPROVED.value, "status_since": row["approval_date"]} for row, _ in new],
-                )
-            ).all()
+        # Ids drawn first, so that the rows go in as a plain executemany: one short prepared statement the driver
+        # pipelines. An INSERT … RETURNING of the same rows becomes one statement with a placeholder per value, which
+        # psycopg re-parses in Python on every batch (a fifth of a resync's time, measured).
+        ids = (await session.execute(_DRAW_RETIREE_IDS, {"n": len(new)})).scalars().all()
+        inserted = {row["personal_number"]: retiree_id for (row, _), retiree_id in zip(new, ids, strict=True)}
+        await session.execute(
+            _INSERT_RETIREE,
+            [
+                {
+                    **row,
+                    "id": inserted[row["personal_number"]],
+                    "status": Status.APPROVED.value,
+                    "status_since": row["approval_date"],
+                }
+                for row, _ in new
+            ],
         )
         await trail.record_many(
             session,
@@ -194,6 +203,9 @@ async def on_retirees_approved(approvals: Sequence[tuple[Mapping[str, Any], Inbo
         if data["personal_number"] in known:
             await on_retiree_approved(data, inbound, uow)
 
+
+_DRAW_RETIREE_IDS = text("SELECT nextval(pg_get_serial_sequence('retiree', 'id')) FROM generate_series(1, :n)")
+_INSERT_RETIREE = insert(Retiree.__table__)  # type: ignore[attr-defined]  # Core: compiled once, cached
 
 _CHANGEABLE = ("name", "employer_code", "payment_status", "residence_address", "phone")
 
