@@ -14,7 +14,17 @@ from channels import errors
 from channels.auth_platform import webhook as auth_platform_webhook
 from channels.mobile import notifications as mobile_notifications
 from channels.mobile import registration as mobile_registration
-from channels.staff import accounts, audit, auth, certifications, dictionary, institutions, registrations, retirees
+from channels.staff import (
+    accounts,
+    audit,
+    auth,
+    certifications,
+    dictionary,
+    institutions,
+    registrations,
+    reports,
+    retirees,
+)
 from hub import __version__, metrics  # noqa: F401  (registers the hub's metrics on /metrics)
 from hub.bootstrap import Hub, bootstrap
 from hub.settings import Settings
@@ -28,6 +38,7 @@ ROUTERS = (
     retirees.router,
     registrations.router,
     audit.router,
+    reports.router,
     mobile_registration.router,
     mobile_notifications.router,
     auth_platform_webhook.router,

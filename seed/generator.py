@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from domain.dictionary.codes import DISTRICT_AGENCIES
 from domain.retirees.idnumber import make_id_number
 from seed.names import random_name
 
@@ -28,30 +29,7 @@ def _words(text: str) -> tuple[str, ...]:
 ROOT_CODE = "1301"
 ROOT_NAME = "石家庄市人力资源和社会保障局"
 # Shijiazhuang's districts, counties and county-level cities with their GB/T 2260 codes, in official order.
-DISTRICTS: tuple[tuple[str, str], ...] = (
-    ("130102", "长安区"),
-    ("130104", "桥西区"),
-    ("130105", "新华区"),
-    ("130107", "井陉矿区"),
-    ("130108", "裕华区"),
-    ("130109", "藁城区"),
-    ("130110", "鹿泉区"),
-    ("130111", "栾城区"),
-    ("130121", "井陉县"),
-    ("130123", "正定县"),
-    ("130125", "行唐县"),
-    ("130126", "灵寿县"),
-    ("130127", "高邑县"),
-    ("130128", "深泽县"),
-    ("130129", "赞皇县"),
-    ("130130", "无极县"),
-    ("130131", "平山县"),
-    ("130132", "元氏县"),
-    ("130133", "赵县"),
-    ("130181", "辛集市"),
-    ("130183", "晋州市"),
-    ("130184", "新乐市"),
-)
+DISTRICTS = DISTRICT_AGENCIES
 _DISTRICT_NAMES = dict(DISTRICTS)
 # The old city districts are divided into 街道 only; districts formed from former counties and the county-level
 # cities have a few 街道 around the seat and towns outside; counties have 镇 and 乡.

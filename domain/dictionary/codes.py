@@ -17,6 +17,33 @@ class Category:
     retiree_column: str | None = None  # the retiree column holding this code, to refuse deleting a code in use
 
 
+# The city's county-level divisions (GB/T 2260): each has its own insuring agency, coded as the division.
+DISTRICT_AGENCIES: tuple[tuple[str, str], ...] = (
+    ("130102", "长安区"),
+    ("130104", "桥西区"),
+    ("130105", "新华区"),
+    ("130107", "井陉矿区"),
+    ("130108", "裕华区"),
+    ("130109", "藁城区"),
+    ("130110", "鹿泉区"),
+    ("130111", "栾城区"),
+    ("130121", "井陉县"),
+    ("130123", "正定县"),
+    ("130125", "行唐县"),
+    ("130126", "灵寿县"),
+    ("130127", "高邑县"),
+    ("130128", "深泽县"),
+    ("130129", "赞皇县"),
+    ("130130", "无极县"),
+    ("130131", "平山县"),
+    ("130132", "元氏县"),
+    ("130133", "赵县"),
+    ("130181", "辛集市"),
+    ("130183", "晋州市"),
+    ("130184", "新乐市"),
+)
+
+
 CATEGORIES: tuple[Category, ...] = (
     Category(
         "sex", "性别（GB/T 2261.1）", (("0", "未知的性别"), ("1", "男"), ("2", "女"), ("9", "未说明的性别")), "sex"
@@ -89,6 +116,12 @@ CATEGORIES: tuple[Category, ...] = (
         "living_arrangement", "居住情况", (("1", "与配偶同住"), ("2", "与子女同住"), ("3", "独居"), ("4", "养老机构"))
     ),
     Category(
+        "insuring_agency",
+        "参保机构（aab034）",
+        (("130100", "石家庄市本级"), *DISTRICT_AGENCIES),
+        "insuring_agency_code",
+    ),
+    Category(
         "institution_level",
         "机构层级",
         (("city", "市级"), ("district", "县区经办机构"), ("street", "街道/乡镇"), ("community", "社区")),
@@ -113,6 +146,13 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "transfer_in_deadline_days": ("90", "转出后应在该天数内完成转入，逾期暂停"),
     "certification_reminder_days": ("30", "认证到期前提前提醒的天数"),
     "aged_ledger_age": ("75", "高龄人员台账的年龄下限（周岁）"),
+    "city_insuring_agency_codes": (
+        "130100",
+        "市本级参保机构编码（多个以英文逗号分隔）；其余参保机构统计为县（市、区）参保（7.2）",
+    ),
 }
+
+# The parameters whose value is a comma-separated list of codes; every other one is a whole number.
+CODE_LIST_PARAMETERS = frozenset({"city_insuring_agency_codes"})
 
 CATEGORY_BY_NAME = {category.name: category for category in CATEGORIES}

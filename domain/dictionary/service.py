@@ -5,6 +5,7 @@ A code cannot be deleted while it is built in or still used by a retiree; it can
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select, text
@@ -13,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.audit import trail
-from domain.dictionary.codes import CATEGORIES, CATEGORY_BY_NAME, PARAMETERS
+from domain.dictionary.codes import CATEGORIES, CATEGORY_BY_NAME, CODE_LIST_PARAMETERS, PARAMETERS
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.shared.actor import Actor
 from domain.shared.errors import Conflict, DomainError, NotFound
 from domain.staff.permissions import Permission, require
+
+_CODE_LIST = re.compile(r"[0-9A-Za-z]{1,20}(,[0-9A-Za-z]{1,20})*")
 
 
 async def ensure_builtin(session: AsyncSession) -> int:
@@ -124,12 +127,20 @@ async def parameter_int(session: AsyncSession, name: str) -> int:
     return int(parameter.value if parameter else PARAMETERS[name][0])
 
 
+async def parameter_text(session: AsyncSession, name: str) -> str:
+    parameter = await session.get(Parameter, name)
+    return parameter.value if parameter else PARAMETERS[name][0]
+
+
 async def set_parameter(session: AsyncSession, actor: Actor, name: str, value: str) -> Parameter:
     require(actor, Permission.MANAGE_DICTIONARY)
     parameter = await session.get(Parameter, name)
     if parameter is None:
         raise NotFound("PARAMETER_NOT_FOUND", f"没有参数 {name}")
-    if name in PARAMETERS and not value.strip().isdigit():
+    if name in CODE_LIST_PARAMETERS:
+        if not _CODE_LIST.fullmatch(value.strip()):
+            raise DomainError("PARAMETER_NOT_A_CODE_LIST", f"参数 {name} 应为以英文逗号分隔的编码", field="value")
+    elif name in PARAMETERS and not value.strip().isdigit():
         raise DomainError("PARAMETER_NOT_A_NUMBER", f"参数 {name} 应为非负整数", field="value")
     before = parameter.value
     parameter.value = value.strip()
