@@ -28,6 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail
+from domain.reports import distribution as reports
 from domain.retirees import service as retirees
 from domain.shared.actor import Actor
 from hub.db import create_engine, create_session_factory
@@ -116,6 +117,17 @@ async def query_scenarios(settings: Settings, rng: random.Random) -> dict[str, d
     )
     results["6.3 city list page (every registered retiree)"] = await timed(
         sessions, [page(city, rng.randint(1, 100)) for _ in range(20)]
+    )
+
+    def distribution(actor: Actor) -> Callable[[AsyncSession], Awaitable[object]]:
+        return lambda s: reports.retiree_distribution(s, actor)
+
+    results["7.2 retiree distribution, whole city"] = await timed(sessions, [distribution(city)] * 10)
+    results["7.2 retiree distribution, one district"] = await timed(
+        sessions, [distribution(staff("d", path, id_)) for id_, path in by_level["district"]]
+    )
+    results["7.2 retiree distribution, one community"] = await timed(
+        sessions, [distribution(staff("c", path, id_)) for id_, path in communities[:100]]
     )
     results["6.9 detail view (audited)"] = await timed(
         sessions, [(lambda rid: lambda s: retirees.detail(s, city, rid))(r[0]) for r in sample[1000:1500]]
