@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.certifications.reminders import due_per_street, send_reminders
+from domain.shared import calendar
 from domain.shared.actor import system_actor
 from domain.suspensions.overdue import Rule, cutoffs, suspend_chunk
 from hub import metrics
@@ -72,4 +73,6 @@ async def send_certification_reminders(hub: Hub, today: date) -> int:
 async def run_every_night(hub: Hub, at_hour: int, stop: asyncio.Event) -> None:
     """Run the rules at start-up and then every day at ``at_hour`` o'clock (server time). The rules are
     idempotent, so the run at start-up after a restart costs a few queries and changes nothing already done."""
-    await run_daily("suspension-rules", lambda: run_suspension_rules(hub, date.today()), at_hour, stop, at_start=True)
+    await run_daily(
+        "suspension-rules", lambda: run_suspension_rules(hub, calendar.today()), at_hour, stop, at_start=True
+    )

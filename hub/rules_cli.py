@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from domain.shared import calendar
 from hub.settings import Settings
 
 rules_app = typer.Typer(help="The suspension rules of 4.5 (overdue certification, registration, transfer-in).")
@@ -28,7 +29,7 @@ def run(
     from hub.jobs import run_suspension_rules
 
     try:
-        as_of = date.fromisoformat(today) if today else date.today()
+        as_of = date.fromisoformat(today) if today else calendar.today()
         chosen = tuple(Rule(r) for r in rule) if rule else tuple(Rule)
     except ValueError as error:
         typer.echo(f"refused: {error} (rules: {', '.join(r.value for r in Rule)})", err=True)

@@ -22,6 +22,7 @@ from domain.registrations.models import ApplicationState, RegistrationApplicatio
 from domain.retirees.idnumber import IdNumber, InvalidIdNumber
 from domain.retirees.lifecycle import Register, Status
 from domain.retirees.models import Retiree
+from domain.shared import calendar
 from domain.shared.actor import Actor
 from domain.shared.errors import Conflict, DomainError, Forbidden, NotFound
 from domain.shared.uow import UnitOfWork
@@ -62,7 +63,7 @@ async def register_at_counter(
         actor,
         retiree,
         Register(community.id),
-        effective_date=effective_date or date.today(),
+        effective_date=effective_date or calendar.today(),
         cause=status_log.Cause(CauseType.STAFF, actor.name),
     )
     return retiree
@@ -189,7 +190,7 @@ async def confirm(uow: UnitOfWork, actor: Actor, application_id: str) -> Registr
         actor,
         retiree,
         Register(application.community_id),
-        effective_date=date.today(),
+        effective_date=calendar.today(),
         cause=status_log.Cause(CauseType.CHANNEL, application.id),
     )
     application.state = ApplicationState.CONFIRMED.value

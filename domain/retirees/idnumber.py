@@ -13,6 +13,8 @@ from datetime import date
 from functools import lru_cache
 from operator import mul
 
+from domain.shared import calendar
+
 # GB 11643-1999: weight of position i (1-based, left to right) is 2^(18-i) mod 11.
 _WEIGHTS = bytes((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
 # Weighted sums are taken over ASCII codes in one C-level pass (the seed generator builds a million numbers), so the
@@ -126,7 +128,7 @@ class IdNumber:
         elif len(text) != 18:
             raise InvalidIdNumber("ID_LENGTH", f"身份证号码长度应为18位（或15位旧号码），实为{len(text)}位")
         number = cls(text)
-        if number.birth_date > (today or date.today()):
+        if number.birth_date > (today or calendar.today()):
             raise InvalidIdNumber("ID_BIRTH_DATE", f"身份证号码中的出生日期 {text[6:14]} 晚于今天")
         return number
 

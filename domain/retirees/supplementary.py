@@ -4,12 +4,13 @@ categories behind the ledgers of 5.1. Recording it is a status-change log entry 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from domain.dictionary import service as dictionary
 from domain.retirees.lifecycle import RecordSupplementaryInfo
 from domain.retirees.models import SupplementaryInfo
 from domain.retirees.service import in_scope
+from domain.shared import calendar
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError
 from domain.shared.uow import UnitOfWork
@@ -60,7 +61,7 @@ async def record(uow: UnitOfWork, actor: Actor, retiree_id: int, form: Supplemen
         actor,
         retiree,
         RecordSupplementaryInfo(),
-        effective_date=date.today(),
+        effective_date=calendar.today(),
         cause=status_log.Cause(CauseType.STAFF, actor.name),
     )
     return info
