@@ -451,7 +451,8 @@ def print_table(report: dict[str, Any]) -> None:
             rows.append(
                 (
                     f"6 {name} ({scenario.removeprefix('memory_')}), MiB",
-                    f"peak {figures['peak_mib']}, first {figures['first_mib']}, last {figures['last_mib']}",
+                    f"peak {figures['peak_mib']}, first {figures['first_mib']}, "
+                    f"10% {figures.get('at_10pct_mib')}, 50% {figures.get('at_50pct_mib')}, last {figures['last_mib']}",
                 )
             )
     queries = (report.get("queries") or {}).get("queries") or {}

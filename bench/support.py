@@ -53,8 +53,9 @@ def pids_of(pattern: str) -> list[int]:
 
 @dataclass
 class MemorySampler:
-    """Samples each watched process (or group of processes) every second: peak, and the first and last samples
-    taken while events were flowing, to show whether memory grows with the events processed."""
+    """Samples each watched process (or group of processes) every second: the peak, the first sample, the samples a
+    tenth and half of the way through, and the last: a process whose memory is flat after its first seconds has
+    the same figure at a tenth of the way as at the end."""
 
     watched: dict[str, Callable[[], list[int]]]
     samples: dict[str, list[float]] = field(default_factory=dict)
@@ -77,7 +78,13 @@ class MemorySampler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         return {
-            name: {"peak_mib": max(values), "first_mib": values[0], "last_mib": values[-1]}
+            name: {
+                "peak_mib": max(values),
+                "first_mib": values[0],
+                "at_10pct_mib": values[len(values) // 10],
+                "at_50pct_mib": values[len(values) // 2],
+                "last_mib": values[-1],
+            }
             for name, values in self.samples.items()
             if values
         }
