@@ -200,6 +200,13 @@ async def suspension_rules(settings: Settings) -> dict[str, Any]:
     }
 
 
+def scalar_count(dsn: str) -> int:
+    """The retirees in the database (with --reuse, what an earlier run loaded)."""
+    with psycopg.connect(dsn) as connection:
+        row = connection.execute("SELECT count(*) FROM retiree").fetchone()
+    return int(row[0]) if row else 0
+
+
 def vacuum(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute("VACUUM (ANALYZE) retiree")
@@ -241,6 +248,7 @@ def main() -> None:
             "rows_per_second": round(seeded.retirees / seeded.seconds),
         }
         print(f"loaded {seeded.retirees:,} retirees ({seeded.registered:,} registered) in {seeded.seconds:.1f} s")
+    report["retirees"] = scalar_count(settings.psycopg_dsn)
     rng = random.Random(7)
     report["queries"] = asyncio.run(query_scenarios(settings, rng))
     report["suspension_rules"] = rules = asyncio.run(suspension_rules(settings))
@@ -287,7 +295,7 @@ def write_report(report: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     # The scale in the name, so that a quick small run never overwrites the figures README quotes.
     suffix = "" if "audit_overhead" in report else "-without-bulk"
-    target = RESULTS / f"registry-{date.today().isoformat()}-{report['load']['retirees']}{suffix}.json"
+    target = RESULTS / f"registry-{date.today().isoformat()}-{report['retirees']}{suffix}.json"
     target.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     print(f"written to {target}")
 

@@ -21,12 +21,14 @@ from domain.institutions.models import Institution
 from domain.retirees.lifecycle import Status
 from domain.shared import calendar
 from domain.shared.actor import Actor
+from domain.shared.errors import DomainError
 from domain.staff.permissions import Permission, require
 
 # People under management: registered, suspended, or transferring out (still on their community's books).
 MANAGED = (Status.REGISTERED, Status.SUSPENDED, Status.TRANSFERRING_OUT)
 AGE_BAND_BOUNDS = (60, 70, 80, 90)
 AGE_BANDS = ("60岁以下", "60—69岁", "70—79岁", "80—89岁", "90岁及以上")
+EARLIEST_REPORT_DATE = date(1950, 1, 1)  # the registry holds nobody retired before; ages need a valid past year
 UNREGISTERED_LABEL = "已核准未登记（尚无所属机构）"
 OWN_LEVEL_LABEL = "本级直管"
 
@@ -114,7 +116,12 @@ class Distribution:
 async def retiree_distribution(session: AsyncSession, actor: Actor, on: date | None = None) -> Distribution:
     """7.2 over the actor's query scope (1.3), ages as of ``on`` (the city's today by default)."""
     require(actor, Permission.READ_REGISTRY)
-    on = on or calendar.today()
+    today = calendar.today()
+    on = on or today
+    if not EARLIEST_REPORT_DATE <= on <= today.replace(year=today.year + 1, day=min(today.day, 28)):
+        raise DomainError(
+            "REPORT_DATE_OUT_OF_RANGE", f"统计日期应在 {EARLIEST_REPORT_DATE.isoformat()} 至明年之间", field="on"
+        )
     prefix = actor.query_path
     node = (await session.execute(select(Institution).where(col(Institution.path) == prefix))).scalar_one_or_none()
     children = (

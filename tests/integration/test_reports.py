@@ -152,3 +152,13 @@ async def test_7_2_needs_the_right_to_read_the_registry(api: Api, district: dict
     answer = await api.call("GET", REPORT, await api.token(district["auditor"]))
     assert answer.status_code == 403
     assert answer.json()["code"] == "PERMISSION_DENIED"
+
+
+@pytest.mark.parametrize("on", ["0001-01-01", "1949-12-31", "2999-01-01"])
+async def test_7_2_a_date_out_of_range_is_refused_with_a_reason(api: Api, district: dict[str, Any], on: str) -> None:
+    answer = await api.call(
+        "GET", f"/api/v1/reports/retiree-distribution?on={on}", await api.token(district["district_operator"])
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "REPORT_DATE_OUT_OF_RANGE"
+    assert "统计日期" in answer.json()["message"]
