@@ -6,6 +6,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -18,6 +19,11 @@ DISTRIBUTION_TITLE = "退休人员分布情况统计表"
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _STATUSES = (*distribution.MANAGED, Status.APPROVED)
+
+
+def _text(value: str) -> str:
+    """Control characters cannot be stored in an XLSX cell; a name typed with one still prints, without it."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
 def _figures(counts: distribution.Counts) -> list[int]:
@@ -45,10 +51,10 @@ def _sheet(sheet: Worksheet, report: distribution.Distribution, first: str, rows
         *distribution.AGE_BANDS,
     ]
     sheet.append([DISTRIBUTION_TITLE])
-    sheet.append([f"统计范围：{report.scope_name}", "", f"统计日期：{report.on.isoformat()}"])
+    sheet.append([f"统计范围：{_text(report.scope_name)}", "", f"统计日期：{report.on.isoformat()}"])
     sheet.append(header)
     for row in rows:
-        sheet.append([row.code, row.name, *_figures(row.counts)])
+        sheet.append([_text(row.code), _text(row.name), *_figures(row.counts)])
     sheet.append(["", "合计", *_figures(report.total)])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
     sheet["A1"].font = Font(size=16, bold=True)

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from domain.dictionary import service as dictionary
+from domain.institutions import service as institutions
 from domain.retirees.lifecycle import Status
 from domain.shared.errors import DomainError
 from hub.bootstrap import Hub
@@ -162,3 +163,21 @@ async def test_7_2_a_date_out_of_range_is_refused_with_a_reason(api: Api, distri
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == "REPORT_DATE_OUT_OF_RANGE"
     assert "统计日期" in answer.json()["message"]
+
+
+async def test_7_2_a_name_with_a_control_character_still_prints(api: Api, registry_hub: Hub) -> None:
+    """XLSX cells cannot hold control characters: a community named with one (old data, a paste) prints without it."""
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        street = tree.streets[0]
+        assert street.id is not None
+        await institutions.create(
+            session, factories.SETUP, parent_id=street.id, code=factories.code("C"), name="响铃\x07社区"
+        )
+        viewer = (await factories.account(session, street, "viewer")).username
+    answer = await api.call("GET", f"/api/v1/reports/retiree-distribution.xlsx?on={ON}", await api.token(viewer))
+    assert answer.status_code == 200, answer.text
+    names = [
+        row[1] for row in load_workbook(BytesIO(answer.content))["按管理机构"].iter_rows(min_row=4, values_only=True)
+    ]
+    assert "响铃社区" in names
