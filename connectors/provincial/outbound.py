@@ -17,6 +17,7 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,29 +72,30 @@ class StatusFeedPusher:
         by one (:meth:`push`), with its parking, dead letters and breaker; the platform recognises by idempotency
         key what this attempt already delivered and answers with the same receipt."""
         self.breaker.check()
-        pending = []
+        done = await status_log.acknowledged_among(uow.session, [e.data["log_entry_id"] for e in envelopes])
+        pending: list[tuple[Envelope, dict[str, Any]]] = []
         for envelope in envelopes:
-            if await status_log.is_acknowledged(uow.session, envelope.data["log_entry_id"]):
-                kind = business_record(envelope.data)["businessType"]
-                metrics.provincial_pushes.labels(type=kind, outcome="already_acknowledged").inc()
+            record = business_record(envelope.data)
+            if envelope.data["log_entry_id"] in done:
+                metrics.provincial_pushes.labels(type=record["businessType"], outcome="already_acknowledged").inc()
             else:
-                pending.append(envelope)
+                pending.append((envelope, record))
         slots = asyncio.Semaphore(self.concurrency)
 
-        async def one(envelope: Envelope) -> Ack:
+        async def one(record: dict[str, Any]) -> Ack:
             async with slots:
-                return await self.client.push(business_record(envelope.data))
+                return await self.client.push(record)
 
-        answers = await asyncio.gather(*(one(envelope) for envelope in pending), return_exceptions=True)
+        answers = await asyncio.gather(*(one(record) for _, record in pending), return_exceptions=True)
         failures = [answer for answer in answers if isinstance(answer, BaseException)]
         if any(isinstance(failure, PlatformUnavailable) for failure in failures):
             self.breaker.record_failure()
         if failures:
             raise failures[0]
         self.breaker.record_success()
-        for envelope, answer in zip(pending, answers, strict=True):
+        for (envelope, record), answer in zip(pending, answers, strict=True):
             assert isinstance(answer, Ack)
-            await self._acknowledged(uow, envelope, business_record(envelope.data)["businessType"], answer)
+            await self._acknowledged(uow, envelope, record["businessType"], answer)
 
     async def _acknowledged(self, uow: UnitOfWork, envelope: Envelope, kind: str, ack: Ack) -> None:
         data = envelope.data

@@ -7,6 +7,7 @@ caller's transaction, so either everything happens or nothing does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -233,11 +234,20 @@ async def record_acknowledgement(session: AsyncSession, log_entry_id: str, recei
 
 
 async def is_acknowledged(session: AsyncSession, log_entry_id: str) -> bool:
-    number = entry_number(log_entry_id)
-    if number is None:
-        return False
-    state = await session.execute(select(col(StatusChange.sync_state)).where(col(StatusChange.id) == number))
-    return state.scalar_one_or_none() == SyncState.ACKNOWLEDGED.value
+    return log_entry_id in await acknowledged_among(session, [log_entry_id])
+
+
+async def acknowledged_among(session: AsyncSession, log_entry_ids: Sequence[str]) -> set[str]:
+    """Which of the entries the province has acknowledged already, in one query."""
+    numbers = {number: entry_id for entry_id in log_entry_ids if (number := entry_number(entry_id)) is not None}
+    if not numbers:
+        return set()
+    rows = await session.execute(
+        select(col(StatusChange.id)).where(
+            col(StatusChange.id).in_(list(numbers)), col(StatusChange.sync_state) == SyncState.ACKNOWLEDGED.value
+        )
+    )
+    return {numbers[number] for number in rows.scalars() if number is not None}
 
 
 async def record_push_failure(session: AsyncSession, log_entry_id: str, reason: str) -> None:

@@ -41,13 +41,18 @@ class FakePlatform:
 
 
 class FakeLog:
-    """status_log's two calls the pusher makes, over a dict of entry id -> receipt."""
+    """status_log's calls the pusher makes, over a dict of entry id -> receipt."""
 
     def __init__(self, acknowledged: set[str] | None = None) -> None:
         self.receipts: dict[str, str] = {entry: "earlier" for entry in acknowledged or set()}
+        self.lookups = 0
 
     async def is_acknowledged(self, _session: object, log_entry_id: str) -> bool:
         return log_entry_id in self.receipts
+
+    async def acknowledged_among(self, _session: object, log_entry_ids: list[str]) -> set[str]:
+        self.lookups += 1
+        return {entry for entry in log_entry_ids if entry in self.receipts}
 
     async def record_acknowledgement(self, _session: object, log_entry_id: str, receipt_no: str) -> bool:
         self.receipts[log_entry_id] = receipt_no
@@ -88,6 +93,7 @@ async def test_6_22_a_run_is_pushed_concurrently_within_the_limit_and_every_rece
     assert platform.most_in_flight == 4
     assert len(platform.pushed) == 19  # the entry acknowledged earlier is not pushed again
     assert log.receipts["SCL-000003"] == "earlier"
+    assert log.lookups == 1  # one query for the run, not one per entry
     assert all(log.receipts[f"SCL-{i:06d}"] == f"R-13010000{i:05d}" for i in range(20) if i != 3)
 
 
