@@ -89,6 +89,19 @@ async def _count_retirees(hub: Hub, numbers: list[str]) -> int:
     return int(await _scalar(hub, "SELECT count(*) FROM retiree WHERE personal_number = ANY(:p)", p=numbers))
 
 
+async def _approved_people(hub: Hub, count: int) -> list[str]:
+    """``count`` new people approved through Kafka and the worker; their personal numbers once all are in."""
+    people = _people(count)
+    numbers = [number for number, _, _ in people]
+    await hub.publisher.publish_events([_approval(*person) for person in people], source="test")
+
+    async def approved() -> bool:
+        return await _count_retirees(hub, numbers) == count
+
+    await wait_until(approved, 60, f"the {count} approvals")
+    return numbers
+
+
 async def test_2_2_a_resync_batch_is_applied_set_based_once_with_an_audit_entry_each(
     bulk_worker: tuple[str, Hub, Spy],
 ) -> None:
@@ -184,14 +197,7 @@ async def test_2_5_an_adjustment_burst_is_applied_set_based_and_an_unknown_retir
     bulk_worker: tuple[str, Hub, Spy],
 ) -> None:
     group, hub, spy = bulk_worker
-    people = _people(100)
-    numbers = [number for number, _, _ in people]
-    await hub.publisher.publish_events([_approval(*person) for person in people], source="test")
-
-    async def approved() -> bool:
-        return await _count_retirees(hub, numbers) == 100
-
-    await wait_until(approved, 60, "the 100 approvals")
+    numbers = await _approved_people(hub, 100)
     stranger = factories.personal_number()
     batch = f"TZ2026-{uuid.uuid4().hex[:6]}"
 
@@ -237,14 +243,7 @@ async def test_2_4_payment_status_changes_are_applied_set_based_with_an_audit_en
     bulk_worker: tuple[str, Hub, Spy],
 ) -> None:
     _, hub, spy = bulk_worker
-    people = _people(60)
-    numbers = [number for number, _, _ in people]
-    await hub.publisher.publish_events([_approval(*person) for person in people], source="test")
-
-    async def approved() -> bool:
-        return await _count_retirees(hub, numbers) == 60
-
-    await wait_until(approved, 60, "the 60 approvals")
+    numbers = await _approved_people(hub, 60)
 
     def change(number: str, new_status: str) -> Envelope:
         data = {
