@@ -323,6 +323,7 @@ def metric_percentiles(before: Histogram, after: Histogram) -> dict[str, dict[st
 def timestamps(simulator_dsn: str, hub_dsn: str, sent: Sent) -> dict[str, dict[str, float]]:
     """Latency per flow from timestamps: the simulator's time of the change (or the benchmark's time of the call) to
     the simulator's time of the push's arrival."""
+    staff_numbers = dict(zip(list(sent.staff), _numbers(hub_dsn, list(sent.staff)), strict=True))
     with psycopg.connect(simulator_dsn, autocommit=True) as platform:
         certified = platform.execute(
             "SELECT extract(epoch FROM p.received_at - c.changed_at) FROM change_record c"
@@ -333,10 +334,9 @@ def timestamps(simulator_dsn: str, hub_dsn: str, sent: Sent) -> dict[str, dict[s
         arrivals: dict[str, datetime] = dict(
             platform.execute(
                 "SELECT aac001 || ':' || business_type, received_at FROM business_record WHERE aac001 = ANY(%s)",
-                (list(sent.face) + _numbers(hub_dsn, list(sent.staff)),),
+                (list(sent.face) + list(staff_numbers.values()),),
             ).fetchall()
         )
-    staff_numbers = dict(zip(list(sent.staff), _numbers(hub_dsn, list(sent.staff)), strict=True))
     face = [
         (arrivals[f"{person}:RESUME"] - at).total_seconds()
         for person, at in sent.face.items()
