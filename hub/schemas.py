@@ -49,8 +49,9 @@ class SchemaRegistry:
             )
             for schema_id, document in documents.items()
         }
-        # jsonschema's verdict on every format, including the ones it leaves unchecked (date-time without its optional
-        # rfc3339 dependency): fastjsonschema would otherwise use its own regexes for those.
+        # jsonschema's verdict on every format, including any it leaves unchecked for want of an optional package
+        # (rfc3339-validator, a dependency, makes it check date-time): fastjsonschema would otherwise use its own
+        # regexes for those, and the two would disagree.
         checked = Draft202012Validator.FORMAT_CHECKER.checkers
         formats = {
             name: _format_check(name) for name in {*checked, *fastjsonschema.draft07.CodeGeneratorDraft07.FORMAT_REGEXS}

@@ -147,3 +147,14 @@ def test_the_fast_check_agrees_with_jsonschema_on_every_schema() -> None:
                 assert accepted == expected, f"{event_type}: {data!r} accepted={accepted}, jsonschema={expected}"
                 checked += 1
     assert checked > 1_000
+
+
+def test_a_timestamp_without_its_offset_is_refused() -> None:
+    """person_status.changed's entered_at is a date-time (RFC 3339): the offset is part of it, so that the
+    province and the hub agree on the instant."""
+    registry = SchemaRegistry([PROJECT_SCHEMAS])
+    document = json.loads((PROJECT_SCHEMAS / "person_status.changed.v1.json").read_text("utf-8"))
+    example = document["examples"][0]
+    registry.validate_data("person_status.changed", 1, {**example, "entered_at": "2026-11-22T10:00:00+08:00"})
+    with pytest.raises(InvalidEvent, match=r"at entered_at: '2026-11-22T10:00:00' is not a 'date-time'"):
+        registry.validate_data("person_status.changed", 1, {**example, "entered_at": "2026-11-22T10:00:00"})
