@@ -14,7 +14,7 @@ from connectors.auth_platform.share import request_share
 from connectors.provincial.client import ProvincialClient
 from connectors.provincial.outbound import StatusFeedPusher, status_feed_group
 from domain.adjustments.inbound import on_pension_adjusted, on_pensions_adjusted
-from domain.certifications.inbound import on_certification_recorded
+from domain.certifications.inbound import on_certification_recorded, on_certifications_recorded
 from domain.employers.inbound import on_employer_synced
 from domain.notifications.service import on_certification_reminder_due
 from domain.retirees.inbound import (
@@ -73,12 +73,13 @@ REGISTRY = ConsumerGroup(
         "certification.recorded": domain_handler(on_certification_recorded),  # 2.6, 4.3, face results
     },
     ends_inbound_exchange=True,
-    # The bulk arrivals (a full resync, the yearly adjustment) and the busiest steady flow (payment status) take the
-    # set-based path (hub/consumer.py).
+    # The bulk arrivals (a full resync, the yearly adjustment, a proof-of-life season's face results) and the busiest
+    # steady flow (payment status) take the set-based path (hub/consumer.py).
     batch_handlers={
         "retiree.approved": domain_batch_handler(on_retirees_approved),
         "payment_status.changed": domain_batch_handler(on_payment_statuses_changed),
         "pension.adjusted": domain_batch_handler(on_pensions_adjusted),
+        "certification.recorded": domain_batch_handler(on_certifications_recorded),
     },
 )
 

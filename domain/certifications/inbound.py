@@ -8,22 +8,37 @@ platform and the province both — counts once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 
-from domain.certifications.rules import CertificationSource
-from domain.certifications.service import Report, record
+from domain.certifications.rules import CertificationSource, resumes_on_certification
+from domain.certifications.service import Report, record, record_many
 from domain.retirees.inbound import Inbound, RetireeNotYetKnown
+from domain.retirees.lifecycle import Status
 from domain.retirees.models import Retiree
 from domain.shared import calendar
 from domain.shared.actor import system_actor
 from domain.shared.uow import UnitOfWork
 
 CERTIFICATION_FEED = system_actor("certification-feed")
+
+
+def _report(data: Mapping[str, Any], inbound: Inbound, retiree_id: int) -> Report:
+    return Report(
+        retiree_id=retiree_id,
+        source=CertificationSource(data["source"]),
+        source_id=data["certification_id"],
+        method=data["method"],
+        certified_on=date.fromisoformat(data["certified_on"]),
+        passed=data["result"] == "passed",
+        certified_by=data.get("certified_by"),
+        location_code=data.get("location_code"),
+        event_id=inbound.event_id,
+    )
 
 
 async def on_certification_recorded(
@@ -37,15 +52,42 @@ async def on_certification_recorded(
     ).scalar_one_or_none()
     if retiree is None or retiree.id is None:
         raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {personal_number} 尚未同步到本系统")
-    report = Report(
-        retiree_id=retiree.id,
-        source=CertificationSource(data["source"]),
-        source_id=data["certification_id"],
-        method=data["method"],
-        certified_on=date.fromisoformat(data["certified_on"]),
-        passed=data["result"] == "passed",
-        certified_by=data.get("certified_by"),
-        location_code=data.get("location_code"),
-        event_id=inbound.event_id,
-    )
+    report = _report(data, inbound, retiree.id)
     await record(uow, CERTIFICATION_FEED, report, today=today or calendar.today(), locked=retiree)
+
+
+async def on_certifications_recorded(
+    items: Sequence[tuple[Mapping[str, Any], Inbound]], uow: UnitOfWork, *, today: date | None = None
+) -> None:
+    """Many reports, one per retiree (a proof-of-life season brings tens of thousands of face results a day): the
+    effect of :func:`on_certification_recorded` for each. Reports of retirees a certification could resume (suspended
+    for missing it) go one by one, through the status-change log that tells the province; the rest are recorded
+    set-based (service.record_many). A retiree not known yet raises, and the hub applies the run one by one, which
+    waits for exactly that retiree."""
+    numbers = [data["personal_number"] for data, _ in items]
+    found = {
+        row.personal_number: row
+        for row in await uow.session.execute(
+            select(col(Retiree.id), col(Retiree.personal_number), col(Retiree.status), col(Retiree.suspension_reason))
+            .where(col(Retiree.personal_number).in_(numbers))
+            .order_by(col(Retiree.id))
+            .with_for_update()
+        )
+    }
+    missing = [number for number in numbers if number not in found]
+    if missing:
+        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {missing[0]} 等 {len(missing)} 人尚未同步到本系统")
+
+    def may_resume(number: str) -> bool:
+        row = found[number]
+        return row.status == Status.SUSPENDED.value and resumes_on_certification(row.suspension_reason)
+
+    bulk = [
+        (data["personal_number"], _report(data, inbound, found[data["personal_number"]].id))
+        for data, inbound in items
+        if not may_resume(data["personal_number"])
+    ]
+    await record_many(uow, CERTIFICATION_FEED, bulk)
+    for data, inbound in items:
+        if may_resume(data["personal_number"]):
+            await on_certification_recorded(data, inbound, uow, today=today)

@@ -1,7 +1,8 @@
 """The set-based path of the hub's consumer (hub/consumer.py, batch handlers) with the registry's bulk handlers for
-2.2 (a full resync) and 2.5 (the yearly adjustment), through real Kafka and PostgreSQL: the same effect as one by
-one — each event applied once, one audit entry per new retiree, a repeated delivery changing nothing — and a batch
-holding a bad event falls back to one by one, which refuses exactly that event with its reason while the rest flow.
+2.2 (a full resync), 2.4 (payment status), 2.5 (the yearly adjustment) and 2.6 (certifications), through real
+Kafka and PostgreSQL: the same effect as one by one — each event applied once, one audit entry each, a repeated
+delivery changing nothing — and a batch holding a bad event falls back to one by one, which refuses exactly that
+event with its reason while the rest flow.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from domain.certifications.rules import SuspensionReason
 from domain.retirees.idnumber import make_id_number
+from domain.retirees.lifecycle import Suspend
+from domain.status_log import service as status_log
+from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from hub.consumer import BatchHandler, ConsumerGroup, UnitOfWork
 from hub.envelope import Envelope
@@ -274,3 +279,100 @@ async def test_2_4_payment_status_changes_are_applied_set_based_with_an_audit_en
         " AND detail->>'before' = '1' AND detail->>'after' = '2' AND detail->>'event' IS NOT NULL"
     )
     assert await _scalar(hub, audit, p=numbers) == 40
+
+
+def _certification(number: str, source: str, certification_id: str, on: date, *, passed: bool = True) -> Envelope:
+    data = {
+        "personal_number": number,
+        "certification_id": certification_id,
+        "source": source,
+        "method": "on_site" if source == "on_site" else "face",
+        "certified_on": on.isoformat(),
+        "result": "passed" if passed else "failed",
+    }
+    return Envelope.new("certification.recorded", number, data, source="urn:retiree-hub:test/certifications")
+
+
+async def _suspended_for_missing_certification(hub: Hub, count: int) -> list[str]:
+    numbers = []
+    async with hub.sessions() as session, session.begin():
+        uow = hub.unit_of_work(session, "test")
+        tree = await factories.tree(session)
+        for _ in range(count):
+            person = await factories.retiree(session, tree.communities[0])
+            assert person.id is not None
+            person.last_certified_on = date(2026, 3, 1)
+            await status_log.apply(
+                uow,
+                factories.SETUP,
+                person,
+                Suspend(SuspensionReason.CERTIFICATION_OVERDUE.value),
+                effective_date=date(2026, 9, 2),
+                cause=status_log.Cause(CauseType.RULE, "test"),
+            )
+            numbers.append(person.personal_number)
+    return numbers
+
+
+async def test_2_6_a_season_of_certifications_is_applied_set_based_with_the_effects_of_one_by_one(
+    bulk_worker: tuple[str, Hub, Spy],
+) -> None:
+    """Face results, their provincial copies, on-site certifications and failed attempts, in runs: each report
+    recorded once, one certification per retiree and day keeping the nearest source, the standing moved forward
+    and never back, an audit entry each; a retiree suspended for missing certification is resumed (the one-by-one
+    path inside the run), and one not known yet waits while the rest are applied."""
+    group, hub, spy = bulk_worker
+    numbers = await _approved_people(hub, 50)
+    suspended = await _suspended_for_missing_certification(hub, 5)
+    stranger = factories.personal_number()
+    day, earlier, tag = date(2026, 11, 10), date(2026, 10, 1), uuid.uuid4().hex[:8]
+    everyone = [*numbers, *suspended]
+    first = [_certification(n, "face_recognition", f"F-{tag}-{n}", day) for n in [*numbers[:45], *suspended]]
+    first += [_certification(n, "face_recognition", f"X-{tag}-{n}", day, passed=False) for n in numbers[45:]]
+    first.insert(20, _certification(stranger, "face_recognition", f"F-{tag}-{stranger}", day))
+    calls_before = len(spy.calls)
+    await hub.publisher.publish_events(first, source="test")
+    # Then the province's copies (same day: the same certification, the face result's source kept), an on-site
+    # certification outranking five of them, an older report that must not move the standing back, and the same
+    # face results delivered again under new event ids (the platform retrying): recorded already, nothing changes.
+    second = [_certification(n, "provincial_sync", f"P-{tag}-{n}", day) for n in numbers[:45]]
+    second += [_certification(n, "on_site", f"S-{tag}-{n}", day) for n in numbers[:5]]
+    second += [_certification(n, "provincial_sync", f"O-{tag}-{n}", earlier) for n in numbers[5:10]]
+    second += [_certification(n, "face_recognition", f"F-{tag}-{n}", day) for n in numbers[10:15]]
+    await hub.publisher.publish_events(second, source="test")
+    events = [e for e in first + second if e.subject != stranger]
+    processed = "SELECT count(*) FROM hub_processed_event WHERE event_id = ANY(:ids)"
+
+    async def all_seen() -> bool:
+        return bool(await _scalar(hub, processed, ids=[e.id for e in events]) == len(events))
+
+    await wait_until(all_seen, 90, f"the {len(events)} certification events")
+    assert max(spy.calls[calls_before:]) > 1, "the set-based path never ran"
+    of = "JOIN retiree r ON r.id = {t}.retiree_id WHERE r.personal_number = ANY(:p)"
+    reports = await _scalar(hub, "SELECT count(*) FROM certification_report c " + of.format(t="c"), p=everyone)
+    assert reports == 50 + 5 + 45 + 5 + 5  # first run, suspended, copies, on-site, older; the retries add none
+    by_source = (
+        "SELECT count(*) FROM certification c " + of.format(t="c") + " AND c.certified_on = :d AND c.source = :s"
+    )
+    assert await _scalar(hub, by_source, p=everyone, d=day, s="on_site") == 5
+    assert await _scalar(hub, by_source, p=everyone, d=day, s="face_recognition") == 45 - 5 + 5
+    assert await _scalar(hub, by_source, p=everyone, d=earlier, s="provincial_sync") == 5
+    unlinked = "SELECT count(*) FROM certification_report c " + of.format(t="c") + " AND c.certification_id IS NULL"
+    assert await _scalar(hub, unlinked, p=everyone) == 5  # the failed attempts only
+    standing = "SELECT count(*) FROM retiree WHERE personal_number = ANY(:p) AND last_certified_on = :d"
+    assert await _scalar(hub, standing, p=[*numbers[:45], *suspended], d=day) == 50
+    assert (
+        await _scalar(
+            hub,
+            "SELECT count(*) FROM retiree WHERE personal_number = ANY(:p) AND last_certified_on IS NULL",
+            p=numbers[45:],
+        )
+        == 5
+    )
+    resumed = "SELECT count(*) FROM retiree WHERE personal_number = ANY(:p) AND status = 'registered'"
+    assert await _scalar(hub, resumed, p=suspended) == 5
+    audit = "SELECT count(*) FROM audit_entry WHERE action = :a AND target = ANY(:p) AND detail->>'event' IS NOT NULL"
+    assert await _scalar(hub, audit, a="certification.recorded", p=everyone) == 50 + 45 + 5 + 5
+    assert await _scalar(hub, audit, a="certification.failed_attempt", p=everyone) == 5
+    waiting = "SELECT status FROM hub_parked_event WHERE consumer_group = :g AND event_key = :p"
+    assert await _scalar(hub, waiting, g=group, p=stranger) in ("retrying", "dead")
