@@ -45,11 +45,24 @@ class UnitOfWork:
     """What a handler or a domain service gets: the open transaction, and the outbox to emit the events its change
     causes. Events published while handling an inbound event carry that event's correlation id and fact time."""
 
-    def __init__(self, session: AsyncSession, outbox: Outbox, *, cause: Envelope | None = None, source: str) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        *,
+        cause: Envelope | None = None,
+        causes: Mapping[str, Envelope] | None = None,
+        source: str,
+    ) -> None:
         self._session = session
         self._outbox = outbox
         self._cause = cause
+        self._causes = causes or {}  # a set-based run's events, by id
         self._source = source
+
+    def caused_by(self, event_id: str) -> UnitOfWork:
+        cause = self._causes.get(event_id, self._cause)
+        return UnitOfWork(self._session, self._outbox, cause=cause, causes=self._causes, source=self._source)
 
     @property
     def session(self) -> AsyncSession:
@@ -80,7 +93,7 @@ class UnitOfWork:
 
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
 # Applies several events of one type at once, with the same effect as applying them one by one in order. Its unit of
-# work has no single cause: what it publishes, it builds from each event (``Envelope.caused``).
+# work has no single cause: what it publishes for one event, it publishes through ``uow.caused_by(event_id)``.
 BatchHandler = Callable[[Sequence[Envelope], UnitOfWork], Awaitable[None]]
 DeadLetterHook = Callable[[AsyncSession, Delivery, Failure], Awaitable[None]]
 
@@ -171,7 +184,8 @@ class EventApplier:
                 )
                 fresh = {e.id: e for e in envelopes if e.id in recorded}  # a repeated id within the run: once
                 if fresh:
-                    await handler(list(fresh.values()), UnitOfWork(session, self._outbox, source=self._source))
+                    uow = UnitOfWork(session, self._outbox, causes=fresh, source=self._source)
+                    await handler(list(fresh.values()), uow)
             # Batch handlers write with set-based SQL, behind the identity map's back: a retiree loaded earlier in
             # this transaction must be read afresh by the next handler, not flushed back from a stale copy.
             session.expire_all()

@@ -90,4 +90,4 @@ async def on_certifications_recorded(
     await record_many(uow, CERTIFICATION_FEED, bulk)
     for data, inbound in items:
         if may_resume(data["personal_number"]):
-            await on_certification_recorded(data, inbound, uow, today=today)
+            await on_certification_recorded(data, inbound, uow.caused_by(inbound.event_id), today=today)

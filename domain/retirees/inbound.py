@@ -201,7 +201,7 @@ async def on_retirees_approved(approvals: Sequence[tuple[Mapping[str, Any], Inbo
         )
     for data, inbound in approvals:
         if data["personal_number"] in known:
-            await on_retiree_approved(data, inbound, uow)
+            await on_retiree_approved(data, inbound, uow.caused_by(inbound.event_id))
 
 
 _DRAW_RETIREE_IDS = text("SELECT nextval(pg_get_serial_sequence('retiree', 'id')) FROM generate_series(1, :n)")

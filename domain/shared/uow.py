@@ -25,3 +25,9 @@ class UnitOfWork(Protocol):
     ) -> list[str]:
         """Write many events of one type (subject, data) to the outbox in one statement; returns their ids in order."""
         ...
+
+    def caused_by(self, event_id: str) -> UnitOfWork:
+        """The same transaction, publishing as caused by the inbound event ``event_id``: for one event of a set-based
+        run handled on its own, so that what it publishes carries that event's correlation id and fact time, as a
+        one-by-one handler's would."""
+        ...
