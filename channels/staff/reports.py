@@ -7,7 +7,7 @@ from datetime import date
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from channels.deps import Session, StaffActor
 from channels.staff import report_sheets
@@ -19,6 +19,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class CountsView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     total: int
     city_insured: int
     county_insured: int
@@ -27,20 +29,10 @@ class CountsView(BaseModel):
     female: int
     by_age_band: list[int]
 
-    @classmethod
-    def of(cls, counts: distribution.Counts) -> CountsView:
-        return cls(
-            total=counts.total,
-            city_insured=counts.city_insured,
-            county_insured=counts.county_insured,
-            by_status=dict(counts.by_status),
-            male=counts.male,
-            female=counts.female,
-            by_age_band=list(counts.by_age_band),
-        )
-
 
 class RowView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     code: str
     name: str
     counts: CountsView
@@ -66,11 +58,9 @@ class DistributionView(BaseModel):
             age_bands=list(distribution.AGE_BANDS),
             status_labels={s.value: STATUS_LABELS[s] for s in (*distribution.MANAGED, Status.APPROVED)},
             city_agency_codes=sorted(report.city_agency_codes),
-            by_institution=[
-                RowView(code=r.code, name=r.name, counts=CountsView.of(r.counts)) for r in report.by_institution
-            ],
-            by_agency=[RowView(code=r.code, name=r.name, counts=CountsView.of(r.counts)) for r in report.by_agency],
-            total=CountsView.of(report.total),
+            by_institution=[RowView.model_validate(row) for row in report.by_institution],
+            by_agency=[RowView.model_validate(row) for row in report.by_agency],
+            total=CountsView.model_validate(report.total),
         )
 
 
