@@ -18,6 +18,7 @@ WORKDIR /src
 # Only what `pip install .` needs: pyproject.toml and the packages it lists under
 # [tool.setuptools.packages.find] include (tests/unit/test_deployment.py checks the two lists agree).
 COPY pyproject.toml ./
+COPY app/ ./app/
 COPY hub/ ./hub/
 COPY channels/ ./channels/
 COPY connectors/ ./connectors/

@@ -45,7 +45,8 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy hub channels domain connectors seed bench simulators
+	$(VENV)/bin/mypy app hub channels domain connectors seed bench simulators
+	$(VENV)/bin/lint-imports
 
 bench: setup services
 	$(PY) -m bench.hub $(BENCH_ARGS)

@@ -42,6 +42,8 @@ import psycopg
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from app.bootstrap import bootstrap_application
+from app.migrate import downgrade, upgrade
 from bench import steady
 from bench.support import (
     RESULTS,
@@ -56,9 +58,7 @@ from bench.support import (
     wait_for,
     wait_for_count,
 )
-from hub.bootstrap import bootstrap
 from hub.kafka_admin import ensure_topics
-from hub.migrate import downgrade, upgrade
 from hub.settings import Settings
 from simulators.provincial.store import Store
 
@@ -73,7 +73,7 @@ SEED_CHUNK = 20_000
 
 async def fresh_topics(settings: Settings) -> None:
     """Delete the bench namespace's topics and create them again: no earlier run's events are left to consume."""
-    hub = bootstrap(settings)
+    hub = bootstrap_application(settings)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
@@ -260,7 +260,7 @@ async def resync(
     sampler = MemorySampler(watched)
     sampler.start()
     started = time.perf_counter()
-    processes.start("poll", "hub.cli", "provincial", "poll", "--metrics-port", str(poll_port))
+    processes.start("poll", "app.cli", "provincial", "poll", "--metrics-port", str(poll_port))
     read = await wait_for_count(
         settings.psycopg_dsn,
         "SELECT coalesce(sum(records_read), 0) FROM provincial_feed_position",
@@ -269,7 +269,7 @@ async def resync(
         args.timeout,
     )
     processes.stop("poll")
-    processes.start("worker", "hub.cli", "worker", "--group", "registry", "--metrics-port", str(worker_port))
+    processes.start("worker", "app.cli", "worker", "--group", "registry", "--metrics-port", str(worker_port))
     applied = await wait_for_count(
         settings.psycopg_dsn, "SELECT count(*) FROM retiree", args.retirees, "applied to the registry", args.timeout
     )
@@ -303,7 +303,7 @@ async def burst(
     sampler = MemorySampler(watched)
     sampler.start()
     started = time.perf_counter()
-    processes.start("poll", "hub.cli", "provincial", "poll", "--metrics-port", str(free_port()))
+    processes.start("poll", "app.cli", "provincial", "poll", "--metrics-port", str(free_port()))
     applied = await wait_for_count(
         settings.psycopg_dsn,
         "SELECT count(*) FROM pension_adjustment",
@@ -342,10 +342,10 @@ async def steady_and_recovery(
     cast = steady.prepare(settings.psycopg_dsn, args.rate, args.steady_seconds + recovery_seconds)
     api_port, push_port = free_port(), free_port()
     if not processes.pid("poll"):
-        processes.start("poll", "hub.cli", "provincial", "poll", "--metrics-port", str(free_port()))
-    processes.start("relay", "hub.cli", "relay", "--metrics-port", str(free_port()))
-    processes.start("push", "hub.cli", "worker", "--group", "provincial-push", "--metrics-port", str(push_port))
-    processes.start("api", "hub.cli", "api", "--port", str(api_port))
+        processes.start("poll", "app.cli", "provincial", "poll", "--metrics-port", str(free_port()))
+    processes.start("relay", "app.cli", "relay", "--metrics-port", str(free_port()))
+    processes.start("push", "app.cli", "worker", "--group", "provincial-push", "--metrics-port", str(push_port))
+    processes.start("api", "app.cli", "api", "--port", str(api_port))
     wait_for(f"http://127.0.0.1:{api_port}/health", 60)
 
     def services(action: str) -> None:

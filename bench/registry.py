@@ -27,12 +27,12 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.migrate import downgrade, upgrade
 from domain.audit import trail
 from domain.reports import distribution as reports
 from domain.retirees import service as retirees
 from domain.shared.actor import Actor
 from hub.db import create_engine, create_session_factory
-from hub.migrate import downgrade, upgrade
 from hub.settings import Settings
 from seed.loader import load
 
@@ -178,9 +178,9 @@ async def bulk_job(settings: Settings, count: int, *, audit: AuditMode, chunk: i
 
 async def suspension_rules(settings: Settings) -> dict[str, Any]:
     """The nightly rules of 4.5 at full scale: the first night over the seeded data, then the same night again."""
+    from app.jobs import run_suspension_rules
     from domain.dictionary.service import ensure_builtin
     from hub.bootstrap import bootstrap
-    from hub.jobs import run_suspension_rules
 
     hub = bootstrap(settings, consumer_groups=())
     async with hub.sessions() as session, session.begin():

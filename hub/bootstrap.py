@@ -94,19 +94,16 @@ class Hub:
 def bootstrap(
     settings: Settings | None = None,
     *,
-    consumer_groups: Sequence[ConsumerGroup] | None = None,
+    consumer_groups: Sequence[ConsumerGroup],
     broker: KafkaBroker | None = None,
     engine: AsyncEngine | None = None,
     extra_topics: Iterable[Topic] = (),
     extra_schema_dirs: Iterable[Path] = (),
     client_suffix: str = "",
 ) -> Hub:
-    """Wire one hub process. Defaults come from settings and hub/handlers.py; tests pass their own parts."""
+    """Wire one hub process from settings and the consumer groups it runs (the application's handler table, or a
+    test's own groups); tests pass their own parts too. A process that consumes nothing passes ``()``."""
     settings = settings or Settings()
-    if consumer_groups is None:
-        from hub.handlers import consumer_groups as registered_groups
-
-        consumer_groups = registered_groups(settings)
     engine = engine or create_engine(settings)
     broker = broker or create_broker(settings, client_suffix)
     schemas = SchemaRegistry([settings.schemas_dir, *extra_schema_dirs])

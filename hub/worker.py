@@ -72,7 +72,7 @@ def subscribe(hub: Hub, group: ConsumerGroup) -> None:
 
 async def run_worker(hub: Hub, groups: Sequence[ConsumerGroup], stop: asyncio.Event) -> None:
     if not groups:
-        log.warning("no consumer groups to run (hub/handlers.py registers none yet); idling")
+        log.warning("no consumer groups to run (app/handlers.py registers none yet); idling")
     for group in groups:
         subscribe(hub, group)
     tasks = [asyncio.create_task(hub.parked_event_worker(group).run(stop)) for group in groups]

@@ -1,8 +1,9 @@
 """Outbound 6.22: every entry of the status-change log pushed to the provincial platform as a BusinessRecord.
 
-Runs as its own consumer group on ``domain.person-status``, so the registry never waits for the platform. Order per
-retiree comes from the topic's key and the hub's parking of a failed key; every push carries the entry's id as its
-idempotency key, so a push repeated after a crash or a lost answer is recognised by the platform. Failures:
+Runs as its own consumer group (``provincial-push`` in app/handlers.py) on ``domain.person-status``, so the registry
+never waits for the platform. Order per retiree comes from the topic's key and the hub's parking of a failed key;
+every push carries the entry's id as its idempotency key, so a push repeated after a crash or a lost answer is
+recognised by the platform. Failures:
 - the platform unreachable (after the client's quick retries) counts against the circuit breaker; once it opens,
   the batch is abandoned uncommitted and the group waits at the breaker — an outage backs work up in Kafka;
 - a malformed acknowledgement is retried as a transient failure, then parked, then dead-lettered;
@@ -26,13 +27,11 @@ from connectors.provincial.mapping import business_record
 from domain.status_log import service as status_log
 from hub import metrics
 from hub.breaker import CircuitBreaker
-from hub.consumer import ConsumerGroup, UnitOfWork
+from hub.consumer import UnitOfWork
 from hub.delivery import Delivery, Failure
 from hub.envelope import Envelope
 
 log = logging.getLogger(__name__)
-
-PUSH_GROUP = "provincial-push"
 
 
 class StatusFeedPusher:
@@ -117,13 +116,3 @@ class StatusFeedPusher:
         reason = f"{type(failure.error).__name__}: {failure.error} (attempts: {failure.attempts})"
         await status_log.record_push_failure(session, str(log_entry_id), reason)
         log.error("push of %s to the provincial platform failed for good: %s", log_entry_id, reason)
-
-
-def status_feed_group(pusher: StatusFeedPusher) -> ConsumerGroup:
-    return ConsumerGroup(
-        PUSH_GROUP,
-        {"person_status.changed": pusher.push},
-        batch_handlers={"person_status.changed": pusher.push_many},
-        gate=pusher.breaker,
-        on_dead_letter=pusher.record_final_failure,
-    )

@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -48,7 +48,7 @@ from domain.retirees.models import Retiree
 from domain.status_log.models import StatusChange, SyncState
 from domain.status_log.service import PERSON_STATUS_CHANGED
 from hub import metrics
-from hub.bootstrap import Hub
+from hub.consumer import UnitOfWork
 from hub.db import SessionFactory
 from hub.envelope import Envelope
 from hub.errors import InvalidEvent
@@ -386,14 +386,16 @@ async def repull(
     return len(envelopes)
 
 
-async def resend(hub: Hub, personal_numbers: Iterable[str]) -> int:
+async def resend(
+    sessions: SessionFactory, unit_of_work: Callable[[AsyncSession, str], UnitOfWork], personal_numbers: Iterable[str]
+) -> int:
     """Put every pending or failed status-change entry of these people back into the outbox as
     ``person_status.changed`` (same log entry id, so the same idempotency key at the platform); failed entries
     become pending again. Returns the number of events written."""
     numbers = list(dict.fromkeys(personal_numbers))
     if not numbers:
         return 0
-    async with hub.sessions() as session, session.begin():
+    async with sessions() as session, session.begin():
         rows = (
             await session.execute(
                 select(StatusChange, Retiree)
@@ -403,7 +405,7 @@ async def resend(hub: Hub, personal_numbers: Iterable[str]) -> int:
                 .with_for_update(of=StatusChange)
             )
         ).all()
-        uow = hub.unit_of_work(session, FEED)
+        uow = unit_of_work(session, FEED)
         codes: dict[int, str] = {}
         for entry, retiree in rows:
             data = await _status_event_data(session, entry, retiree, codes)

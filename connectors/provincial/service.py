@@ -1,6 +1,6 @@
 """The provincial connector's process (`hub provincial poll`): both inbound readers, each in its own loop, and the
-nightly whole-range reconciliation, and the replay of the inbound dead letters operators ask for (replay.py), built
-from a bootstrapped hub.
+nightly whole-range reconciliation, and the replay of the inbound dead letters operators ask for (replay.py). Built
+from the narrow parts it uses (settings, sessions, the feed output), which app/ takes from a bootstrapped hub.
 
 A reader that is caught up sleeps ``provincial_poll_seconds``; one with more to read goes on at once; one that fails
 (platform down, malformed reply, database or Kafka away) backs off exponentially with jitter and tries the same
@@ -23,15 +23,15 @@ from connectors.provincial.inbound import ChangeFeedReader
 from connectors.provincial.reconcile import reconcile
 from connectors.provincial.replay import InboundReplayer
 from hub import metrics
-from hub.bootstrap import Hub
+from hub.db import SessionFactory
 from hub.retry import Backoff, sleep_or_stop
 from hub.schedule import run_daily
+from hub.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def client_from(hub: Hub) -> ProvincialClient:
-    settings = hub.settings
+def client_from(settings: Settings) -> ProvincialClient:
     return ProvincialClient(
         settings.provincial_wsdl_url,
         address=settings.provincial_soap_address,
@@ -53,23 +53,23 @@ class InboundReaders:
     exchange_db: AsyncEngine
 
     @classmethod
-    def build(cls, hub: Hub, client: ProvincialClient | None = None) -> InboundReaders:
-        settings = hub.settings
-        output = FeedOutput(hub.publisher, hub.schemas, hub.catalog)
-        client = client or client_from(hub)
+    def build(
+        cls, settings: Settings, sessions: SessionFactory, output: FeedOutput, client: ProvincialClient | None = None
+    ) -> InboundReaders:
+        client = client or client_from(settings)
         engine = exchange_engine(settings.provincial_exchange_dsn)
         source = f"{settings.event_source}/provincial"
         return cls(
-            ChangeFeedReader(client, output, hub.sessions, source=source, page_size=settings.provincial_page_size),
+            ChangeFeedReader(client, output, sessions, source=source, page_size=settings.provincial_page_size),
             ExchangeReader(
                 engine,
                 output,
-                hub.sessions,
+                sessions,
                 source=source,
                 page_size=settings.provincial_page_size,
                 grace_seconds=settings.provincial_exchange_grace_seconds,
             ),
-            InboundReplayer(output, hub.sessions, source=source),
+            InboundReplayer(output, sessions, source=source),
             client,
             engine,
         )
@@ -120,12 +120,14 @@ async def _loop(name: str, read: Callable[[], Awaitable[bool]], stop: asyncio.Ev
 LOGGED_DIFFERENCES = 200
 
 
-async def reconcile_every_night(hub: Hub, client: ProvincialClient, at_hour: int, stop: asyncio.Event) -> None:
+async def reconcile_every_night(
+    sessions: SessionFactory, client: ProvincialClient, *, page: int, at_hour: int, stop: asyncio.Event
+) -> None:
     """The whole range compared every night at ``at_hour``: the differences per cause go to
     ``hub_provincial_reconciliation_differences`` (an alert when not 0), the first of them to the log."""
 
     async def whole_range() -> None:
-        result = await reconcile(hub.sessions, client, page=hub.settings.provincial_reconcile_page, set_metrics=True)
+        result = await reconcile(sessions, client, page=page, set_metrics=True)
         metrics.provincial_reconciliation_last_run.set_to_current_time()
         for difference in result.differences[:LOGGED_DIFFERENCES]:
             log.warning(

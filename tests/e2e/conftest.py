@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from hub.bootstrap import bootstrap
+from app.bootstrap import bootstrap_application
 from hub.kafka_admin import ensure_topics
 from hub.settings import Settings
 
@@ -15,7 +15,7 @@ from hub.settings import Settings
 @pytest.fixture(scope="session", autouse=True)
 def catalog_topics(settings: Settings) -> None:
     async def create() -> None:
-        hub = bootstrap(settings)
+        hub = bootstrap_application(settings)
         try:
             await ensure_topics(settings.kafka_bootstrap_servers, hub.catalog, settings.kafka_replication_factor)
         finally:

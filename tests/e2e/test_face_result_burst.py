@@ -24,8 +24,8 @@ import httpx
 import psycopg
 import pytest
 
+from app.migrate import upgrade
 from domain.retirees.idnumber import make_id_number
-from hub.migrate import upgrade
 from hub.settings import Settings
 from simulators.auth_platform.emitter import EmitReport, emit, make_result
 from tests.support.harness import PROJECT_ROOT
@@ -144,7 +144,7 @@ def hub_processes(settings: Settings, tmp_path_factory: pytest.TempPathFactory) 
     files = {name: logs / f"{name}.log" for name in commands}
     started = {
         name: subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", *args],
+            [sys.executable, "-m", "app.cli", *args],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -21,12 +21,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.migrate import upgrade
 from domain.certifications.rules import SuspensionReason
 from domain.retirees.lifecycle import Status
 from domain.retirees.models import Retiree
 from domain.status_log.models import StatusChange
 from hub.bootstrap import bootstrap
-from hub.migrate import upgrade
 from hub.settings import Settings
 from tests import factories
 from tests.support.harness import PROJECT_ROOT
@@ -58,8 +58,8 @@ def running_system(settings: Settings, tmp_path: Path) -> Iterator[str]:
     }
     commands = {
         "simulator": ["simulators.provincial", "--port", str(port)],
-        "relay": ["hub.cli", "relay", "--metrics-port", str(free_port())],
-        "worker": ["hub.cli", "worker", "--group", "provincial-push", "--metrics-port", str(free_port())],
+        "relay": ["app.cli", "relay", "--metrics-port", str(free_port())],
+        "worker": ["app.cli", "worker", "--group", "provincial-push", "--metrics-port", str(free_port())],
     }
     logs = {name: tmp_path / f"{name}.log" for name in commands}
     started = {
@@ -99,7 +99,7 @@ def _wait_for(url: str, seconds: float, logs: dict[str, Path]) -> None:
 def _rules_run(settings: Settings) -> str:
     """`hub rules run` as the nightly schedule runs it; its printed report."""
     done = subprocess.run(
-        [sys.executable, "-m", "hub.cli", "rules", "run", "--today", AS_OF, "--rule", "certification_overdue"],
+        [sys.executable, "-m", "app.cli", "rules", "run", "--today", AS_OF, "--rule", "certification_overdue"],
         cwd=PROJECT_ROOT,
         env={
             "PATH": "/usr/bin:/bin",

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.migrate import upgrade
+from app.migrate import upgrade
 from hub.settings import Settings
 from tests.support.harness import PROJECT_ROOT
 
@@ -43,7 +43,7 @@ def hub_processes(
     }
     started = {
         name: subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", *args],
+            [sys.executable, "-m", "app.cli", *args],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -14,13 +14,14 @@ import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from channels.api import create_app
+from app.api import create_app
+from app.bootstrap import bootstrap_application
+from app.handlers import REGISTRY
+from app.migrate import upgrade
 from domain.dictionary.service import ensure_builtin
 from hub.bootstrap import Hub, bootstrap
 from hub.consumer import ConsumerGroup
-from hub.handlers import REGISTRY
 from hub.kafka_admin import ensure_topics
-from hub.migrate import upgrade
 from hub.settings import Settings
 from hub.topics import Topic
 from tests.support import ledger
@@ -36,7 +37,7 @@ async def _dictionary(settings: Settings) -> None:
 
 
 async def _catalog_topics(settings: Settings) -> None:
-    hub = bootstrap(settings)
+    hub = bootstrap_application(settings)
     await ensure_topics(settings.kafka_bootstrap_servers, hub.catalog, settings.kafka_replication_factor)
     await hub.engine.dispose()
 

@@ -41,7 +41,7 @@ def api_process(settings: Settings) -> Iterator[str]:
         "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "hub.cli", "api", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "api", "--port", str(port)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from app.handlers import REGISTRY
 from domain.certifications.rules import SuspensionReason
 from domain.retirees.idnumber import make_id_number
 from domain.retirees.lifecycle import Suspend
@@ -24,7 +25,6 @@ from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from hub.consumer import BatchHandler, ConsumerGroup, UnitOfWork
 from hub.envelope import Envelope
-from hub.handlers import REGISTRY
 from hub.settings import Settings
 from tests import factories
 from tests.integration.conftest import running_group

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from channels.api import create_app
+from app.api import create_app
 from connectors.auth_platform.models import FaceResultReceipt
 from connectors.auth_platform.signature import sign
 from domain.certifications.models import CertificationReport

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from app.handlers import MOBILE_NOTIFICATIONS
 from domain.certifications.reminders import REMINDER_DUE, reminder_text
 from domain.notifications.models import RetireeNotification
 from domain.notifications.service import on_certification_reminder_due
@@ -24,7 +25,6 @@ from domain.staff.models import ChannelClient
 from hub.bootstrap import Hub
 from hub.consumer import ConsumerGroup
 from hub.envelope import Envelope
-from hub.handlers import MOBILE_NOTIFICATIONS
 from hub.settings import Settings
 from tests import factories
 from tests.integration.conftest import running_group

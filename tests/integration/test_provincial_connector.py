@@ -21,9 +21,11 @@ import pytest
 from prometheus_client import REGISTRY as METRICS
 from sqlalchemy import text
 
+from app.handlers import REGISTRY, provincial_push
 from connectors.provincial import feeds, mapping
 from connectors.provincial.client import MalformedReply, ProvincialClient
-from connectors.provincial.outbound import StatusFeedPusher, status_feed_group
+from connectors.provincial.feeds import FeedOutput
+from connectors.provincial.outbound import StatusFeedPusher
 from connectors.provincial.service import InboundReaders
 from domain.retirees.lifecycle import Status, Suspend
 from domain.shared.actor import system_actor
@@ -34,7 +36,6 @@ from hub.breaker import CircuitBreaker
 from hub.consumer import ConsumerGroup
 from hub.dlq import DeadLetterFilter, request_replay
 from hub.envelope import Envelope
-from hub.handlers import REGISTRY
 from hub.kafka_admin import ensure_topics
 from hub.settings import Settings
 from tests import factories
@@ -91,7 +92,7 @@ async def platform(simulator_url: str, connector_settings: Settings) -> AsyncIte
 async def readers(connector_settings: Settings, platform: httpx.AsyncClient) -> AsyncIterator[InboundReaders]:
     hub = bootstrap(connector_settings, consumer_groups=(), client_suffix="-provincial-it")
     await hub.broker.connect()
-    built = InboundReaders.build(hub)
+    built = InboundReaders.build(connector_settings, hub.sessions, FeedOutput(hub.publisher, hub.schemas, hub.catalog))
     yield built
     await built.close()
     await hub.close()
@@ -127,7 +128,7 @@ async def _running_pusher(settings: Settings, simulator_url: str) -> AsyncIterat
     """The outbound group under a fresh name, pushing to the simulator; and a hub to publish with."""
     breaker = CircuitBreaker(f"it-provincial-{uuid.uuid4().hex[:6]}", failure_threshold=3, reset_seconds=2.0)
     client = ProvincialClient(f"{simulator_url}/wsdl", timeout=5.0)
-    group = status_feed_group(StatusFeedPusher(client, breaker))
+    group = provincial_push(StatusFeedPusher(client, breaker))
     group = ConsumerGroup(
         f"it-prov-push-{uuid.uuid4().hex[:8]}", group.handlers, gate=group.gate, on_dead_letter=group.on_dead_letter
     )

@@ -242,7 +242,7 @@ async def test_status_difference_with_failed_entry_is_resent(
     assert entry_id in detail and "failed" in detail and "推送失败：测试" in detail
     assert "aae116)=1" in detail and "aae116)=2" in detail
 
-    assert await resend(registry_hub, result.personal_numbers(Action.RESEND)) == 1
+    assert await resend(registry_hub.sessions, registry_hub.unit_of_work, result.personal_numbers(Action.RESEND)) == 1
     async with registry_hub.sessions() as session:
         stored = await session.get(StatusChange, entry_pk)
         assert stored is not None and (stored.sync_state, stored.sync_error) == ("pending", None)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlmodel import col
 
+from app.jobs import run_suspension_rules
 from domain.audit import trail
 from domain.audit.models import AuditEntry
 from domain.retirees.lifecycle import Status
@@ -18,7 +19,6 @@ from domain.retirees.models import Retiree
 from domain.status_log.models import StatusChange
 from domain.suspensions.overdue import Rule
 from hub.bootstrap import Hub
-from hub.jobs import run_suspension_rules
 from tests import factories
 
 pytestmark = pytest.mark.integration

@@ -122,7 +122,7 @@ async def hub_cli(*args: str, env: dict[str, str]) -> CliResult:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "hub.cli",
+        "app.cli",
         *args,
         cwd=PROJECT_ROOT,
         env=env,

@@ -399,7 +399,7 @@ def _resolve_cli(argv: list[str]) -> str:
     """Resolve ``hub <group> <command> [options]`` in the real Typer app; fail with what exists instead."""
     import typer.main
 
-    from hub.cli import app
+    from app.cli import app
 
     assert argv and argv[0] == "hub", f"not a hub command: {argv}"
     command: Any = typer.main.get_command(app)

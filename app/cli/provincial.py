@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hub.settings import Settings
 
+if TYPE_CHECKING:
+    from connectors.provincial.service import InboundReaders
+    from hub.bootstrap import Hub
+
 provincial_app = typer.Typer(help="The provincial platform: inbound feeds, reconciliation.", no_args_is_help=True)
 
 POLL_METRICS_PORT = 9106
+
+
+def _readers(hub: Hub) -> InboundReaders:
+    """The connector's readers, handed the parts of the hub they use."""
+    from connectors.provincial.feeds import FeedOutput
+    from connectors.provincial.service import InboundReaders
+
+    return InboundReaders.build(hub.settings, hub.sessions, FeedOutput(hub.publisher, hub.schemas, hub.catalog))
 
 
 @provincial_app.command("poll")
@@ -21,7 +33,7 @@ def poll(
 ) -> None:
     """Read the SOAP change feed and the exchange database into Kafka, and reconcile the whole range every night at
     HUB_PROVINCIAL_RECONCILE_AT_HOUR, until stopped (or read once)."""
-    from connectors.provincial.service import InboundReaders, reconcile_every_night
+    from connectors.provincial.service import reconcile_every_night
     from hub.bootstrap import bootstrap
     from hub.process import run_process
 
@@ -29,7 +41,7 @@ def poll(
 
     async def read_until_caught_up() -> None:
         hub = bootstrap(settings, consumer_groups=(), client_suffix="-provincial")
-        readers = InboundReaders.build(hub)
+        readers = _readers(hub)
         await hub.broker.start()
         try:
             records = 0
@@ -52,12 +64,20 @@ def poll(
 
     async def main(stop: asyncio.Event) -> None:
         hub = bootstrap(settings, consumer_groups=(), client_suffix="-provincial")
-        readers = InboundReaders.build(hub)
+        readers = _readers(hub)
         try:
             await hub.broker.start()
             tasks = [readers.run(stop, settings.provincial_poll_seconds)]
             if settings.provincial_reconcile_at_hour >= 0:
-                tasks.append(reconcile_every_night(hub, readers.client, settings.provincial_reconcile_at_hour, stop))
+                tasks.append(
+                    reconcile_every_night(
+                        hub.sessions,
+                        readers.client,
+                        page=settings.provincial_reconcile_page,
+                        at_hour=settings.provincial_reconcile_at_hour,
+                        stop=stop,
+                    )
+                )
             await asyncio.gather(*tasks)
         finally:
             await readers.close()
@@ -89,7 +109,7 @@ def reconcile(
 
     async def run() -> int:
         hub = bootstrap(settings, consumer_groups=(), client_suffix="-reconcile")
-        client = client_from(hub)
+        client = client_from(settings)
         try:
             result = await reconciliation.reconcile(
                 hub.sessions, client, first, last, page=page or settings.provincial_reconcile_page
@@ -112,7 +132,9 @@ def reconcile(
                 )
                 typer.echo(f"re-pulled {pulled}")
             if resend:
-                sent = await reconciliation.resend(hub, result.personal_numbers(reconciliation.Action.RESEND))
+                sent = await reconciliation.resend(
+                    hub.sessions, hub.unit_of_work, result.personal_numbers(reconciliation.Action.RESEND)
+                )
                 typer.echo(f"resent {sent}")
             return 1 if result.differences else 0
         finally:

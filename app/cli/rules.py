@@ -24,9 +24,9 @@ def run(
     rule: Annotated[list[str] | None, typer.Option(help="Only these rules (default: all)")] = None,
 ) -> None:
     """Run the rules once and print how many retirees each suspended."""
+    from app.jobs import run_suspension_rules
     from domain.suspensions.overdue import Rule
     from hub.bootstrap import bootstrap
-    from hub.jobs import run_suspension_rules
 
     try:
         as_of = date.fromisoformat(today) if today else calendar.today()
@@ -55,8 +55,8 @@ def schedule(
     metrics_port: Annotated[int | None, typer.Option(help="Port of /metrics")] = None,
 ) -> None:
     """Run the rules at start-up and then every night (a long-running process, like the worker)."""
+    from app.jobs import run_every_night
     from hub.bootstrap import bootstrap
-    from hub.jobs import run_every_night
     from hub.process import run_process
 
     settings = Settings()

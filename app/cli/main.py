@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from hub.auth_platform_cli import auth_platform_app
-from hub.provincial_cli import provincial_app
-from hub.registry_cli import registry_app
-from hub.rules_cli import rules_app
+from app.cli.auth_platform import auth_platform_app
+from app.cli.provincial import provincial_app
+from app.cli.registry import registry_app
+from app.cli.rules import rules_app
 from hub.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
 
     settings = Settings()
     uvicorn.run(
-        "channels.api:create_app",
+        "app.api:create_app",
         factory=True,
         host=host or settings.api_host,
         port=port or settings.api_port,
@@ -86,15 +86,15 @@ def worker(
     group: Annotated[list[str] | None, typer.Option(help="Run only these consumer groups (default: all)")] = None,
     metrics_port: MetricsPort = None,
 ) -> None:
-    """Run the consumer groups registered in hub/handlers.py, with their parked-event workers."""
-    from hub.bootstrap import bootstrap
+    """Run the consumer groups of the handler table (app/handlers.py), with their parked-event workers."""
+    from app.bootstrap import bootstrap_application
     from hub.process import run_process
     from hub.worker import run_worker
 
     settings = Settings()
 
     async def main(stop: asyncio.Event) -> None:
-        hub = bootstrap(settings, client_suffix="-worker")
+        hub = bootstrap_application(settings, client_suffix="-worker")
         groups = [hub.group(name) for name in group] if group else list(hub.consumer_groups)
         await run_worker(hub, groups, stop)
 
@@ -128,8 +128,8 @@ def monitor(metrics_port: MetricsPort = None) -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply Alembic migrations up to REVISION (default head), waiting for the database first."""
+    from app.migrate import upgrade
     from hub.db import create_engine, wait_for_database
-    from hub.migrate import upgrade
 
     settings = Settings()
 
@@ -152,7 +152,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION."""
-    from hub.migrate import downgrade
+    from app.migrate import downgrade
 
     downgrade(Settings(), revision)
 
@@ -160,7 +160,7 @@ def db_downgrade(revision: str) -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Show the database's current revision."""
-    from hub.migrate import current
+    from app.migrate import current
 
     current(Settings())
 
@@ -168,11 +168,11 @@ def db_current() -> None:
 @topics_app.command("create")
 def topics_create() -> None:
     """Create the catalog's topics (and each consumer group's dead-letter topic); grow partitions; set retention."""
-    from hub.bootstrap import bootstrap
+    from app.bootstrap import bootstrap_application
     from hub.kafka_admin import ensure_topics
 
     settings = Settings()
-    hub = bootstrap(settings)
+    hub = bootstrap_application(settings)
     changes = asyncio.run(
         ensure_topics(settings.kafka_bootstrap_servers, hub.catalog, settings.kafka_replication_factor)
     )
@@ -183,9 +183,9 @@ def topics_create() -> None:
 @topics_app.command("list")
 def topics_list() -> None:
     """Print the topic catalog."""
-    from hub.bootstrap import bootstrap
+    from app.bootstrap import bootstrap_application
 
-    for topic in bootstrap(Settings()).catalog:
+    for topic in bootstrap_application(Settings()).catalog:
         typer.echo(f"{topic.name}\t{topic.partitions} partitions\tkey: {topic.key}\t{topic.description}")
 
 

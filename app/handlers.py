@@ -3,6 +3,9 @@
 Domain handlers are plain async functions ``(data, inbound, unit_of_work)`` from ``domain/``; :func:`domain_handler`
 adapts them to the hub's ``(envelope, unit_of_work)`` and translates the one domain error worth retrying. The
 worker subscribes each group to the topics that carry its event types (see hub/topics.py).
+
+Every consumer group the hub runs is spelled out here, with each event type it handles and the function point it
+serves: ``registry``, ``auth-platform-share``, ``mobile-notifications`` and ``provincial-push``.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from connectors.auth_platform.share import request_share
-from connectors.provincial.client import ProvincialClient
-from connectors.provincial.outbound import StatusFeedPusher, status_feed_group
+from connectors.provincial.outbound import StatusFeedPusher
+from connectors.provincial.service import client_from
 from domain.adjustments.inbound import on_pension_adjusted, on_pensions_adjusted
 from domain.certifications.inbound import on_certification_recorded, on_certifications_recorded
 from domain.employers.inbound import on_employer_synced
@@ -98,22 +101,28 @@ MOBILE_NOTIFICATIONS = ConsumerGroup(
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (REGISTRY, AUTH_PLATFORM_SHARE, MOBILE_NOTIFICATIONS)
 
 
-def provincial_push(settings: Settings) -> ConsumerGroup:
-    """6.22 outbound: the status-change feed pushed to the provincial platform, behind its circuit breaker. Built
-    from settings because it holds the platform's client."""
-    client = ProvincialClient(
-        settings.provincial_wsdl_url,
-        address=settings.provincial_soap_address,
-        timeout=settings.provincial_timeout_seconds,
+def provincial_push(pusher: StatusFeedPusher) -> ConsumerGroup:
+    """Its own group, so the registry never waits for the provincial platform; behind the platform's circuit breaker
+    (the group waits at the breaker while it is open, so an outage backs work up in Kafka)."""
+    return ConsumerGroup(
+        "provincial-push",
+        {"person_status.changed": pusher.push},  # 6.22 outbound: each status-change entry pushed as a BusinessRecord
+        batch_handlers={"person_status.changed": pusher.push_many},
+        gate=pusher.breaker,
+        on_dead_letter=pusher.record_final_failure,  # the entry says its push failed for good, with the reason
     )
+
+
+def status_feed_pusher(settings: Settings) -> StatusFeedPusher:
+    """The provincial platform's client behind its circuit breaker, from settings."""
     breaker = CircuitBreaker(
         "provincial",
         failure_threshold=settings.provincial_breaker_failures,
         reset_seconds=settings.provincial_breaker_reset_seconds,
     )
-    return status_feed_group(StatusFeedPusher(client, breaker, concurrency=settings.provincial_push_concurrency))
+    return StatusFeedPusher(client_from(settings), breaker, concurrency=settings.provincial_push_concurrency)
 
 
 def consumer_groups(settings: Settings) -> tuple[ConsumerGroup, ...]:
     """Every group a worker runs (``hub worker --group NAME`` picks some)."""
-    return (*CONSUMER_GROUPS, provincial_push(settings))
+    return (*CONSUMER_GROUPS, provincial_push(status_feed_pusher(settings)))
