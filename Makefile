@@ -45,7 +45,7 @@ run: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy app hub channels domain connectors seed bench simulators
+	$(VENV)/bin/mypy app hub channels domain connectors seed bench simulators tests
 	$(VENV)/bin/lint-imports
 
 bench: setup services

@@ -13,6 +13,7 @@ from datetime import date
 from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from domain.institutions import service as institutions
 from domain.institutions.models import Institution
@@ -118,7 +119,7 @@ async def retiree(
     birth = birth or date(_rng.randint(1940, 1965), _rng.randint(1, 12), _rng.randint(1, 28))
     while True:
         number = id_number(birth, sex)
-        taken = await session.execute(select(Retiree.id).where(Retiree.id_number == number))  # type: ignore[arg-type]
+        taken = await session.execute(select(col(Retiree.id)).where(col(Retiree.id_number) == number))
         if taken.first() is None:
             break
     person = Retiree(

@@ -42,7 +42,7 @@ async def test_rows_for_a_missing_topic_wait_while_other_topics_flow(settings: S
         await relay.drain()
 
         async with hub.sessions() as session:
-            sent = dict(
+            sent: dict[str, bool] = dict(
                 (
                     await session.execute(
                         text("SELECT event_id, sent_at IS NOT NULL FROM hub_outbox WHERE event_id = ANY(:ids)"),

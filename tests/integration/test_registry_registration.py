@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from domain.retirees.models import Retiree
 from domain.status_log.models import StatusChange
@@ -86,8 +87,8 @@ async def test_counter_registration_then_a_second_one_is_refused(api: Api, desk:
     )
     async with registry_hub.sessions() as session:
         message = (
-            await session.execute(select(OutboxMessage).where(OutboxMessage.event_id == entry.event_id))
-        ).scalar_one()  # type: ignore[arg-type]
+            await session.execute(select(OutboxMessage).where(col(OutboxMessage.event_id) == entry.event_id))
+        ).scalar_one()
     assert message.topic == registry_hub.catalog.topic_for("person_status.changed") and message.key == number
 
 

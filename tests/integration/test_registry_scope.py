@@ -39,7 +39,7 @@ async def two_communities(registry_hub: Hub) -> dict[str, object]:
     }
 
 
-ENDPOINTS = [
+ENDPOINTS: list[tuple[str, str, dict[str, object] | None]] = [
     ("GET", "/api/v1/retirees/{their_retiree}", None),
     ("PUT", "/api/v1/retirees/{their_retiree}/supplementary", {"special_categories": []}),
     ("GET", "/api/v1/retirees/{their_retiree}/status-changes", None),

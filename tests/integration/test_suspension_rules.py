@@ -86,8 +86,10 @@ async def test_4_5_each_rule_suspends_exactly_from_the_day_after_its_deadline(re
         entries = (
             (
                 await session.execute(
-                    select(StatusChange).where(col(StatusChange.retiree_id).in_(ids), StatusChange.cause_type == "rule")
-                )  # type: ignore[arg-type]
+                    select(StatusChange).where(
+                        col(StatusChange.retiree_id).in_(ids), col(StatusChange.cause_type) == "rule"
+                    )
+                )
             )
             .scalars()
             .all()

@@ -23,7 +23,6 @@ class _PgError(Exception):
     [
         TransientError("platform down"),
         TimeoutError(),
-        TimeoutError(),
         ConnectionRefusedError(),
         KafkaConnectionError(),
         KafkaTimeoutError(),

@@ -70,7 +70,7 @@ def test_the_projects_schemas_all_load() -> None:
 def test_references_to_the_common_definitions_are_inlined_with_the_same_meaning() -> None:
     """Speed without a change of meaning (hub/schemas.py): a $ref to common.v1 is replaced by its definition, a $ref
     with sibling keywords keeps them beside an allOf, and a reference the registry does not hold is left alone."""
-    common = {"$id": "urn:c", "$defs": {"date": {"type": "string", "format": "date"}}}
+    common: dict[str, Any] = {"$id": "urn:c", "$defs": {"date": {"type": "string", "format": "date"}}}
     documents = {"urn:c": common}
     schema = {
         "properties": {

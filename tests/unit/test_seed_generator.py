@@ -131,12 +131,17 @@ def test_tree_takes_the_first_districts_and_spreads_the_rest() -> None:
 
 @pytest.mark.unit
 @pytest.mark.parametrize(
-    "arguments",
-    [{"districts": 0}, {"districts": 23}, {"streets": 0, "communities": 5}, {"districts": 1, "streets": 1000}],
+    ("arguments", "refusal"),
+    [
+        ({"districts": 0}, "districts must be within"),
+        ({"districts": 23}, "districts must be within"),
+        ({"streets": 0, "communities": 5}, "communities need streets"),
+        ({"districts": 1, "streets": 1000}, "at most 999 children per parent"),
+    ],
 )
-def test_tree_refuses_shapes_the_codes_cannot_hold(arguments: dict[str, int]) -> None:
+def test_tree_refuses_shapes_the_codes_cannot_hold(arguments: dict[str, int], refusal: str) -> None:
     """Codes: at most 22 real districts and 999 children per parent (3-digit suffix); communities need streets."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=refusal):
         institution_tree(random.Random(1), **arguments)
 
 
