@@ -9,12 +9,14 @@ export HUB_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_
 export HUB_TEST_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_test
 export HUB_KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
 
-.PHONY: help setup services services-stop run test test-unit lint migrate topics clean bench bench-registry
+.PHONY: help setup services services-stop run test test-fast test-unit lint migrate topics clean bench bench-registry
 
 help:
 	@echo "make run    - install and start PostgreSQL, Kafka, Prometheus; migrate; run every hub process"
 	@echo "make test   - install and start PostgreSQL and Kafka; run lint and the whole test suite"
 	@echo "make bench  - the hub benchmark at 1,000,000 retirees (issue 6; BENCH_ARGS to change the scale)"
+	@echo "make test-fast - the same without lint and without the tests marked slow (broker restarts, process kills)"
+	@echo "make clean - remove test and lint caches (keeps .venv and .local: installed services and their data)"
 	@echo "make test-unit | lint | services | services-stop | migrate | topics | bench-registry"
 
 setup: $(VENV)/.installed
@@ -59,3 +61,11 @@ test-unit: setup
 
 test: setup services lint
 	$(PY) -m pytest -p no:cacheprovider --durations=10
+
+test-fast: setup services
+	$(PY) -m pytest -p no:cacheprovider --durations=10 -m "not slow"
+
+# Caches only: .venv and .local hold the installed tools, services and their data.
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis .import_linter_cache build *.egg-info
+	find . -path ./.venv -prune -o -path ./.local -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
