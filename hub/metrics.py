@@ -94,6 +94,11 @@ provincial_reconciliation_last_run = Gauge(
     "hub_provincial_reconciliation_last_run_timestamp_seconds",
     "When the scheduled whole-range reconciliation with the provincial platform last finished (Unix time)",
 )
+loop_failures = Counter(
+    "hub_loop_failures",
+    "Failures a long-running loop backed off from and tried again (database or broker unreachable), by loop and error",
+    ["loop", "error_type"],
+)
 build_info = Gauge("hub_build_info", "The running hub's version", ["version"])
 build_info.labels(version=__version__).set(1)
 

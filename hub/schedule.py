@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from hub.retry import Backoff, sleep_or_stop
+from hub.retry import Backoff, Retrier, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,10 @@ def seconds_until(at_hour: int, now: datetime) -> float:
     if next_run <= now:
         next_run += timedelta(days=1)
     return (next_run - now).total_seconds()
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    await sleep_or_stop(stop, seconds)
 
 
 async def run_daily(
@@ -32,19 +36,18 @@ async def run_daily(
 ) -> None:
     """Run ``job`` every day at ``at_hour`` o'clock (and once at start-up if ``at_start``), until ``stop``.
 
-    A failed run is retried with backoff (up to an hour apart) rather than waiting a whole day: a database or
-    platform that was away at 3 o'clock is usually back a few minutes later."""
+    A failed run is retried with backoff (up to an hour apart) rather than waiting a
+    whole day: a database or platform that was away at 3 o'clock is usually back a few minutes later. A run that
+    fails for another reason (a bug) is logged with its traceback and retried the same way, so one broken job never
+    takes down the process it shares with others (the poller runs the nightly reconciliation)."""
     if not at_start:
         await sleep_or_stop(stop, seconds_until(at_hour, clock()))
-    backoff, failures = Backoff(30.0, 3600.0), 0
+    retrier = Retrier(name, stop, Backoff(30.0, 3600.0), permanent="retry", sleep=_sleep)
     while not stop.is_set():
         try:
             await job()
-        except Exception:
-            failures += 1
-            delay = backoff.delay(failures)
-            log.exception("daily job %s failed (%d in a row); again in %.0fs", name, failures, delay)
-            await sleep_or_stop(stop, delay)
+        except Exception as error:
+            await retrier.failed(error)
             continue
-        failures = 0
+        retrier.succeeded()
         await sleep_or_stop(stop, seconds_until(at_hour, clock()))

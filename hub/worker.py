@@ -17,16 +17,19 @@ from hub.bootstrap import Hub
 from hub.breaker import CircuitOpen
 from hub.consumer import ConsumerGroup
 from hub.delivery import Delivery
-from hub.retry import Backoff
+from hub.process import start_broker
+from hub.retry import Backoff, Retrier
 
 log = logging.getLogger(__name__)
 
 
-def subscribe(hub: Hub, group: ConsumerGroup) -> None:
+def subscribe(hub: Hub, group: ConsumerGroup, stop: asyncio.Event | None = None) -> None:
     """Subscribe one consumer group to the topics of its event types, in batches, with manual commits."""
     processor = hub.batch_processor(group)
-    backoff = Backoff(0.5, 30.0)
-    failures = 0
+    # A batch fails as a whole when the database or the broker goes away (a handler's own failure parks its event
+    # instead): re-read it after a backoff. Anything else reaching here is logged with its traceback and retried
+    # the same way: the batch's offsets are not committed, so nothing is skipped.
+    retrier = Retrier(f"worker group {group.name}", stop or asyncio.Event(), Backoff(0.5, 30.0), permanent="retry")
 
     @hub.broker.subscriber(
         *group.topics(hub.catalog),
@@ -38,7 +41,6 @@ def subscribe(hub: Hub, group: ConsumerGroup) -> None:
         auto_offset_reset="earliest",
     )
     async def on_batch(message: KafkaMessage) -> None:
-        nonlocal failures
         raw = message.raw_message
         records = raw if isinstance(raw, tuple) else (raw,)
         if group.gate is not None:  # e.g. the platform's circuit is open: hold the batch until a trial may pass
@@ -50,20 +52,10 @@ def subscribe(hub: Hub, group: ConsumerGroup) -> None:
             await message.nack()
             return
         except Exception as error:  # nothing of the batch is committed: re-read it after a backoff
-            failures += 1
-            delay = backoff.delay(failures)
-            log.warning(
-                "group %s: batch of %d failed (%s: %s); re-reading in %.1fs",
-                group.name,
-                len(records),
-                type(error).__name__,
-                error,
-                delay,
-            )
-            await asyncio.sleep(delay)
+            await retrier.failed(error)
             await message.nack()
             return
-        failures = 0
+        retrier.succeeded()
         try:
             await message.ack()
         except Exception as error:  # the database has it: a redelivery will be recognised as a duplicate
@@ -74,11 +66,11 @@ async def run_worker(hub: Hub, groups: Sequence[ConsumerGroup], stop: asyncio.Ev
     if not groups:
         log.warning("no consumer groups to run (app/handlers.py registers none yet); idling")
     for group in groups:
-        subscribe(hub, group)
+        subscribe(hub, group, stop)
     tasks = [asyncio.create_task(hub.parked_event_worker(group).run(stop)) for group in groups]
-    # Joining the groups can take long on a fresh broker (it creates __consumer_offsets first): a SIGTERM
-    # meanwhile must stop the process, not wait for the join.
-    starting = asyncio.create_task(hub.broker.start())
+    # Joining the groups can take long on a fresh broker (it creates __consumer_offsets first), and Kafka may be
+    # away at start-up (tried again with backoff): a SIGTERM meanwhile must stop the process, not wait for the join.
+    starting = asyncio.create_task(start_broker("worker", hub.broker, stop))
     stopping = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every hub process in the foreground of one terminal (make run): migrations and topics first, then the API,
-# the outbox relay, the worker, the monitor, the nightly rules (4.5), the platform connectors and simulators, each logging to .local/logs/. Ctrl-C stops them all.
+# the outbox relay, the worker, the monitor, the nightly rules (4.5), the platform connectors and simulators, each logging
+# to .local/logs/ and each restarted (with backoff) if it exits. Ctrl-C stops them all.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 HUB="$ROOT/.venv/bin/hub"
@@ -13,41 +14,35 @@ echo "== creating topics"; "$HUB" topics create
 echo "== demo registry data (only into an empty registry; HUB_DEMO_RETIREES, default 20000)"
 "$HUB" registry seed --if-empty --retirees "${HUB_DEMO_RETIREES:-20000}"
 
-pids=()
-start() {
-  local name=$1; shift
-  "$HUB" "$@" >"$LOGS/$name.log" 2>&1 &
-  pids+=($!)
-  echo "   $name (pid $!) → $LOGS/$name.log"
-}
-start_simulator() {
-  local name=$1; shift
-  "$ROOT/.venv/bin/python" -m "$@" >"$LOGS/$name.log" 2>&1 &
-  pids+=($!)
-  echo "   $name (pid $!) → $LOGS/$name.log"
-}
-stop_all() {
-  echo; echo "== stopping hub processes"
-  kill "${pids[@]}" 2>/dev/null || true
-  wait "${pids[@]}" 2>/dev/null || true
-}
-trap stop_all EXIT INT TERM
-
-echo "== starting hub processes"
-start api api
-start relay relay
-start worker worker
-start monitor monitor
-start rules rules schedule
-start auth-platform-share auth-platform share
-start provincial-poll provincial poll
-
-echo "== starting simulators"
+# Each process runs in its own restart loop (app/supervisor.py), as `restart: unless-stopped` does in
+# docker-compose.yml: one that exits is started again after 1 s, 2 s, 4 s … up to HUB_RESTART_MAX_SECONDS (60),
+# the delay starting over once it had stayed up a minute; each exit is logged here with its code; the others keep
+# running. Ctrl-C (or TERM) stops them all.
+echo "== starting hub processes and simulators (logs: $LOGS/NAME.log, this run's only)"
+find "$LOGS" -maxdepth 1 -name '*.log' -delete
 # The provincial simulator produces SIM_PROVINCIAL_RATE changes a second (new retirees first), so data moves.
-SIM_PROVINCIAL_RATE="${SIM_PROVINCIAL_RATE:-2}" \
-  start_simulator provincial-simulator simulators.provincial --port "${SIM_PROVINCIAL_PORT:-8201}"
-start_simulator auth-platform-simulator simulators.auth_platform --port "${SIM_AUTH_PORT:-8202}" \
-  --webhook-url "http://127.0.0.1:${HUB_API_PORT:-8000}/api/v1/auth-platform/face-results"
+export SIM_PROVINCIAL_RATE="${SIM_PROVINCIAL_RATE:-2}"
+PY="$ROOT/.venv/bin/python"
+"$PY" -m app.supervisor --logs "$LOGS" \
+  --restart-initial 1 --restart-max "${HUB_RESTART_MAX_SECONDS:-60}" --healthy-after 60 \
+  "api=$HUB api" \
+  "relay=$HUB relay" \
+  "worker=$HUB worker" \
+  "monitor=$HUB monitor" \
+  "rules=$HUB rules schedule" \
+  "auth-platform-share=$HUB auth-platform share" \
+  "provincial-poll=$HUB provincial poll" \
+  "provincial-simulator=$PY -m simulators.provincial --port ${SIM_PROVINCIAL_PORT:-8201}" \
+  "auth-platform-simulator=$PY -m simulators.auth_platform --port ${SIM_AUTH_PORT:-8202} --webhook-url http://127.0.0.1:${HUB_API_PORT:-8000}/api/v1/auth-platform/face-results" &
+SUPERVISOR=$!
+stop_all() {
+  trap - INT TERM
+  echo; echo "== stopping hub processes"
+  kill -TERM "$SUPERVISOR" 2>/dev/null || true
+  wait "$SUPERVISOR" 2>/dev/null || true
+  exit 0
+}
+trap stop_all INT TERM
 
 for _ in $(seq 1 60); do
   curl -fsS "http://127.0.0.1:${HUB_API_PORT:-8000}/health" >/dev/null 2>&1 && break
@@ -67,6 +62,5 @@ The hub is running. Where to look:
   logs               $LOGS/
 Ctrl-C stops the hub processes (scripts/services.sh stop stops PostgreSQL, Kafka and Prometheus).
 TXT
-wait -n "${pids[@]}"
-echo "a hub process exited; see $LOGS" >&2
-exit 1
+# Only the supervisor ending ends the script (it restarts whatever else exits).
+wait "$SUPERVISOR" || true

@@ -66,15 +66,15 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
 def relay(metrics_port: MetricsPort = None) -> None:
     """Publish outbox rows to Kafka (one leader at a time, woken by LISTEN/NOTIFY)."""
     from hub.bootstrap import bootstrap
-    from hub.process import run_process
+    from hub.process import run_process, start_broker
 
     settings = Settings()
 
     async def main(stop: asyncio.Event) -> None:
         hub = bootstrap(settings, consumer_groups=(), client_suffix="-relay")
-        await hub.broker.connect()
         try:
-            await hub.outbox_relay().run(stop)
+            if await start_broker("relay", hub.broker, stop, subscribers=False):
+                await hub.outbox_relay().run(stop)
         finally:
             await hub.close()
 

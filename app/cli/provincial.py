@@ -35,7 +35,7 @@ def poll(
     HUB_PROVINCIAL_RECONCILE_AT_HOUR, until stopped (or read once)."""
     from connectors.provincial.service import reconcile_every_night
     from hub.bootstrap import bootstrap
-    from hub.process import run_process
+    from hub.process import run_process, start_broker
 
     settings = Settings()
 
@@ -66,7 +66,8 @@ def poll(
         hub = bootstrap(settings, consumer_groups=(), client_suffix="-provincial")
         readers = _readers(hub)
         try:
-            await hub.broker.start()
+            if not await start_broker("provincial-poll", hub.broker, stop):
+                return
             tasks = [readers.run(stop, settings.provincial_poll_seconds)]
             if settings.provincial_reconcile_at_hour >= 0:
                 tasks.append(

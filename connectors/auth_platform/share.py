@@ -10,6 +10,7 @@ re-sent persons as duplicates.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from hub.consumer import UnitOfWork
 from hub.db import SessionFactory
 from hub.envelope import Envelope
 from hub.errors import TransientError
-from hub.retry import Backoff
+from hub.retry import Backoff, poll_forever
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF = Backoff(30.0, 3600.0)
@@ -125,10 +126,24 @@ async def share_due(sessions: SessionFactory, client: AuthPlatformClient, *, bat
     return report
 
 
+async def share_until_stopped(
+    sessions: SessionFactory, client: AuthPlatformClient, *, batch_size: int, poll_seconds: float, stop: asyncio.Event
+) -> None:
+    """The sender's loop (`hub auth-platform share`): batches while there are due shares, then a look every
+    ``poll_seconds``. The platform being down reschedules rows (in :func:`share_due`); the database or anything
+    else transient going away backs the loop off and it tries again — the rows stay pending, nothing is lost."""
+
+    async def one_batch() -> bool:
+        report = await share_due(sessions, client, batch_size=batch_size)
+        return bool(report.handled and not report.rescheduled)
+
+    await poll_forever("auth-platform share sender", one_batch, stop, idle_seconds=poll_seconds)
+
+
 async def pending_count(sessions: SessionFactory) -> int:
     async with sessions() as session:
         count = await session.scalar(select(func.count()).where(col(FaceModelShare.state) == ShareState.PENDING.value))
     return int(count or 0)
 
 
-__all__ = ["ApprovalNotYetApplied", "ShareReport", "pending_count", "request_share", "share_due"]
+__all__ = ["ApprovalNotYetApplied", "ShareReport", "pending_count", "request_share", "share_due", "share_until_stopped"]
