@@ -73,7 +73,7 @@ async def identify(body: Identity, session: Session, actor: ChannelActor) -> Ide
         name=retiree.name,
         id_number=mask_id_number(retiree.id_number) or "",
         status=retiree.status,
-        status_label=STATUS_LABELS[Status(retiree.status)],
+        status_label=STATUS_LABELS[retiree.status],
         can_apply=retiree.status == Status.APPROVED,
     )
 

@@ -43,7 +43,7 @@ async def lookup(
         name=retiree.name,
         id_number=mask_id_number(retiree.id_number) or "",
         status=retiree.status,
-        status_label=STATUS_LABELS[Status(retiree.status)],
+        status_label=STATUS_LABELS[retiree.status],
         registered=retiree.status == Status.REGISTERED,
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from domain.institutions.models import LEVEL_LABELS, Institution, Level
-from domain.retirees.lifecycle import STATUS_LABELS, Status
+from domain.retirees.lifecycle import STATUS_LABELS
 from domain.retirees.models import Retiree, SupplementaryInfo
 from domain.shared.masking import mask_id_number, mask_name, mask_phone
 from domain.staff.models import StaffAccount
@@ -67,7 +67,7 @@ class RetireeSummary(BaseModel):
             sex=r.sex,
             birth_date=r.birth_date,
             status=r.status,
-            status_label=STATUS_LABELS[Status(r.status)],
+            status_label=STATUS_LABELS[r.status],
             payment_status=r.payment_status,
             phone=mask_phone(r.phone),
             institution=institution.name if institution else None,
@@ -131,7 +131,7 @@ class RetireeDetail(BaseModel):
     def of(cls, r: Retiree, institution: Institution | None, info: SupplementaryInfo | None) -> RetireeDetail:
         fields: dict[str, Any] = {name: getattr(r, name) for name in cls.model_fields if hasattr(r, name)}
         fields.update(
-            status_label=STATUS_LABELS[Status(r.status)],
+            status_label=STATUS_LABELS[r.status],
             institution=InstitutionView.of(institution) if institution else None,
             supplementary=SupplementaryView.of(info) if info else None,
         )
@@ -208,7 +208,7 @@ def masked_status(retiree: Retiree, institution: Institution | None, own: bool) 
         name=retiree.name if own else (mask_name(retiree.name) or ""),
         id_number=mask_id_number(retiree.id_number) or "",
         status=retiree.status,
-        status_label=STATUS_LABELS[Status(retiree.status)],
+        status_label=STATUS_LABELS[retiree.status],
         payment_status=retiree.payment_status,
         institution=institution.name if institution else None,
         in_own_scope=own,

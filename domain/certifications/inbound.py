@@ -80,7 +80,7 @@ async def on_certifications_recorded(
 
     def may_resume(number: str) -> bool:
         row = found[number]
-        return row.status == Status.SUSPENDED.value and resumes_on_certification(row.suspension_reason)
+        return row.status == Status.SUSPENDED and resumes_on_certification(row.suspension_reason)
 
     bulk = [
         (data["personal_number"], _report(data, inbound, found[data["personal_number"]].id))

@@ -113,7 +113,7 @@ async def on_retiree_approved(data: Mapping[str, Any], event: Inbound, uow: Unit
     await _id_number_free(session, fields["id_number"], data["personal_number"])
     retiree = await _by_personal_number(session, data["personal_number"])
     if retiree is None:
-        retiree = Retiree(personal_number=data["personal_number"], status=Status.APPROVED.value, **fields)
+        retiree = Retiree(personal_number=data["personal_number"], status=Status.APPROVED, **fields)
         retiree.status_since = fields["approval_date"]
         session.add(retiree)
         await session.flush()

@@ -54,9 +54,9 @@ class Retiree(SQLModel, table=True):
     residence_address: str | None = columns.text()
     phone: str | None = columns.text()
     institution_id: int | None = columns.reference("institution.id", index=False)
-    status: str = columns.text(nullable=False, default=Status.APPROVED.value)
+    status: Status = columns.enum_text(Status, nullable=False, default=Status.APPROVED)
     suspension_reason: str | None = columns.text()
-    resume_to: str | None = columns.text()
+    resume_to: Status | None = columns.enum_text(Status)
     status_since: date | None = _date()
     registered_on: date | None = _date()
     death_date: date | None = _date()
@@ -75,12 +75,12 @@ class Retiree(SQLModel, table=True):
         )
 
     def move_to(self, state: Lifecycle, on: date) -> None:
-        if state.status.value != self.status:
+        if state.status != self.status:
             self.status_since = on
-        self.status = state.status.value
+        self.status = state.status
         self.institution_id = state.institution_id
         self.suspension_reason = state.suspension_reason
-        self.resume_to = state.resume_to.value if state.resume_to else None
+        self.resume_to = state.resume_to
         self.version += 1
 
 
