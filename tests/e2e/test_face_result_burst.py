@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,7 +25,7 @@ from app.migrate import upgrade
 from domain.retirees.idnumber import make_id_number
 from hub.settings import Settings
 from simulators.auth_platform.emitter import EmitReport, emit, make_result
-from tests.support.harness import PROJECT_ROOT
+from tests.support.processes import Processes, hub_env, processes
 
 pytestmark = pytest.mark.e2e
 
@@ -126,39 +123,14 @@ def burst_run(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture
-def hub_processes(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+def hub_processes(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Processes]:
     """`hub api` and `hub worker` on their own ports, with a known webhook secret; logs in files; killed at the end."""
     upgrade(settings)
-    logs = tmp_path_factory.mktemp("burst-logs")
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HUB_DATABASE_URL": settings.database_url,
-        "HUB_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
-        "HUB_AUTH_PLATFORM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-    }
-    commands = {
-        "api": ["api", "--port", str(API_PORT)],
-        "worker": ["worker", "--metrics-port", str(WORKER_METRICS_PORT)],
-    }
-    files = {name: logs / f"{name}.log" for name in commands}
-    started = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "app.cli", *args],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=files[name].open("wb"),  # a file, never a pipe nobody reads
-        )
-        for name, args in commands.items()
-    }
-    try:
-        yield files
-    finally:
-        for process in started.values():
-            if process.poll() is None:
-                process.kill()
-                process.wait(10)
+    env = hub_env(settings, HUB_AUTH_PLATFORM_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    with processes(env, tmp_path_factory.mktemp("burst-logs")) as started:
+        started.hub("api", "api", "--port", str(API_PORT))
+        started.hub("worker", "worker", "--metrics-port", str(WORKER_METRICS_PORT))
+        yield started
 
 
 async def _burst(results: list[dict[str, Any]]) -> EmitReport:
@@ -177,22 +149,8 @@ async def _burst(results: list[dict[str, Any]]) -> EmitReport:
     return report
 
 
-def _wait_for(url: str, seconds: float, logs: dict[str, Path]) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            tails = {name: path.read_text(errors="replace")[-2000:] for name, path in logs.items()}
-            raise AssertionError(f"{url} did not answer within {seconds}s; logs: {tails}")
-        time.sleep(0.3)
-
-
 async def test_a_burst_of_20000_face_results_is_accepted_and_each_certifies_its_retiree_once(
-    settings: Settings, burst_run: str, hub_processes: dict[str, Path]
+    settings: Settings, burst_run: str, hub_processes: Processes
 ) -> None:
     """Issue 5 / 4.3, 2.6: 20,000 signed results pushed at once are each answered 202, and each certifies its
     retiree exactly once within the deadline, with one receipt each and no dead letter."""
@@ -200,8 +158,8 @@ async def test_a_burst_of_20000_face_results_is_accepted_and_each_certifies_its_
     pattern = f"{burst_run}%"
     people = _retirees(burst_run)
     _seed(dsn, people)
-    _wait_for(f"http://127.0.0.1:{API_PORT}/health", 30, hub_processes)
-    _wait_for(f"http://127.0.0.1:{WORKER_METRICS_PORT}/metrics", 30, hub_processes)
+    hub_processes.wait_for(f"http://127.0.0.1:{API_PORT}/health", 30)
+    hub_processes.wait_for(f"http://127.0.0.1:{WORKER_METRICS_PORT}/metrics", 30)
     results = [make_result(personal_number, id_number) for personal_number, id_number in people]
 
     started = time.monotonic()

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from hub.settings import Settings
+from tests.support.barriers import wait_until_handled
 from tests.support.harness import Background, LedgerRig, services, wait_until
 from tests.support.ledger import entry
 
@@ -42,7 +43,7 @@ async def test_hub_recovers_from_a_20_second_broker_outage(settings: Settings) -
             return len(await rig.ledger_rows(writer)) >= len(before) + len(during)
 
         await wait_until(everything, 180, "every event after the broker came back")
-        await asyncio.sleep(2)
+        await wait_until_handled(writer, relayed=True)  # anything applied twice would show up by now
         rows = await rig.ledger_rows(writer)
         assert len(rows) == 500, f"{len(rows) - 500} applied twice"
         assert sorted(r[0] for r in rows) == sorted(e.id for e in [*before, *during])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -11,6 +10,7 @@ import sys
 import pytest
 
 from hub.settings import Settings
+from tests.support.barriers import wait_until_handled
 from tests.support.harness import PROJECT_ROOT, Background, LedgerRig, wait_until
 from tests.support.ledger import entry
 
@@ -31,7 +31,7 @@ async def test_event_written_through_the_outbox_is_applied_exactly_once(settings
             return len(await rig.ledger_rows(writer)) >= len(events)
 
         await wait_until(all_applied, 60, "60 events to go outbox → relay → Kafka → consumer")
-        await asyncio.sleep(1.0)  # anything applied twice would show up now
+        await wait_until_handled(writer, relayed=True)  # anything applied twice would show up by now
         rows = await rig.ledger_rows(writer)
         assert sorted(r[0] for r in rows) == sorted(e.id for e in events)
         async with writer.sessions() as session:
@@ -121,7 +121,7 @@ async def test_consumer_killed_mid_batch_applies_every_event_exactly_once(settin
             return len(await rig.ledger_rows(hub)) >= total
 
         await wait_until(all_applied, 180, "every event after two SIGKILLs")
-        await asyncio.sleep(2.0)
+        await wait_until_handled(hub)  # anything applied twice would show up by now
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
         rows = await rig.ledger_rows(hub)

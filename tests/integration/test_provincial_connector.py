@@ -40,6 +40,7 @@ from hub.kafka_admin import ensure_topics
 from hub.settings import Settings
 from tests import factories
 from tests.integration.conftest import start_at_end
+from tests.support.barriers import wait_until_handled
 from tests.support.harness import Background, wait_until
 from tests.support.provincial import TEST_DATABASE_URL, serve_simulator
 
@@ -284,7 +285,7 @@ async def test_crash_after_publishing_before_the_cursor_repeats_nothing(
         )
 
     await wait_until(all_applied, 60, "every payment-status change")
-    await asyncio.sleep(2)  # any double application would have landed by now
+    await wait_until_handled(registry)  # any double application would have landed by now
     assert await _scalar(registry, "SELECT count(*) FROM retiree WHERE personal_number = ANY(:p)", p=people) == 40
     assert (
         await _scalar(
