@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bench.support import group_lag
 from channels.security import issue_token
+from domain.dictionary.codes import ReasonCode
 from simulators.auth_platform.emitter import CHINA_TZ, encode, make_result, signed_request
 from simulators.provincial.store import Store
 
@@ -109,10 +110,10 @@ def prepare(dsn: str, rate: int, seconds: int) -> Cast:
         payment = rows[len(certified) + len(face) + len(staff) :][:2000]
         suspended = [row[0] for row in (*certified, *face)]
         connection.execute(  # suspended (S01) since 2025, as the nightly rule leaves them
-            "UPDATE retiree SET status = 'suspended', suspension_reason = 'S01', resume_to = 'registered',"
+            "UPDATE retiree SET status = 'suspended', suspension_reason = %s, resume_to = 'registered',"
             " institution_id = %s, registered_on = DATE '2024-01-02', last_certified_on = DATE '2024-06-01',"
             " status_since = DATE '2025-01-01' WHERE id = ANY(%s)",
-            (community, suspended),
+            (ReasonCode.CERTIFICATION_OVERDUE.value, community, suspended),
         )
         connection.execute(
             "UPDATE retiree SET status = 'registered', institution_id = %s, registered_on = DATE '2024-01-02',"

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import psycopg
 
+from domain.dictionary.codes import ReasonCode
 from seed.generator import InstitutionSeed, employers, institution_tree, retirees
 
 # Demo accounts of the run command (development and test only; the loader refuses them in production).
@@ -148,7 +149,7 @@ def _copy_retirees(
 _REGISTRATION_HISTORY = """
 INSERT INTO status_change (retiree_id, personal_number, kind, reason_code, from_status, to_status, before_state,
                            after_state, effective_date, institution_id, cause_type, cause_ref, actor, sync_state)
-SELECT r.id, r.personal_number, 'registered', 'REG', 'approved', 'registered',
+SELECT r.id, r.personal_number, 'registered', %s, 'approved', 'registered',
        '{"status": "approved", "institution_id": null, "suspension_reason": null, "resume_to": null}'::jsonb,
        jsonb_build_object('status', 'registered', 'institution_id', r.institution_id,
                           'suspension_reason', null, 'resume_to', null),
@@ -212,7 +213,7 @@ def load(
         count, registered = _copy_retirees(
             connection, rng, retiree_count, placed, communities, employer_count, today or date.today()
         )
-        connection.execute(_REGISTRATION_HISTORY, (last_id[0] if last_id else 0,))
+        connection.execute(_REGISTRATION_HISTORY, (ReasonCode.REGISTERED.value, last_id[0] if last_id else 0))
         if demo_accounts:
             _demo_accounts(connection, placed, tree)
         connection.commit()

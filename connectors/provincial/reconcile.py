@@ -42,11 +42,10 @@ from sqlmodel import col
 from connectors.provincial.client import ProvincialClient, RequestRefused
 from connectors.provincial.feeds import FeedOutput
 from connectors.provincial.mapping import RecordRefused, change_event, raw_json
-from domain.institutions.models import Institution
 from domain.retirees.lifecycle import STATUS_LABELS, Status
 from domain.retirees.models import Retiree
+from domain.status_log.events import PERSON_STATUS_CHANGED, institution_codes, person_status_changed
 from domain.status_log.models import StatusChange, SyncState
-from domain.status_log.service import PERSON_STATUS_CHANGED
 from hub import metrics
 from hub.consumer import UnitOfWork
 from hub.db import SessionFactory
@@ -406,9 +405,9 @@ async def resend(
             )
         ).all()
         uow = unit_of_work(session, FEED)
-        codes: dict[int, str] = {}
+        codes = await institution_codes(session, (entry.institution_id for entry, _ in rows))
         for entry, retiree in rows:
-            data = await _status_event_data(session, entry, retiree, codes)
+            data = _status_event_data(entry, retiree, codes)
             event_id = await uow.publish(PERSON_STATUS_CHANGED, retiree.personal_number, data)
             log.info("resent %s of %s as event %s", entry.entry_id, retiree.personal_number, event_id)
             if entry.sync_state == SyncState.FAILED.value:
@@ -417,26 +416,19 @@ async def resend(
     return len(rows)
 
 
-async def _status_event_data(
-    session: AsyncSession, entry: StatusChange, retiree: Retiree, codes: dict[int, str]
-) -> dict[str, Any]:
-    """The data status_log.service._record built for this entry."""
-    institution_code = retiree.insuring_agency_code
-    if entry.institution_id is not None:
-        if entry.institution_id not in codes:
-            institution = await session.get(Institution, entry.institution_id)
-            codes[entry.institution_id] = institution.code if institution else retiree.insuring_agency_code
-        institution_code = codes[entry.institution_id]
-    entered_at = entry.entered_at or datetime.now(UTC)
-    data: dict[str, Any] = {
-        "personal_number": retiree.personal_number,
-        "change_kind": entry.kind,
-        "reason_code": entry.reason_code,
-        "effective_date": entry.effective_date.isoformat(),
-        "entered_at": entered_at.isoformat(),
-        "institution_code": institution_code,
-        "log_entry_id": entry.entry_id,
-    }
-    if entry.reverses_id is not None:
-        data["reverses_entry_id"] = f"SCL-{entry.reverses_id:012d}"
-    return data
+def _status_event_data(entry: StatusChange, retiree: Retiree, codes: Mapping[int, str]) -> dict[str, Any]:
+    """The data of the entry's ``person_status.changed``, from the log entry alone, by the one builder every path
+    uses (domain.status_log.events), so a resent event says what the original said."""
+    assert entry.id is not None
+    return person_status_changed(
+        personal_number=retiree.personal_number,
+        change_kind=entry.kind,
+        reason_code=entry.reason_code,
+        effective_date=entry.effective_date,
+        entered_at=entry.entered_at or datetime.now(UTC),
+        institution_id=entry.institution_id,
+        codes=codes,
+        insuring_agency_code=retiree.insuring_agency_code,
+        log_entry_number=entry.id,
+        reverses_number=entry.reverses_id,
+    )

@@ -17,17 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-
-class SuspensionReason(StrEnum):
-    """Reason codes of the suspensions of 4.5 (dictionary category ``status_change_reason``)."""
-
-    CERTIFICATION_OVERDUE = "S01"  # 超过6个月未认证
-    REGISTRATION_OVERDUE = "S02"  # 退休后逾期未登记
-    TRANSFER_IN_OVERDUE = "S03"  # 转出后逾期未转入
-    BY_STAFF = "S04"  # 经办人员暂停 (停发处理)
-
-
-RESUMED_BY_CERTIFICATION = "R01"  # 认证后恢复
+from domain.dictionary.codes import ReasonCode
 
 
 def add_months(day: date, months: int) -> date:
@@ -99,7 +89,7 @@ def resumes_on_certification(suspension_reason: str | None) -> bool:
     """A passed certification resumes a retiree suspended for missing certification — and only that: the
     suspension's whole cause was the missing proof of life, which the certification now gives. A suspension for a
     missed registration or transfer-in deadline, or one made by staff, needs that act or a staff decision."""
-    return suspension_reason == SuspensionReason.CERTIFICATION_OVERDUE
+    return suspension_reason == ReasonCode.CERTIFICATION_OVERDUE
 
 
 def explain(s: Standing) -> str:
@@ -113,14 +103,14 @@ def explain(s: Standing) -> str:
         due = certification_due(s.last_certified, s.valid_months)
         return f"{s.name}的养老金正常发放；上次认证为{last}，须在{_cn(due)}前再次认证。"
     since = f"自{_cn(s.suspended_on)}起" if s.suspended_on else ""
-    if s.suspension_reason == SuspensionReason.CERTIFICATION_OVERDUE:
+    if s.suspension_reason == ReasonCode.CERTIFICATION_OVERDUE:
         basis = f"上次认证为{last}，已超过{s.valid_months}个月" if last else "没有资格认证记录"
         return (
             f"{s.name}{since}暂停发放养老金，因为{basis}；本人完成一次资格认证（人脸识别或到社区现场认证）即自动恢复。"
         )
-    if s.suspension_reason == SuspensionReason.REGISTRATION_OVERDUE:
+    if s.suspension_reason == ReasonCode.REGISTRATION_OVERDUE:
         return f"{s.name}{since}暂停发放养老金，因为退休后未在规定期限内到社区登记；到社区办理登记后由工作人员恢复。"
-    if s.suspension_reason == SuspensionReason.TRANSFER_IN_OVERDUE:
+    if s.suspension_reason == ReasonCode.TRANSFER_IN_OVERDUE:
         return f"{s.name}{since}暂停发放养老金，因为转出后未在规定期限内办理转入；到新社区办理转入后由工作人员恢复。"
     return f"{s.name}{since}由工作人员暂停发放养老金（原因代码 {s.suspension_reason}）；须经办机构审核后恢复。"
 

@@ -22,11 +22,11 @@ from sqlmodel import col
 from domain.audit import trail
 from domain.certifications.models import Certification, CertificationReport
 from domain.certifications.rules import (
-    RESUMED_BY_CERTIFICATION,
     CertificationSource,
     outranks,
     resumes_on_certification,
 )
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Resume, Status
 from domain.retirees.models import Retiree
 from domain.shared.actor import Actor
@@ -130,7 +130,7 @@ async def record(
                 uow,
                 actor,
                 retiree,
-                Resume(RESUMED_BY_CERTIFICATION),
+                Resume(ReasonCode.RESUMED_BY_CERTIFICATION),
                 effective_date=report.certified_on,
                 cause=status_log.Cause(CauseType.EVENT if report.event_id else CauseType.STAFF, report.event_id),
                 remarks="完成资格认证，自动恢复发放",

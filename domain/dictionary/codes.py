@@ -7,6 +7,7 @@ are built in: the code refers to them, so they can be relabelled or deactivated 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,45 @@ DISTRICT_AGENCIES: tuple[tuple[str, str], ...] = (
 )
 
 
+class ReasonCode(StrEnum):
+    """Why a retiree's status changed: the ``reason_code`` of a status-change log entry and of the
+    ``person_status.changed`` event sent to the province (dictionary category ``status_change_reason``). Stored as
+    text; every member has its Chinese label in :data:`REASON_CODE_LABELS`."""
+
+    REGISTERED = "REG"  # 社区登记
+    SUPPLEMENTARY_INFO = "SUP"  # 补充信息采集
+    TRANSFERRED_OUT = "TOUT"  # 转出
+    TRANSFERRED_IN = "TIN"  # 转入
+    CERTIFICATION_OVERDUE = "S01"  # 超过6个月未认证 (4.5 nightly rule)
+    REGISTRATION_OVERDUE = "S02"  # 退休后逾期未登记 (4.5 nightly rule)
+    TRANSFER_IN_OVERDUE = "S03"  # 转出后逾期未转入 (4.5 nightly rule)
+    SUSPENDED_BY_STAFF = "S04"  # 经办人员暂停 (停发处理)
+    SUSPENDED_BY_PROVINCE = "S05"  # 省平台暂停发放
+    RESUMED_BY_CERTIFICATION = "R01"  # 认证后恢复
+    RESUMED_BY_STAFF = "R02"  # 经办人员恢复
+    RESUMED_BY_PROVINCE = "R03"  # 省平台恢复发放
+    DECEASED = "DTH"  # 死亡减员
+    ERROR_RESTORED = "ERR"  # 差错恢复
+
+
+# The built-in labels of the reason codes, keyed by the enum: a unit test refuses a member without one.
+REASON_CODE_LABELS: dict[ReasonCode, str] = {
+    ReasonCode.REGISTERED: "社区登记",
+    ReasonCode.SUPPLEMENTARY_INFO: "补充信息采集",
+    ReasonCode.TRANSFERRED_OUT: "转出",
+    ReasonCode.TRANSFERRED_IN: "转入",
+    ReasonCode.CERTIFICATION_OVERDUE: "超过6个月未认证",
+    ReasonCode.REGISTRATION_OVERDUE: "退休后逾期未登记",
+    ReasonCode.TRANSFER_IN_OVERDUE: "转出后逾期未转入",
+    ReasonCode.SUSPENDED_BY_STAFF: "经办人员暂停",
+    ReasonCode.SUSPENDED_BY_PROVINCE: "省平台暂停发放",
+    ReasonCode.RESUMED_BY_CERTIFICATION: "认证后恢复",
+    ReasonCode.RESUMED_BY_STAFF: "经办人员恢复",
+    ReasonCode.RESUMED_BY_PROVINCE: "省平台恢复发放",
+    ReasonCode.DECEASED: "死亡减员",
+    ReasonCode.ERROR_RESTORED: "差错恢复",
+}
+
 CATEGORIES: tuple[Category, ...] = (
     Category(
         "sex", "性别（GB/T 2261.1）", (("0", "未知的性别"), ("1", "男"), ("2", "女"), ("9", "未说明的性别")), "sex"
@@ -76,22 +116,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category(
         "status_change_reason",
         "人员状态变更原因",
-        (
-            ("REG", "社区登记"),
-            ("SUP", "补充信息采集"),
-            ("TOUT", "转出"),
-            ("TIN", "转入"),
-            ("S01", "超过6个月未认证"),
-            ("S02", "退休后逾期未登记"),
-            ("S03", "转出后逾期未转入"),
-            ("S04", "经办人员暂停"),
-            ("S05", "省平台暂停发放"),
-            ("R01", "认证后恢复"),
-            ("R02", "经办人员恢复"),
-            ("R03", "省平台恢复发放"),
-            ("DTH", "死亡减员"),
-            ("ERR", "差错恢复"),
-        ),
+        tuple((code.value, label) for code, label in REASON_CODE_LABELS.items()),
     ),
     Category(
         "special_category",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
+from domain.dictionary.codes import ReasonCode
 from domain.shared.errors import IllegalTransition
 
 
@@ -78,40 +79,40 @@ class Lifecycle:
 @dataclass(frozen=True)
 class Register:
     institution_id: int
-    reason_code: str = "REG"
+    reason_code: ReasonCode = ReasonCode.REGISTERED
 
 
 @dataclass(frozen=True)
 class TransferOut:
     within_city: bool
-    reason_code: str = "TOUT"
+    reason_code: ReasonCode = ReasonCode.TRANSFERRED_OUT
 
 
 @dataclass(frozen=True)
 class TransferIn:
     institution_id: int
-    reason_code: str = "TIN"
+    reason_code: ReasonCode = ReasonCode.TRANSFERRED_IN
 
 
 @dataclass(frozen=True)
 class Suspend:
-    reason_code: str
+    reason_code: ReasonCode
 
 
 @dataclass(frozen=True)
 class Resume:
-    reason_code: str
+    reason_code: ReasonCode
 
 
 @dataclass(frozen=True)
 class RecordDeath:
     death_date: date
-    reason_code: str = "DTH"
+    reason_code: ReasonCode = ReasonCode.DECEASED
 
 
 @dataclass(frozen=True)
 class RecordSupplementaryInfo:
-    reason_code: str = "SUP"
+    reason_code: ReasonCode = ReasonCode.SUPPLEMENTARY_INFO
 
 
 Command = Register | TransferOut | TransferIn | Suspend | Resume | RecordDeath | RecordSupplementaryInfo
@@ -122,7 +123,7 @@ class Transition:
     before: Lifecycle
     after: Lifecycle
     kind: ChangeKind
-    reason_code: str
+    reason_code: ReasonCode
 
 
 def _refuse(state: Lifecycle, action: str, code: str = "ILLEGAL_TRANSITION") -> IllegalTransition:
@@ -172,7 +173,10 @@ def decide(state: Lifecycle, command: Command) -> Transition:
 
 
 def restore(
-    current: Lifecycle, entry_before: Lifecycle, entry_after: Lifecycle, reason_code: str = "ERR"
+    current: Lifecycle,
+    entry_before: Lifecycle,
+    entry_after: Lifecycle,
+    reason_code: ReasonCode = ReasonCode.ERROR_RESTORED,
 ) -> Transition:
     """Error restoration: undo a change made in error by returning to the state before it. Only allowed while the
     retiree is still in the state that change produced, so a later change is never silently overwritten."""

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from domain.shared import columns
+from domain.status_log.events import log_entry_id
 
 
 class SyncState(StrEnum):
@@ -76,4 +77,5 @@ class StatusChange(SQLModel, table=True):
     @property
     def entry_id(self) -> str:
         """The id the provincial platform sees (log_entry_id of person_status.changed)."""
-        return f"SCL-{self.id:012d}"
+        assert self.id is not None, "the entry has no row yet (flush it first)"
+        return log_entry_id(self.id)

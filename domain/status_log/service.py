@@ -17,15 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.audit import trail
-from domain.institutions.models import Institution
 from domain.retirees.lifecycle import ChangeKind, Command, Lifecycle, Status, Transition, decide, restore
 from domain.retirees.models import Retiree
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError, NotFound
 from domain.shared.uow import UnitOfWork
+from domain.status_log.events import PERSON_STATUS_CHANGED, institution_codes, person_status_changed
 from domain.status_log.models import CauseType, StatusChange, SyncState
-
-PERSON_STATUS_CHANGED = "person_status.changed"
 
 
 @dataclass(frozen=True)
@@ -48,16 +46,6 @@ def _state_from_json(document: dict[str, Any]) -> Lifecycle:
         document.get("suspension_reason"),
         Status(document["resume_to"]) if document.get("resume_to") else None,
     )
-
-
-async def _institution_code(session: AsyncSession, retiree: Retiree, state: Lifecycle) -> str:
-    institution_id = state.institution_id or retiree.institution_id
-    if institution_id is not None:
-        institution = await session.get(Institution, institution_id)
-        if institution is not None:
-            return institution.code
-    # Not yet registered anywhere: the province knows the person by their insuring agency.
-    return retiree.insuring_agency_code
 
 
 async def apply(
@@ -144,17 +132,19 @@ async def _record(
     if transition.kind in (ChangeKind.REGISTERED, ChangeKind.TRANSFERRED_IN):
         retiree.registered_on = effective_date
     if tell_province:
-        data: dict[str, Any] = {
-            "personal_number": retiree.personal_number,
-            "change_kind": transition.kind.value,
-            "reason_code": transition.reason_code,
-            "effective_date": effective_date.isoformat(),
-            "entered_at": datetime.now(UTC).isoformat(),
-            "institution_code": await _institution_code(session, retiree, transition.after),
-            "log_entry_id": entry.entry_id,
-        }
-        if reverses is not None:
-            data["reverses_entry_id"] = reverses.entry_id
+        assert entry.id is not None
+        data = person_status_changed(
+            personal_number=retiree.personal_number,
+            change_kind=transition.kind,
+            reason_code=transition.reason_code,
+            effective_date=effective_date,
+            entered_at=datetime.now(UTC),
+            institution_id=entry.institution_id,
+            codes=await institution_codes(session, [entry.institution_id]),
+            insuring_agency_code=retiree.insuring_agency_code,
+            log_entry_number=entry.id,
+            reverses_number=reverses.id if reverses else None,
+        )
         entry.event_id = await uow.publish(PERSON_STATUS_CHANGED, retiree.personal_number, data)
     await trail.record(
         session,

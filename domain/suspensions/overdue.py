@@ -23,13 +23,15 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail
-from domain.certifications.rules import SuspensionReason, add_months
+from domain.certifications.rules import add_months
+from domain.dictionary.codes import ReasonCode
 from domain.dictionary.service import parameter_int
 from domain.retirees.lifecycle import Lifecycle, Status, Suspend, Transition, decide
 from domain.shared.actor import Actor
 from domain.shared.uow import UnitOfWork
+from domain.status_log.events import PERSON_STATUS_CHANGED, institution_codes, person_status_changed
 from domain.status_log.models import CauseType, StatusChange, SyncState
-from domain.status_log.service import PERSON_STATUS_CHANGED, state_json
+from domain.status_log.service import state_json
 
 
 class Rule(StrEnum):
@@ -38,10 +40,10 @@ class Rule(StrEnum):
     TRANSFER_IN_OVERDUE = "transfer_in_overdue"
 
 
-REASONS: dict[Rule, SuspensionReason] = {
-    Rule.CERTIFICATION_OVERDUE: SuspensionReason.CERTIFICATION_OVERDUE,
-    Rule.REGISTRATION_OVERDUE: SuspensionReason.REGISTRATION_OVERDUE,
-    Rule.TRANSFER_IN_OVERDUE: SuspensionReason.TRANSFER_IN_OVERDUE,
+REASONS: dict[Rule, ReasonCode] = {
+    Rule.CERTIFICATION_OVERDUE: ReasonCode.CERTIFICATION_OVERDUE,
+    Rule.REGISTRATION_OVERDUE: ReasonCode.REGISTRATION_OVERDUE,
+    Rule.TRANSFER_IN_OVERDUE: ReasonCode.TRANSFER_IN_OVERDUE,
 }
 
 # Each rule's candidates: the WHERE clause over ``retiree`` and the parameter it needs. ``:before`` is the first
@@ -100,7 +102,8 @@ async def suspend_chunk(uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutof
     rows = (
         await session.execute(
             text(
-                "SELECT id, personal_number, status, institution_id, suspension_reason, resume_to FROM retiree "
+                "SELECT id, personal_number, status, institution_id, suspension_reason, resume_to, "
+                "insuring_agency_code FROM retiree "
                 f"WHERE {_CONDITIONS[rule]} ORDER BY id LIMIT :size FOR UPDATE SKIP LOCKED"
             ),
             {"before": limits.before(rule), "size": size},
@@ -108,7 +111,7 @@ async def suspend_chunk(uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutof
     ).all()
     if not rows:
         return 0
-    reason = REASONS[rule].value
+    reason = REASONS[rule]
     transitions = [
         decide(
             Lifecycle(
@@ -125,25 +128,22 @@ async def suspend_chunk(uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutof
             )
         ).scalars()
     )
-    institution_ids = list({r.institution_id for r in rows if r.institution_id is not None})
-    found = await session.execute(
-        text("SELECT id, code FROM institution WHERE id = ANY(:ids)"), {"ids": institution_ids}
-    )
-    codes: dict[int, str] = {row[0]: row[1] for row in found}
-    city = (await session.execute(text("SELECT code FROM institution WHERE parent_id IS NULL LIMIT 1"))).scalar_one()
+    codes = await institution_codes(session, (r.institution_id for r in rows))  # one query for the chunk
     entered_at = datetime.now(UTC)
     events = [
         (
             r.personal_number,
-            {
-                "personal_number": r.personal_number,
-                "change_kind": t.kind.value,
-                "reason_code": reason,
-                "effective_date": limits.today.isoformat(),
-                "entered_at": entered_at.isoformat(),
-                "institution_code": codes.get(r.institution_id, city) if r.institution_id else city,
-                "log_entry_id": f"SCL-{entry_id:012d}",
-            },
+            person_status_changed(
+                personal_number=r.personal_number,
+                change_kind=t.kind,
+                reason_code=t.reason_code,
+                effective_date=limits.today,
+                entered_at=entered_at,
+                institution_id=_institution_of(t),
+                codes=codes,
+                insuring_agency_code=r.insuring_agency_code,
+                log_entry_number=entry_id,
+            ),
         )
         for r, t, entry_id in zip(rows, transitions, entry_ids, strict=True)
     ]
@@ -161,16 +161,21 @@ async def suspend_chunk(uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutof
             "UPDATE retiree SET status = 'suspended', suspension_reason = :reason, resume_to = status, "
             "status_since = :today, version = version + 1, updated_at = now() WHERE id = ANY(:ids)"
         ),
-        {"reason": reason, "today": limits.today, "ids": [r.id for r in rows]},
+        {"reason": reason.value, "today": limits.today, "ids": [r.id for r in rows]},
     )
     await trail.record_bulk(
         session,
         actor,
         "retiree.suspended",
         [r.id for r in rows],
-        {"rule": rule.value, "reason": reason, "effective_date": limits.today.isoformat()},
+        {"rule": rule.value, "reason": reason.value, "effective_date": limits.today.isoformat()},
     )
     return len(rows)
+
+
+def _institution_of(t: Transition) -> int | None:
+    """The log entry's institution, as status_log.service records it: after the change, else before it."""
+    return t.after.institution_id or t.before.institution_id
 
 
 def _entry(
@@ -187,7 +192,7 @@ def _entry(
         "before_state": state_json(t.before),
         "after_state": state_json(t.after),
         "effective_date": today,
-        "institution_id": t.after.institution_id,
+        "institution_id": _institution_of(t),
         "cause_type": CauseType.RULE.value,
         "cause_ref": f"{rule.value}:{today.isoformat()}",
         "actor": actor.name,

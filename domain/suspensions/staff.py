@@ -19,11 +19,11 @@ from datetime import date
 
 from domain.certifications.rules import (
     Standing,
-    SuspensionReason,
     certification_due,
     certification_overdue,
     explain,
 )
+from domain.dictionary.codes import ReasonCode
 from domain.dictionary.service import parameter_int
 from domain.retirees import service as retirees
 from domain.retirees.lifecycle import Resume, Status, Suspend
@@ -33,8 +33,6 @@ from domain.shared.uow import UnitOfWork
 from domain.staff.permissions import Permission, require
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType, StatusChange
-
-RESUMED_BY_STAFF = "R02"
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ async def suspend_selected(
                     uow,
                     actor,
                     person,
-                    Suspend(SuspensionReason.BY_STAFF.value),
+                    Suspend(ReasonCode.SUSPENDED_BY_STAFF),
                     effective_date=effective_date,
                     cause=status_log.Cause(CauseType.STAFF, actor.name),
                     remarks=remarks,
@@ -83,7 +81,7 @@ async def resume(
     person = await status_log.locked_retiree(uow.session, retiree_id)
     if person.status != Status.SUSPENDED.value:
         raise DomainError("NOT_SUSPENDED", f"{person.name}当前不是暂停发放状态，无需恢复")
-    if person.suspension_reason == SuspensionReason.CERTIFICATION_OVERDUE:
+    if person.suspension_reason == ReasonCode.CERTIFICATION_OVERDUE:
         valid_months = await parameter_int(uow.session, "certification_valid_months")
         if certification_overdue(person.last_certified_on, today, valid_months):
             raise DomainError(
@@ -94,7 +92,7 @@ async def resume(
         uow,
         actor,
         person,
-        Resume(RESUMED_BY_STAFF),
+        Resume(ReasonCode.RESUMED_BY_STAFF),
         effective_date=effective_date,
         cause=status_log.Cause(CauseType.STAFF, actor.name),
         remarks=remarks,

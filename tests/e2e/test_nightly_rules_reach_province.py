@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from app.migrate import upgrade
-from domain.certifications.rules import SuspensionReason
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Status
 from domain.retirees.models import Retiree
 from domain.status_log.models import StatusChange
@@ -179,7 +179,7 @@ async def test_a_suspension_by_the_nightly_rule_reaches_the_provincial_platform(
             await hub.engine.dispose()
 
         assert retiree is not None and retiree.status == Status.SUSPENDED.value
-        assert retiree.suspension_reason == SuspensionReason.CERTIFICATION_OVERDUE.value
+        assert retiree.suspension_reason == ReasonCode.CERTIFICATION_OVERDUE.value
         assert [(c.to_status, c.receipt_no) for c in changes] == [("suspended", pushes[0]["receiptNo"])]
         assert platform_copy["aae116"] == "2", platform_copy  # the platform's payment status: suspended
 

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from app.handlers import REGISTRY
-from domain.certifications.rules import SuspensionReason
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.idnumber import make_id_number
 from domain.retirees.lifecycle import Suspend
 from domain.status_log import service as status_log
@@ -306,7 +306,7 @@ async def _suspended_for_missing_certification(hub: Hub, count: int) -> list[str
                 uow,
                 factories.SETUP,
                 person,
-                Suspend(SuspensionReason.CERTIFICATION_OVERDUE.value),
+                Suspend(ReasonCode.CERTIFICATION_OVERDUE),
                 effective_date=date(2026, 9, 2),
                 cause=status_log.Cause(CauseType.RULE, "test"),
             )

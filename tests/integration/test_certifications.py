@@ -11,7 +11,8 @@ from sqlmodel import col
 
 from domain.certifications import service as certifications
 from domain.certifications.models import Certification, CertificationReport
-from domain.certifications.rules import CertificationSource, SuspensionReason
+from domain.certifications.rules import CertificationSource
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Status, Suspend
 from domain.retirees.models import Retiree
 from domain.status_log import service as status_log
@@ -95,7 +96,7 @@ async def test_a_failed_attempt_is_kept_for_the_history_but_certifies_nothing(re
     assert person is not None and person.last_certified_on is None
 
 
-async def _suspend(hub: Hub, retiree_id: int, reason: SuspensionReason) -> None:
+async def _suspend(hub: Hub, retiree_id: int, reason: ReasonCode) -> None:
     async with hub.sessions() as session, session.begin():
         uow = hub.unit_of_work(session, "test")
         person = await status_log.locked_retiree(session, retiree_id)
@@ -114,7 +115,7 @@ async def test_4_5_certification_resumes_a_retiree_suspended_for_missing_it_and_
     registry_hub: Hub,
 ) -> None:
     retiree_id = await _registered(registry_hub)
-    await _suspend(registry_hub, retiree_id, SuspensionReason.CERTIFICATION_OVERDUE)
+    await _suspend(registry_hub, retiree_id, ReasonCode.CERTIFICATION_OVERDUE)
     outcome = await _record(
         registry_hub, _report(retiree_id, CertificationSource.FACE_RECOGNITION, f"R{retiree_id}", date(2026, 11, 22))
     )
@@ -141,7 +142,7 @@ async def test_4_5_certification_resumes_a_retiree_suspended_for_missing_it_and_
 
 async def test_4_5_certification_does_not_lift_a_suspension_for_another_reason(registry_hub: Hub) -> None:
     retiree_id = await _registered(registry_hub)
-    await _suspend(registry_hub, retiree_id, SuspensionReason.REGISTRATION_OVERDUE)
+    await _suspend(registry_hub, retiree_id, ReasonCode.REGISTRATION_OVERDUE)
     outcome = await _record(
         registry_hub, _report(retiree_id, CertificationSource.ON_SITE, f"S{retiree_id}", date(2026, 11, 22))
     )

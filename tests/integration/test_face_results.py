@@ -20,7 +20,7 @@ from app.api import create_app
 from connectors.auth_platform.models import FaceResultReceipt
 from connectors.auth_platform.signature import sign
 from domain.certifications.models import CertificationReport
-from domain.certifications.rules import SuspensionReason
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Status, Suspend
 from domain.retirees.models import Retiree
 from domain.status_log import service as status_log
@@ -85,7 +85,7 @@ async def _person(hub: Hub, *, suspended: bool = False) -> Retiree:
                 hub.unit_of_work(session, "test"),
                 factories.SETUP,
                 locked,
-                Suspend(SuspensionReason.CERTIFICATION_OVERDUE.value),
+                Suspend(ReasonCode.CERTIFICATION_OVERDUE),
                 effective_date=date.today() - timedelta(days=10),
                 cause=status_log.Cause(CauseType.RULE, "test"),
             )
@@ -153,7 +153,7 @@ async def test_a_certified_suspended_retiree_is_resumed_and_the_province_is_told
             )
         ).scalars()
         to_province = [(event["change_kind"], event["reason_code"]) for event in map(json.loads, told)]
-    expected = [("suspended", SuspensionReason.CERTIFICATION_OVERDUE.value), ("resumed", "R01")]
+    expected = [("suspended", ReasonCode.CERTIFICATION_OVERDUE.value), ("resumed", "R01")]
     assert [(entry.kind, entry.reason_code) for entry in log][-2:] == expected
     assert to_province[-2:] == expected
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from domain.certifications.rules import SuspensionReason
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Status, Suspend
 from domain.retirees.models import Retiree
 from domain.shared import calendar
@@ -111,7 +111,7 @@ async def test_4_5_a_retiree_suspended_for_missing_certification_resumes_only_on
             registry_hub.unit_of_work(session, "test"),
             factories.SETUP,
             locked,
-            Suspend(SuspensionReason.CERTIFICATION_OVERDUE.value),
+            Suspend(ReasonCode.CERTIFICATION_OVERDUE),
             effective_date=TODAY - timedelta(days=30),
             cause=status_log.Cause(CauseType.RULE, "test"),
         )

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from domain.certifications.rules import (
     CertificationSource,
     Standing,
-    SuspensionReason,
     add_months,
     certification_due,
     certification_overdue,
@@ -22,6 +21,7 @@ from domain.certifications.rules import (
     reminder_due,
     resumes_on_certification,
 )
+from domain.dictionary.codes import ReasonCode
 
 pytestmark = pytest.mark.unit
 
@@ -88,11 +88,11 @@ def test_same_day_certification_keeps_the_source_nearest_to_the_act() -> None:
 
 
 def test_4_5_only_a_certification_suspension_is_resumed_by_a_certification() -> None:
-    assert resumes_on_certification(SuspensionReason.CERTIFICATION_OVERDUE)
+    assert resumes_on_certification(ReasonCode.CERTIFICATION_OVERDUE)
     for reason in (
-        SuspensionReason.REGISTRATION_OVERDUE,
-        SuspensionReason.TRANSFER_IN_OVERDUE,
-        SuspensionReason.BY_STAFF,
+        ReasonCode.REGISTRATION_OVERDUE,
+        ReasonCode.TRANSFER_IN_OVERDUE,
+        ReasonCode.SUSPENDED_BY_STAFF,
     ):
         assert not resumes_on_certification(reason)
 
@@ -102,7 +102,7 @@ def test_explanation_says_why_suspended_and_what_resumes() -> None:
         Standing(
             name="王建军",
             status="suspended",
-            suspension_reason=SuspensionReason.CERTIFICATION_OVERDUE,
+            suspension_reason=ReasonCode.CERTIFICATION_OVERDUE,
             suspended_on=date(2026, 9, 16),
             last_certified=date(2026, 3, 15),
             valid_months=6,
