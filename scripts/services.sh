@@ -4,6 +4,7 @@
 #
 #   scripts/services.sh start  [all|postgres|kafka|prometheus]   install what is missing, start (no-op if running)
 #   scripts/services.sh stop   [all|postgres|kafka|prometheus]   stop (Kafka: SIGTERM, then SIGKILL after 30 s)
+#   scripts/services.sh restart [all|postgres|kafka|prometheus]  stop, then start (outage drills, tests/e2e/test_resilience.py)
 #   scripts/services.sh status                                    what runs, and where
 #   scripts/services.sh env                                       export lines of the hub's connection settings
 #
@@ -228,7 +229,9 @@ case "$command:$target" in
   start:postgres | start:kafka | start:prometheus) "start_$target" ;;
   stop:all) stop_prometheus; stop_kafka; stop_postgres ;;
   stop:postgres | stop:kafka | stop:prometheus) "stop_$target" ;;
+  restart:all) stop_prometheus; stop_kafka; stop_postgres; start_postgres; start_kafka; start_prometheus ;;
+  restart:postgres | restart:kafka | restart:prometheus) "stop_$target"; "start_$target" ;;
   status:*) status ;;
   env:*) environment ;;
-  *) echo "usage: $0 start|stop [all|postgres|kafka|prometheus] | status | env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart [all|postgres|kafka|prometheus] | status | env" >&2; exit 2 ;;
 esac
