@@ -10,10 +10,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from app.supervisor import Program, RestartPolicy, describe_exit, supervise
 
 pytestmark = pytest.mark.unit
+
+
+COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+RUN_SCRIPT = COMPOSE.parent / "scripts" / "run.sh"
 
 
 def _python(name: str, code: str) -> Program:
@@ -113,3 +118,19 @@ async def test_a_process_that_ignores_sigterm_is_killed_after_the_grace_period(
     messages = [r.getMessage() for r in caplog.records]
     assert any("still running 0s after SIGTERM; killing it" in m for m in messages), messages
     assert any("stopped: killed by SIGKILL" in m for m in messages), messages
+
+
+def test_every_long_running_process_is_restarted_in_a_deployment_as_in_make_run() -> None:
+    """docker-compose.yml restarts each hub process unless stopped (the one-shots never); scripts/run.sh hands the
+    same processes to the supervisor."""
+    services = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]
+    hub = {name: s for name, s in services.items() if str(s.get("image", "")).startswith("${HUB_IMAGE")}
+    one_shots = {name for name, s in hub.items() if str(s.get("restart")) == "no"}
+    assert one_shots == {"migrate", "topics"}
+    long_running = {name: s for name, s in hub.items() if name not in one_shots}
+    assert {name: s.get("restart") for name, s in long_running.items()} == dict.fromkeys(long_running, "unless-stopped")
+    script = RUN_SCRIPT.read_text(encoding="utf-8")
+    assert "-m app.supervisor" in script
+    for service in long_running.values():
+        command = " ".join(service["command"]).removesuffix(" --at-hour 2")  # run.sh keeps the default hour
+        assert f'=$HUB {command}"' in script, f"run.sh does not supervise hub {command}"
