@@ -30,6 +30,7 @@ from domain.retirees.inbound import (
     on_retiree_corrected,
     on_retirees_approved,
 )
+from domain.shared.event_types import EventType
 from domain.shared.uow import UnitOfWork as DomainUnitOfWork
 from hub.breaker import CircuitBreaker
 from hub.consumer import BatchHandler, ConsumerGroup, Handler, UnitOfWork
@@ -67,35 +68,35 @@ def domain_batch_handler(handler: DomainBatchHandler) -> BatchHandler:
 REGISTRY = ConsumerGroup(
     "registry",
     {
-        "employer.synced": domain_handler(on_employer_synced),  # 2.1
-        "retiree.approved": domain_handler(on_retiree_approved),  # 2.2
-        "retiree.changed": domain_handler(on_retiree_changed),  # 2.3
-        "payment_status.changed": domain_handler(on_payment_status_changed),  # 2.4
-        "pension.adjusted": domain_handler(on_pension_adjusted),  # 2.5
-        "retiree.corrected": domain_handler(on_retiree_corrected),  # 1.5
-        "certification.recorded": domain_handler(on_certification_recorded),  # 2.6, 4.3, face results
+        EventType.EMPLOYER_SYNCED: domain_handler(on_employer_synced),  # 2.1
+        EventType.RETIREE_APPROVED: domain_handler(on_retiree_approved),  # 2.2
+        EventType.RETIREE_CHANGED: domain_handler(on_retiree_changed),  # 2.3
+        EventType.PAYMENT_STATUS_CHANGED: domain_handler(on_payment_status_changed),  # 2.4
+        EventType.PENSION_ADJUSTED: domain_handler(on_pension_adjusted),  # 2.5
+        EventType.RETIREE_CORRECTED: domain_handler(on_retiree_corrected),  # 1.5
+        EventType.CERTIFICATION_RECORDED: domain_handler(on_certification_recorded),  # 2.6, 4.3, face results
     },
     ends_inbound_exchange=True,
     # The bulk arrivals (a full resync, the yearly adjustment, a proof-of-life season's face results) and the busiest
     # steady flow (payment status) take the set-based path (hub/consumer.py).
     batch_handlers={
-        "retiree.approved": domain_batch_handler(on_retirees_approved),
-        "payment_status.changed": domain_batch_handler(on_payment_statuses_changed),
-        "pension.adjusted": domain_batch_handler(on_pensions_adjusted),
-        "certification.recorded": domain_batch_handler(on_certifications_recorded),
+        EventType.RETIREE_APPROVED: domain_batch_handler(on_retirees_approved),
+        EventType.PAYMENT_STATUS_CHANGED: domain_batch_handler(on_payment_statuses_changed),
+        EventType.PENSION_ADJUSTED: domain_batch_handler(on_pensions_adjusted),
+        EventType.CERTIFICATION_RECORDED: domain_batch_handler(on_certifications_recorded),
     },
 )
 
 # Its own group, so a slow or absent authentication platform never holds the registry back.
 AUTH_PLATFORM_SHARE = ConsumerGroup(
     "auth-platform-share",
-    {"retiree.approved": request_share},  # issue 5: queue the face-model share of a newly approved retiree
+    {EventType.RETIREE_APPROVED: request_share},  # issue 5: queue the face-model share of a newly approved retiree
 )
 
 # Its own group, so a slow channel never holds back the registry.
 MOBILE_NOTIFICATIONS = ConsumerGroup(
     "mobile-notifications",
-    {"certification.reminder_due": domain_handler(on_certification_reminder_due)},  # 4.5: reminders to the app
+    {EventType.CERTIFICATION_REMINDER_DUE: domain_handler(on_certification_reminder_due)},  # 4.5: reminders to the app
 )
 
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (REGISTRY, AUTH_PLATFORM_SHARE, MOBILE_NOTIFICATIONS)
@@ -106,8 +107,9 @@ def provincial_push(pusher: StatusFeedPusher) -> ConsumerGroup:
     (the group waits at the breaker while it is open, so an outage backs work up in Kafka)."""
     return ConsumerGroup(
         "provincial-push",
-        {"person_status.changed": pusher.push},  # 6.22 outbound: each status-change entry pushed as a BusinessRecord
-        batch_handlers={"person_status.changed": pusher.push_many},
+        # 6.22 outbound: each status-change entry pushed as a BusinessRecord
+        {EventType.PERSON_STATUS_CHANGED: pusher.push},
+        batch_handlers={EventType.PERSON_STATUS_CHANGED: pusher.push_many},
         gate=pusher.breaker,
         on_dead_letter=pusher.record_final_failure,  # the entry says its push failed for good, with the reason
     )

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.retirees.idnumber import IdNumber, InvalidIdNumber
+from domain.shared.event_types import EventType
 from hub.envelope import Envelope
 
 RECORD_EVENT_NAMESPACE = uuid.UUID("a3f4e1c2-7b5d-4e8f-9c0a-1d2e3f405162")
@@ -92,7 +93,7 @@ def change_event(record: Mapping[str, Any], *, source: str, read_at: datetime) -
     return replace(envelope, id=event_id, correlation_id=event_id, read_at=read_at)
 
 
-Mapped = tuple[str, str, dict[str, Any]]
+Mapped = tuple[EventType, str, dict[str, Any]]  # (event type, subject, data)
 
 
 def _employer(p: Mapping[str, Any], _: datetime) -> Mapped:
@@ -101,7 +102,7 @@ def _employer(p: Mapping[str, Any], _: datetime) -> Mapped:
         raise RecordRefused("employer.aab021", f"单位状态代码 {p.get('aab021')!r} 无效（应为1或2）")
     code = _text(p, "aab001")
     return (
-        "employer.synced",
+        EventType.EMPLOYER_SYNCED,
         code,
         {
             "employer_code": code,
@@ -127,7 +128,7 @@ def _new_retiree(p: Mapping[str, Any], changed_at: datetime) -> Mapped:
         raise RecordRefused("retiree.aac002", error.message) from error
     approval = p.get("aic160")
     return (
-        "retiree.approved",
+        EventType.RETIREE_APPROVED,
         personal_number,
         {
             "personal_number": personal_number,
@@ -152,7 +153,7 @@ def _new_retiree(p: Mapping[str, Any], changed_at: datetime) -> Mapped:
 def _payment_status(p: Mapping[str, Any], _: datetime) -> Mapped:
     personal_number = _text(p, "aac001")
     return (
-        "payment_status.changed",
+        EventType.PAYMENT_STATUS_CHANGED,
         personal_number,
         {
             "personal_number": personal_number,
@@ -170,7 +171,7 @@ def _adjustment(p: Mapping[str, Any], _: datetime) -> Mapped:
     if len(month) != 6 or not month.isdigit():
         raise RecordRefused("adjustment.aae041", f"执行年月 {month!r} 应为YYYYMM")
     return (
-        "pension.adjusted",
+        EventType.PENSION_ADJUSTED,
         personal_number,
         {
             "personal_number": personal_number,
@@ -193,7 +194,7 @@ def _certification(p: Mapping[str, Any], _: datetime) -> Mapped:
     if result is None:
         raise RecordRefused("certification.certResult", f"认证结果代码 {p.get('certResult')!r} 无效（应为1或0）")
     return (
-        "certification.recorded",
+        EventType.CERTIFICATION_RECORDED,
         personal_number,
         {
             "personal_number": personal_number,
@@ -222,7 +223,7 @@ def _correction(p: Mapping[str, Any], _: datetime) -> Mapped:
         except InvalidIdNumber as error:
             raise RecordRefused("correction.aac002", error.message) from error
     return (
-        "retiree.corrected",
+        EventType.RETIREE_CORRECTED,
         personal_number,
         {"personal_number": personal_number, "changes": changes, "reason": _text(p, "aae013")},
     )
@@ -280,7 +281,9 @@ def person_change_event(row: Mapping[str, Any], *, source: str, read_at: datetim
         "changes": {field: str(value).strip()},
         "remarks": row.get("remarks"),
     }
-    envelope = Envelope.new("retiree.changed", personal_number, _without_none(data), source=source, time=occurred)
+    envelope = Envelope.new(
+        EventType.RETIREE_CHANGED, personal_number, _without_none(data), source=source, time=occurred
+    )
     event_id = exchange_event_id(row_id)
     return replace(envelope, id=event_id, correlation_id=event_id, read_at=read_at)
 

@@ -17,9 +17,10 @@ from sqlalchemy import text
 
 from domain.certifications.rules import add_months
 from domain.dictionary.service import parameter_int
+from domain.shared.event_types import EventType
 from domain.shared.uow import UnitOfWork
 
-REMINDER_DUE = "certification.reminder_due"
+REMINDER_DUE = EventType.CERTIFICATION_REMINDER_DUE
 
 # The base date range is widened by a few days and the due date filtered exactly, because adding calendar months
 # clamps at month ends (a base of 31 August and one of 28 February can fall due on the same day).
