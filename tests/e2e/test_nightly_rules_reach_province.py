@@ -9,8 +9,6 @@ The rule runs "as of" 1 January 1970, so the only retiree it can find overdue is
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -20,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from app.migrate import upgrade
 from domain.dictionary.codes import ReasonCode
@@ -29,7 +28,8 @@ from domain.status_log.models import StatusChange
 from hub.bootstrap import bootstrap
 from hub.settings import Settings
 from tests import factories
-from tests.support.harness import PROJECT_ROOT
+from tests.support.barriers import wait_until_handled
+from tests.support.processes import hub_env, processes, run_hub_command
 from tests.support.provincial import TEST_DATABASE_URL as SIMULATOR_DATABASE_URL
 from tests.support.provincial import free_port
 
@@ -46,70 +46,30 @@ def running_system(settings: Settings, tmp_path: Path) -> Iterator[str]:
     upgrade(settings)
     port = free_port()
     simulator = f"http://127.0.0.1:{port}"
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HUB_DATABASE_URL": settings.database_url,
-        "HUB_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
-        "HUB_PROVINCIAL_WSDL_URL": f"{simulator}/wsdl",
-        "HUB_OUTBOX_POLL_SECONDS": "0.5",
-        "SIM_PROVINCIAL_DATABASE_URL": SIMULATOR_DATABASE_URL,
-        "SIM_PROVINCIAL_PORT": str(port),
-    }
-    commands = {
-        "simulator": ["simulators.provincial", "--port", str(port)],
-        "relay": ["app.cli", "relay", "--metrics-port", str(free_port())],
-        "worker": ["app.cli", "worker", "--group", "provincial-push", "--metrics-port", str(free_port())],
-    }
-    logs = {name: tmp_path / f"{name}.log" for name in commands}
-    started = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", *args],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=logs[name].open("wb"),  # a file, never a pipe nobody reads
-        )
-        for name, args in commands.items()
-    }
-    try:
-        _wait_for(f"{simulator}/health", 30, logs)
+    env = hub_env(
+        settings,
+        HUB_PROVINCIAL_WSDL_URL=f"{simulator}/wsdl",
+        HUB_OUTBOX_POLL_SECONDS="0.5",
+        SIM_PROVINCIAL_DATABASE_URL=SIMULATOR_DATABASE_URL,
+        SIM_PROVINCIAL_PORT=str(port),
+    )
+    with processes(env, tmp_path) as started:
+        started.start("simulator", "simulators.provincial", "--port", str(port))
+        started.hub("relay", "relay", "--metrics-port", str(free_port()))
+        started.hub("worker", "worker", "--group", "provincial-push", "--metrics-port", str(free_port()))
+        started.wait_for(f"{simulator}/health", 30)
         yield simulator
-    finally:
-        for process in started.values():
-            if process.poll() is None:
-                process.kill()
-                process.wait(10)
-
-
-def _wait_for(url: str, seconds: float, logs: dict[str, Path]) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            tails = {name: path.read_text(errors="replace")[-2000:] for name, path in logs.items()}
-            raise AssertionError(f"{url} did not answer within {seconds}s; logs: {tails}")
-        time.sleep(0.3)
 
 
 def _rules_run(settings: Settings) -> str:
-    """`hub rules run` as the nightly schedule runs it; its printed report."""
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", "rules", "run", "--today", AS_OF, "--rule", "certification_overdue"],
-        cwd=PROJECT_ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HUB_DATABASE_URL": settings.database_url,
-            "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,  # the topic its outbox rows are written for
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """`hub rules run` as the nightly schedule runs it; its printed report. Its environment names the database and
+    the topic prefix (the topic its outbox rows are written for), not the broker: it writes only to the outbox."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+    }
+    done = run_hub_command(env, "rules", "run", "--today", AS_OF, "--rule", "certification_overdue")
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -167,7 +127,7 @@ async def test_a_suspension_by_the_nightly_rule_reaches_the_provincial_platform(
                 async with hub.sessions() as session:
                     retiree = await session.get(Retiree, retiree_id)
                     changes = (
-                        (await session.execute(select(StatusChange).where(StatusChange.retiree_id == retiree_id)))  # type: ignore[arg-type]
+                        (await session.execute(select(StatusChange).where(col(StatusChange.retiree_id) == retiree_id)))
                         .scalars()
                         .all()
                     )
@@ -185,5 +145,12 @@ async def test_a_suspension_by_the_nightly_rule_reaches_the_provincial_platform(
 
         again = _rules_run(settings)
         assert "certification_overdue: 0 suspended" in again, again
-        await asyncio.sleep(3)  # what a wrongly repeated suspension would need to reach the platform
+        # A wrongly repeated suspension would go outbox -> relay -> provincial-push -> platform: wait until that
+        # group has handled everything the relay has sent of what the second run wrote.
+        hub = bootstrap(settings, consumer_groups=())
+        try:
+            topic = hub.catalog.topic_for("person_status.changed")
+            await wait_until_handled(hub, group="provincial-push", topics=[topic], relayed=True)
+        finally:
+            await hub.engine.dispose()
         assert len(await _pushes(admin, personal_number)) == 1

@@ -81,7 +81,7 @@ async def test_the_same_certification_from_two_sources_counts_once_and_keeps_the
         )
         person = await session.get(Retiree, retiree_id)
     assert len(counted) == 1 and counted[0].source == "face_recognition"
-    assert sorted(reports) == [counted[0].id, counted[0].id]
+    assert list(reports) == [counted[0].id, counted[0].id]
     assert person is not None and person.last_certified_on == day
 
 
