@@ -16,6 +16,7 @@ from aiokafka.errors import KafkaError
 from tenacity import RetryCallState, wait_exponential_jitter
 
 from hub import metrics
+from hub.delivery import DatabaseUnavailable
 from hub.errors import classify
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def is_transient(error: BaseException) -> bool:
     :func:`hub.errors.classify` calls transient. Everything else — a bug, a broken contract — is not, and surfaces."""
     if isinstance(error, BaseExceptionGroup):
         return all(is_transient(inner) for inner in error.exceptions)
-    if isinstance(error, psycopg.OperationalError):  # raw psycopg (LISTEN connections), incl. AdminShutdown
+    if isinstance(error, psycopg.OperationalError | DatabaseUnavailable):  # raw psycopg, or a consumer's batch
         return True
     if isinstance(error, KafkaError):
         return bool(error.retriable) or classify(error) == "transient"

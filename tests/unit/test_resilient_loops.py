@@ -13,6 +13,7 @@ from aiokafka.errors import CommitFailedError, KafkaConnectionError, NodeNotRead
 from prometheus_client import REGISTRY
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from hub.delivery import DatabaseUnavailable
 from hub.retry import Backoff, Retrier, call_until_done, is_transient, poll_forever
 
 pytestmark = pytest.mark.unit
@@ -37,6 +38,7 @@ def _database_down() -> OperationalError:
     [
         _database_down(),
         psycopg.OperationalError("server closed the connection unexpectedly"),
+        DatabaseUnavailable("the batch's transaction broke"),
         KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 9092)]"),
         NodeNotReadyError(),
         ConnectionRefusedError(111, "Connect call failed"),
