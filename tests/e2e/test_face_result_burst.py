@@ -27,7 +27,7 @@ from hub.settings import Settings
 from simulators.auth_platform.emitter import EmitReport, emit, make_result
 from tests.support.processes import Processes, hub_env, processes
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 COUNT = int(os.environ.get("HUB_BURST_RESULTS", "20000"))
 CONCURRENCY = 64

@@ -544,6 +544,7 @@ async def test_a_malformed_acknowledgement_is_dead_lettered_on_the_log_entry_and
         assert len(again) == 1
 
 
+@pytest.mark.slow
 async def test_platform_down_for_60_seconds_then_back_delivers_every_push_once_in_order(
     platform: httpx.AsyncClient, pusher: tuple[Hub, CircuitBreaker]
 ) -> None:
@@ -599,6 +600,7 @@ def _applied_within(bound: float, leg: str = "read_to_applied") -> tuple[float, 
     return within, total
 
 
+@pytest.mark.slow
 async def test_steady_50_changes_a_second_for_a_minute_stay_within_5_seconds(
     platform: httpx.AsyncClient, readers: InboundReaders, registry: Hub
 ) -> None:
@@ -633,6 +635,7 @@ async def _equal(hub: Hub, sql: str, expected: int, **params: Any) -> bool:
     return bool(await _scalar(hub, sql, **params) == expected)
 
 
+@pytest.mark.slow
 async def test_round_trip_certification_read_to_resumption_acknowledged_within_5_seconds(
     platform: httpx.AsyncClient,
     readers: InboundReaders,
