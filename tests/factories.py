@@ -132,7 +132,7 @@ async def retiree(
         insuring_agency_code=agency,
         payment_status="1",
         institution_id=institution.id if institution else None,
-        status=(status or (Status.REGISTERED if institution else Status.APPROVED)).value,
+        status=status or (Status.REGISTERED if institution else Status.APPROVED),
         phone="13803112345",
     )
     session.add(person)

@@ -105,7 +105,7 @@ async def _suspend(hub: Hub, retiree_id: int, reason: ReasonCode) -> None:
             uow,
             factories.SETUP,
             person,
-            Suspend(reason.value),
+            Suspend(reason),
             effective_date=date(2026, 9, 2),
             cause=status_log.Cause(CauseType.RULE, "test"),
         )

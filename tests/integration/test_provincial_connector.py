@@ -27,6 +27,7 @@ from connectors.provincial.client import MalformedReply, ProvincialClient
 from connectors.provincial.feeds import FeedOutput
 from connectors.provincial.outbound import StatusFeedPusher
 from connectors.provincial.service import InboundReaders
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Status, Suspend
 from domain.shared.actor import system_actor
 from domain.status_log import service as status_log
@@ -481,7 +482,7 @@ async def _log_entry(hub: Hub) -> tuple[str, str, int]:
             hub.unit_of_work(session, "test"),
             system_actor("it-provincial"),
             person,
-            Suspend("S04"),
+            Suspend(ReasonCode.SUSPENDED_BY_STAFF),
             effective_date=datetime.now(UTC).date(),
             cause=status_log.Cause(CauseType.STAFF),
         )

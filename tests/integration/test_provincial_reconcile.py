@@ -38,7 +38,8 @@ from connectors.provincial.reconcile import (
     repull_record,
     resend,
 )
-from domain.retirees.lifecycle import Suspend
+from domain.dictionary.codes import ReasonCode
+from domain.retirees.lifecycle import Status, Suspend
 from domain.retirees.models import Retiree
 from domain.shared.actor import system_actor
 from domain.status_log import service as status_log
@@ -130,7 +131,7 @@ def _retiree(p: dict[str, str]) -> Retiree:
         monthly_pension=Decimal(p["aic166"]),
         residence_address=p.get("aae006"),
         phone=p.get("aae005"),
-        status="approved",
+        status=Status.APPROVED,
     )
 
 
@@ -153,7 +154,7 @@ async def _registry_only(hub: Hub, number: str) -> None:
                 insuring_agency_code="130102",
                 payment_status="1",
                 monthly_pension=Decimal("3520.00"),
-                status="approved",
+                status=Status.APPROVED,
             )
         )
 
@@ -229,7 +230,7 @@ async def test_status_difference_with_failed_entry_is_resent(
             uow,
             STAFF,
             retiree,
-            Suspend("S01"),
+            Suspend(ReasonCode.CERTIFICATION_OVERDUE),
             effective_date=date(2026, 3, 1),
             cause=status_log.Cause(CauseType.STAFF),
         )

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.audit import trail
 from domain.audit.models import AuditEntry
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Register, Suspend
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType, StatusChange
@@ -86,7 +87,12 @@ async def test_the_state_on_a_past_date_and_error_restoration(registry_hub: Hub,
             cause=status_log.Cause(CauseType.STAFF),
         )
         suspension = await status_log.apply(
-            uow, actor, locked, Suspend("S04"), effective_date=date(2026, 6, 1), cause=status_log.Cause(CauseType.STAFF)
+            uow,
+            actor,
+            locked,
+            Suspend(ReasonCode.SUSPENDED_BY_STAFF),
+            effective_date=date(2026, 6, 1),
+            cause=status_log.Cause(CauseType.STAFF),
         )
     before_restoration = datetime.now(UTC)
     headers = await api.token(staff.username)

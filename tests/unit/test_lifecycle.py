@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import (
     ChangeKind,
     Command,
@@ -88,21 +89,21 @@ def test_second_registration_is_refused_with_the_requirement_s_words() -> None:
 
 def test_suspension_remembers_where_resumption_returns() -> None:
     transferring = Lifecycle(Status.TRANSFERRING_OUT, 4)
-    suspended = decide(transferring, Suspend("S03")).after
+    suspended = decide(transferring, Suspend(ReasonCode.TRANSFER_IN_OVERDUE)).after
     assert suspended == Lifecycle(Status.SUSPENDED, 4, "S03", Status.TRANSFERRING_OUT)
-    assert decide(suspended, Resume("R02")).after == transferring
+    assert decide(suspended, Resume(ReasonCode.RESUMED_BY_STAFF)).after == transferring
 
 
 def test_suspending_twice_is_refused_and_names_the_state() -> None:
-    suspended = decide(Lifecycle(Status.REGISTERED, 1), Suspend("S01")).after
+    suspended = decide(Lifecycle(Status.REGISTERED, 1), Suspend(ReasonCode.CERTIFICATION_OVERDUE)).after
     with pytest.raises(IllegalTransition) as refusal:
-        decide(suspended, Suspend("S04"))
+        decide(suspended, Suspend(ReasonCode.SUSPENDED_BY_STAFF))
     assert refusal.value.message == "人员当前状态为“已暂停”，不能办理暂停"
 
 
 def test_restoring_a_change_that_a_later_change_overtook_is_refused() -> None:
     registered = decide(Lifecycle(Status.APPROVED), Register(1))
-    suspended = decide(registered.after, Suspend("S04"))
+    suspended = decide(registered.after, Suspend(ReasonCode.SUSPENDED_BY_STAFF))
     with pytest.raises(IllegalTransition) as refusal:
         restore(suspended.after, registered.before, registered.after)
     assert refusal.value.code == "RESTORE_NOT_LATEST"
