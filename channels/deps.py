@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from channels.security import Unauthenticated, read_token
 from domain.shared.actor import Actor
+from domain.shared.errors import ErrorCode
 from domain.shared.uow import UnitOfWork
 from domain.staff import service as staff
 from domain.staff.models import ChannelClient
@@ -53,7 +54,7 @@ def client_address(request: Request) -> str | None:
 
 def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None:
-        raise Unauthenticated("NOT_LOGGED_IN", "请先登录")
+        raise Unauthenticated(ErrorCode.NOT_LOGGED_IN, "请先登录")
     return credentials.credentials
 
 
@@ -61,7 +62,7 @@ async def _staff_actor(request: Request, session: Session, credentials: Bearer) 
     username = read_token(hub_of(request).settings.secret_key, _token(credentials), "staff")
     account = await staff.by_username(session, username)
     if account is None or not account.active:
-        raise Unauthenticated("ACCOUNT_DISABLED", "账号不存在或已停用")
+        raise Unauthenticated(ErrorCode.ACCOUNT_DISABLED, "账号不存在或已停用")
     return await staff.actor_for(session, account, client_address(request))
 
 
@@ -71,7 +72,7 @@ async def _channel_actor(request: Request, session: Session, credentials: Bearer
         await session.execute(select(ChannelClient).where(col(ChannelClient.client_id) == client_id))
     ).scalar_one_or_none()
     if client is None or not client.active:
-        raise Unauthenticated("CLIENT_DISABLED", "渠道客户端不存在或已停用")
+        raise Unauthenticated(ErrorCode.CLIENT_DISABLED, "渠道客户端不存在或已停用")
     return Actor(name=f"channel:{client_id}", kind="channel", role="channel", source=client_address(request))
 
 

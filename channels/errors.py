@@ -13,25 +13,36 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
 from domain.retirees.idnumber import InvalidIdNumber
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, ErrorCode
 
 log = logging.getLogger(__name__)
 
 
 class ErrorBody(BaseModel):
-    code: str
-    message: str
+    """The body of every error answer. ``code`` is one of the catalogue's (domain/shared/errors.py ErrorCode)."""
+
+    code: ErrorCode = Field(description="Stable, for machines: one of the ErrorCode catalogue")
+    message: str = Field(description="Chinese, for the person reading it")
     detail: dict[str, Any] = {}
 
 
-def error(http_status: int, code: str, message: str, detail: dict[str, Any] | None = None) -> JSONResponse:
-    body = {"code": code, "message": message, "detail": jsonable_encoder(detail or {})}
+def error(http_status: int, code: ErrorCode | str, message: str, detail: dict[str, Any] | None = None) -> JSONResponse:
+    """The JSON answer ``{code, message, detail}``. ``code`` is a catalogue member, except ``HTTP_<status>`` for a
+    framework status the catalogue does not name (see :func:`_http_code`)."""
+    body = {"code": str(code), "message": message, "detail": jsonable_encoder(detail or {})}
     return JSONResponse(body, status_code=http_status)
+
+
+def _http_code(status: int) -> ErrorCode | str:
+    """``HTTP_<status>`` for an error the framework raised itself (no route, wrong method …): the catalogue's member
+    when it has one, else the same spelling, so an unforeseen status is still answered rather than failing here."""
+    code = f"HTTP_{status}"
+    return ErrorCode(code) if code in ErrorCode.__members__ else code
 
 
 _HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方法", 401: "请先登录", 403: "无权访问"}
@@ -52,24 +63,24 @@ def install(app: FastAPI) -> None:
             {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in exc.errors()
         ]
         names = "、".join(f["field"] or "请求体" for f in fields)
-        return error(422, "INVALID_REQUEST", f"请求参数不正确：{names}", {"fields": fields})
+        return error(422, ErrorCode.INVALID_REQUEST, f"请求参数不正确：{names}", {"fields": fields})
 
     @app.exception_handler(IntegrityError)
     async def conflict(request: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
-        return error(409, "CONFLICT", "数据已被其他操作修改或重复，请刷新后重试")
+        return error(409, ErrorCode.CONFLICT, "数据已被其他操作修改或重复，请刷新后重试")
 
     @app.exception_handler(DataError)
     async def bad_value(request: Request, exc: DataError) -> JSONResponse:
         # Validation should have caught it; the database is the last line, and bad input is still not a 5xx.
         log.warning("data error on %s %s: %s", request.method, request.url.path, exc.orig)
-        return error(422, "INVALID_VALUE", "提交的数据超出允许范围或格式不正确")
+        return error(422, ErrorCode.INVALID_VALUE, "提交的数据超出允许范围或格式不正确")
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return error(exc.status_code, f"HTTP_{exc.status_code}", _HTTP_MESSAGES.get(exc.status_code, str(exc.detail)))
+        return error(exc.status_code, _http_code(exc.status_code), _HTTP_MESSAGES.get(exc.status_code, str(exc.detail)))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error(500, "INTERNAL_ERROR", "系统内部错误，请稍后重试或联系管理员")
+        return error(500, ErrorCode.INTERNAL_ERROR, "系统内部错误，请稍后重试或联系管理员")

@@ -13,7 +13,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, ErrorCode
 
 Audience = Literal["staff", "channel"]
 _hasher = PasswordHasher()
@@ -28,7 +28,9 @@ class Unauthenticated(DomainError):
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH or password.isdigit() or password.isalpha():
-        raise DomainError("WEAK_PASSWORD", f"密码至少{MIN_PASSWORD_LENGTH}位，且须同时包含字母和数字", field="password")
+        raise DomainError(
+            ErrorCode.WEAK_PASSWORD, f"密码至少{MIN_PASSWORD_LENGTH}位，且须同时包含字母和数字", field="password"
+        )
     return _hasher.hash(password)
 
 
@@ -49,7 +51,7 @@ def read_token(secret: str, token: str, audience: Audience) -> str:
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], audience=audience, options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError as error:
-        raise Unauthenticated("TOKEN_EXPIRED", "登录已过期，请重新登录") from error
+        raise Unauthenticated(ErrorCode.TOKEN_EXPIRED, "登录已过期，请重新登录") from error
     except jwt.InvalidTokenError as error:
-        raise Unauthenticated("TOKEN_INVALID", "身份凭证无效，请重新登录") from error
+        raise Unauthenticated(ErrorCode.TOKEN_INVALID, "身份凭证无效，请重新登录") from error
     return str(claims["sub"])

@@ -26,6 +26,8 @@ from connectors.auth_platform.mapping import FaceResult, ResultRefused, parse_re
 from connectors.auth_platform.models import FaceResultReceipt
 from connectors.auth_platform.signature import SignatureRefused, SignedPush, verify
 from domain.retirees.models import Retiree
+from domain.shared.errors import ErrorCode
+from domain.shared.event_types import EventType
 from hub import metrics
 from hub.bootstrap import Hub
 from hub.envelope import Envelope
@@ -37,7 +39,7 @@ PUBLISH_TIMEOUT_SECONDS = 10.0
 _connect_lock = asyncio.Lock()
 
 
-def _refuse(status: int, code: str, message: str, **detail: str) -> JSONResponse:
+def _refuse(status: int, code: ErrorCode, message: str, **detail: str) -> JSONResponse:
     metrics.webhook_pushes.labels(webhook=WEBHOOK, outcome=code).inc()
     log.warning("face-result push refused: %s %s %s", code, message, detail or "")
     return error(status, code, message, detail)
@@ -48,7 +50,7 @@ async def _make_durable(hub: Hub, result: FaceResult) -> None:
     async with _connect_lock:  # the API connects to Kafka on the first push, not at start-up
         await hub.broker.connect()
     envelope = Envelope.new(
-        "certification.recorded",
+        EventType.CERTIFICATION_RECORDED,
         result.personal_number,
         result.event_data(),
         source=f"{hub.settings.event_source}/auth-platform",
@@ -85,12 +87,14 @@ async def receive_face_result(request: Request, session: Session) -> JSONRespons
     try:
         result = parse_result(raw, now=datetime.now(UTC))
     except ResultRefused as refused:
-        return _refuse(422, "BODY_INVALID", refused.message, field=refused.field)
+        return _refuse(422, ErrorCode.BODY_INVALID, refused.message, field=refused.field)
 
     seen = await session.get(FaceResultReceipt, result.result_id)
     if seen is not None:
         return _refuse(
-            409, "REPLAY", f"认证结果 {result.result_id} 已于 {seen.received_at:%Y-%m-%d %H:%M:%S} 接收，无需重复推送"
+            409,
+            ErrorCode.REPLAY,
+            f"认证结果 {result.result_id} 已于 {seen.received_at:%Y-%m-%d %H:%M:%S} 接收，无需重复推送",
         )
     id_number = (
         await session.execute(
@@ -99,17 +103,17 @@ async def receive_face_result(request: Request, session: Session) -> JSONRespons
     ).scalar_one_or_none()
     if id_number is None:
         return _refuse(
-            422, "PERSON_UNKNOWN", f"个人编号 {result.personal_number} 不是本市退休人员", field="personalNumber"
+            422, ErrorCode.PERSON_UNKNOWN, f"个人编号 {result.personal_number} 不是本市退休人员", field="personalNumber"
         )
     if id_number != result.id_number:
-        return _refuse(422, "ID_NUMBER_MISMATCH", "身份证号码与个人编号不是同一人", field="idNumber")
+        return _refuse(422, ErrorCode.ID_NUMBER_MISMATCH, "身份证号码与个人编号不是同一人", field="idNumber")
 
     try:
         await _make_durable(hub, result)
     except Exception as failure:  # Kafka unreachable or too slow: the platform keeps the result and retries
         log.error("face result %s not made durable: %s: %s", result.result_id, type(failure).__name__, failure)
         metrics.webhook_pushes.labels(webhook=WEBHOOK, outcome="UNAVAILABLE").inc()
-        return error(503, "UNAVAILABLE", "系统暂时无法接收认证结果，请稍后重试")
+        return error(503, ErrorCode.UNAVAILABLE, "系统暂时无法接收认证结果，请稍后重试")
 
     try:
         async with session.begin_nested():  # committed with the request's transaction

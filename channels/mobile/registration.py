@@ -16,6 +16,7 @@ from domain.institutions.models import Institution
 from domain.registrations import service as registrations
 from domain.registrations.models import APPLICATION_STATE_LABELS, ApplicationState, RegistrationApplication
 from domain.retirees.lifecycle import STATUS_LABELS, Status
+from domain.shared.errors import ErrorCode
 from domain.shared.masking import mask_id_number
 from domain.staff.models import ChannelClient
 
@@ -45,7 +46,7 @@ async def token(body: ClientCredentials, request: Request, session: Session) -> 
         or client is None
         or not client.active
     ):
-        raise Unauthenticated("CLIENT_AUTH_FAILED", f"渠道客户端认证失败（来源 {client_address(request)}）")
+        raise Unauthenticated(ErrorCode.CLIENT_AUTH_FAILED, f"渠道客户端认证失败（来源 {client_address(request)}）")
     settings = hub_of(request).settings
     issued, expires = issue_token(settings.secret_key, client.client_id, "channel", settings.channel_token_minutes)
     return ChannelToken(access_token=issued, expires_at=expires)

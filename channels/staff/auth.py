@@ -14,6 +14,7 @@ from channels.staff.views import InstitutionView
 from domain.audit import trail
 from domain.institutions import service as institutions
 from domain.shared.actor import Actor
+from domain.shared.errors import ErrorCode
 from domain.staff import service as staff
 from domain.staff.permissions import ROLE_LABELS, Permission, Role, can
 
@@ -45,9 +46,9 @@ class Me(BaseModel):
 async def login(body: Login, request: Request, session: Session) -> Token:
     account = await staff.by_username(session, body.username)
     if not verify_password(account.password_hash if account else None, body.password) or account is None:
-        raise Unauthenticated("LOGIN_FAILED", "用户名或密码错误")
+        raise Unauthenticated(ErrorCode.LOGIN_FAILED, "用户名或密码错误")
     if not account.active:
-        raise Unauthenticated("ACCOUNT_DISABLED", "账号已停用，请联系系统管理员")
+        raise Unauthenticated(ErrorCode.ACCOUNT_DISABLED, "账号已停用，请联系系统管理员")
     settings = hub_of(request).settings
     token, expires = issue_token(settings.secret_key, account.username, "staff", settings.staff_token_minutes)
     account.last_login_at = datetime.now(UTC)
@@ -91,7 +92,7 @@ class PasswordChange(BaseModel):
 async def change_password(body: PasswordChange, session: Session, actor: StaffActor) -> None:
     account = await staff.by_username(session, actor.name)
     if account is None or not verify_password(account.password_hash, body.current_password):
-        raise Unauthenticated("LOGIN_FAILED", "当前密码错误")
+        raise Unauthenticated(ErrorCode.LOGIN_FAILED, "当前密码错误")
     await staff.change_own_password(session, actor, hash_password(body.new_password))
 
 

@@ -13,6 +13,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from domain.shared.errors import ErrorCode
+
 SIGNATURE_PREFIX = "sha256="
 DEFAULT_TOLERANCE_SECONDS = 300
 
@@ -20,7 +22,7 @@ DEFAULT_TOLERANCE_SECONDS = 300
 class SignatureRefused(Exception):
     """The push is not provably the platform's, or not fresh. ``code`` is stable; ``message`` is for staff."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
@@ -45,13 +47,13 @@ def verify(secret: bytes, push: SignedPush, *, now: float, tolerance_seconds: in
     The signature is compared in constant time, and checked before the timestamp so that a forger learns nothing
     about our clock."""
     if not push.timestamp or not push.signature:
-        raise SignatureRefused("SIGNATURE_MISSING", "缺少签名或时间戳请求头")
+        raise SignatureRefused(ErrorCode.SIGNATURE_MISSING, "缺少签名或时间戳请求头")
     try:
         timestamp = int(push.timestamp)
     except ValueError:
-        raise SignatureRefused("TIMESTAMP_INVALID", "时间戳格式错误，应为 Unix 秒数") from None
+        raise SignatureRefused(ErrorCode.TIMESTAMP_INVALID, "时间戳格式错误，应为 Unix 秒数") from None
     if not hmac.compare_digest(sign(secret, timestamp, push.body), push.signature.strip()):
-        raise SignatureRefused("SIGNATURE_INVALID", "签名校验失败")
+        raise SignatureRefused(ErrorCode.SIGNATURE_INVALID, "签名校验失败")
     if abs(now - timestamp) > tolerance_seconds:
-        raise SignatureRefused("TIMESTAMP_STALE", f"时间戳与服务器时间相差超过 {tolerance_seconds // 60} 分钟")
+        raise SignatureRefused(ErrorCode.TIMESTAMP_STALE, f"时间戳与服务器时间相差超过 {tolerance_seconds // 60} 分钟")
     return timestamp

@@ -20,6 +20,7 @@ from sqlmodel import col, func
 from domain.adjustments.models import PensionAdjustment
 from domain.retirees.inbound import Inbound, RetireeNotYetKnown
 from domain.retirees.models import Retiree
+from domain.shared.errors import ErrorCode
 from domain.shared.uow import UnitOfWork
 
 
@@ -49,7 +50,9 @@ async def on_pensions_adjusted(adjustments: Sequence[tuple[Mapping[str, Any], In
     ids: dict[str, int] = {number: int(retiree_id) for number, retiree_id in found.all() if retiree_id is not None}
     missing = [number for number in numbers if number not in ids]
     if missing:
-        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {missing[0]} 等 {len(missing)} 人尚未同步到本系统")
+        raise RetireeNotYetKnown(
+            ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {missing[0]} 等 {len(missing)} 人尚未同步到本系统"
+        )
     inserted = set(
         (
             await session.execute(  # executemany form: one cached statement, batched by the driver
@@ -86,7 +89,9 @@ async def on_pension_adjusted(data: Mapping[str, Any], event: Inbound, uow: Unit
         )
     ).scalar_one_or_none()
     if retiree_id is None:
-        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {data['personal_number']} 尚未同步到本系统")
+        raise RetireeNotYetKnown(
+            ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {data['personal_number']} 尚未同步到本系统"
+        )
     inserted = await session.execute(
         pg_insert(PensionAdjustment)
         .values(**_adjustment_row(retiree_id, data, event))

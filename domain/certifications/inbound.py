@@ -22,6 +22,7 @@ from domain.retirees.lifecycle import Status
 from domain.retirees.models import Retiree
 from domain.shared import calendar
 from domain.shared.actor import system_actor
+from domain.shared.errors import ErrorCode
 from domain.shared.uow import UnitOfWork
 
 CERTIFICATION_FEED = system_actor("certification-feed")
@@ -51,7 +52,7 @@ async def on_certification_recorded(
         )
     ).scalar_one_or_none()
     if retiree is None or retiree.id is None:
-        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {personal_number} 尚未同步到本系统")
+        raise RetireeNotYetKnown(ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {personal_number} 尚未同步到本系统")
     report = _report(data, inbound, retiree.id)
     await record(uow, CERTIFICATION_FEED, report, today=today or calendar.today(), locked=retiree)
 
@@ -64,6 +65,12 @@ async def on_certifications_recorded(
     for missing it) go one by one, through the status-change log that tells the province; the rest are recorded
     set-based (service.record_many). A retiree not known yet raises, and the hub applies the run one by one, which
     waits for exactly that retiree."""
+    ids = {(data["source"], data["certification_id"]) for data, _ in items}
+    if len(ids) < len(items):
+        # One source's certification id in two reports (of two retirees: the source broke its promise of unique
+        # ids). One by one, the first is recorded and the second found recorded already; set-based, both would count
+        # as new. The hub applies such a run one by one.
+        raise ValueError("同一批认证结果中，同一来源的认证编号出现了两次")
     numbers = [data["personal_number"] for data, _ in items]
     found = {
         row.personal_number: row
@@ -76,7 +83,9 @@ async def on_certifications_recorded(
     }
     missing = [number for number in numbers if number not in found]
     if missing:
-        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {missing[0]} 等 {len(missing)} 人尚未同步到本系统")
+        raise RetireeNotYetKnown(
+            ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {missing[0]} 等 {len(missing)} 人尚未同步到本系统"
+        )
 
     def may_resume(number: str) -> bool:
         row = found[number]

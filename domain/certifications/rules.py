@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from domain.dictionary.codes import ReasonCode
+from domain.retirees.lifecycle import Status
 
 
 def add_months(day: date, months: int) -> date:
@@ -77,7 +78,7 @@ class Standing:
     """What a community worker needs to explain a retiree's payment standing."""
 
     name: str
-    status: str  # the lifecycle status value
+    status: str  # the lifecycle status (a Status, or its value)
     suspension_reason: str | None
     suspended_on: date | None
     last_certified: date | None
@@ -95,9 +96,9 @@ def resumes_on_certification(suspension_reason: str | None) -> bool:
 def explain(s: Standing) -> str:
     """One sentence, in Chinese, a community worker can read aloud."""
     last = _cn(s.last_certified) if s.last_certified else None
-    if s.status == "deceased":
+    if s.status == Status.DECEASED:
         return f"{s.name}已登记死亡，养老金已终止发放。"
-    if s.status != "suspended":
+    if s.status != Status.SUSPENDED:
         if s.last_certified is None:
             return f"{s.name}的养老金正常发放；尚无资格认证记录，请尽快完成认证。"
         due = certification_due(s.last_certified, s.valid_months)

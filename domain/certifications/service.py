@@ -122,7 +122,7 @@ async def record(
     if previous is None or report.certified_on > previous:
         retiree.last_certified_on = report.certified_on
         if (
-            retiree.status == Status.SUSPENDED.value
+            retiree.status == Status.SUSPENDED
             and resumes_on_certification(retiree.suspension_reason)
             and report.certified_on <= today
         ):

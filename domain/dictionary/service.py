@@ -17,7 +17,7 @@ from domain.audit import trail
 from domain.dictionary.codes import CATEGORIES, CATEGORY_BY_NAME, CODE_LIST_PARAMETERS, PARAMETERS
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.shared.actor import Actor
-from domain.shared.errors import Conflict, DomainError, NotFound
+from domain.shared.errors import Conflict, DomainError, ErrorCode, NotFound
 from domain.staff.permissions import Permission, require
 
 _CODE_LIST = re.compile(r"[0-9A-Za-z]{1,20}(,[0-9A-Za-z]{1,20})*")
@@ -55,7 +55,7 @@ async def require_codes(session: AsyncSession, category: str, values: list[str],
     unknown = [v for v in values if v not in active]
     if unknown:
         raise DomainError(
-            "UNKNOWN_CODE", f"{field} 的代码 {'、'.join(unknown)} 不在数据字典“{category}”中", field=field
+            ErrorCode.UNKNOWN_CODE, f"{field} 的代码 {'、'.join(unknown)} 不在数据字典“{category}”中", field=field
         )
 
 
@@ -64,7 +64,7 @@ async def add_code(
 ) -> CodeEntry:
     require(actor, Permission.MANAGE_DICTIONARY)
     if await session.get(CodeEntry, (category, code)) is not None:
-        raise Conflict("CODE_EXISTS", f"代码表“{category}”中已有代码 {code}")
+        raise Conflict(ErrorCode.CODE_EXISTS, f"代码表“{category}”中已有代码 {code}")
     entry = CodeEntry(category=category, code=code, label=label, sort_order=sort_order)
     session.add(entry)
     await trail.record(session, actor, "dictionary.add", target=f"{category}/{code}", detail={"label": label})
@@ -77,7 +77,7 @@ async def update_code(
     require(actor, Permission.MANAGE_DICTIONARY)
     entry = await session.get(CodeEntry, (category, code))
     if entry is None:
-        raise NotFound("CODE_NOT_FOUND", f"代码表“{category}”中没有代码 {code}")
+        raise NotFound(ErrorCode.CODE_NOT_FOUND, f"代码表“{category}”中没有代码 {code}")
     if label is not None:
         entry.label = label
     if active is not None:
@@ -93,9 +93,9 @@ async def delete_code(session: AsyncSession, actor: Actor, category: str, code: 
     require(actor, Permission.MANAGE_DICTIONARY)
     entry = await session.get(CodeEntry, (category, code))
     if entry is None:
-        raise NotFound("CODE_NOT_FOUND", f"代码表“{category}”中没有代码 {code}")
+        raise NotFound(ErrorCode.CODE_NOT_FOUND, f"代码表“{category}”中没有代码 {code}")
     if entry.builtin:
-        raise Conflict("CODE_BUILTIN", f"“{entry.label}”是系统内置代码，只能停用，不能删除")
+        raise Conflict(ErrorCode.CODE_BUILTIN, f"“{entry.label}”是系统内置代码，只能停用，不能删除")
     known = CATEGORY_BY_NAME.get(category)
     if known is not None and known.retiree_column is not None:
         used = (
@@ -104,7 +104,7 @@ async def delete_code(session: AsyncSession, actor: Actor, category: str, code: 
             )
         ).scalar_one()
         if used:
-            raise Conflict("CODE_IN_USE", f"代码“{entry.label}”仍被 {used} 名人员使用，不能删除，可停用")
+            raise Conflict(ErrorCode.CODE_IN_USE, f"代码“{entry.label}”仍被 {used} 名人员使用，不能删除，可停用")
     if category == "special_category":
         used = (
             await session.execute(
@@ -113,7 +113,7 @@ async def delete_code(session: AsyncSession, actor: Actor, category: str, code: 
             )
         ).scalar_one()
         if used:
-            raise Conflict("CODE_IN_USE", f"代码“{entry.label}”仍被 {used} 名人员使用，不能删除，可停用")
+            raise Conflict(ErrorCode.CODE_IN_USE, f"代码“{entry.label}”仍被 {used} 名人员使用，不能删除，可停用")
     await session.delete(entry)
     await trail.record(session, actor, "dictionary.delete", target=f"{category}/{code}")
 
@@ -136,12 +136,14 @@ async def set_parameter(session: AsyncSession, actor: Actor, name: str, value: s
     require(actor, Permission.MANAGE_DICTIONARY)
     parameter = await session.get(Parameter, name)
     if parameter is None:
-        raise NotFound("PARAMETER_NOT_FOUND", f"没有参数 {name}")
+        raise NotFound(ErrorCode.PARAMETER_NOT_FOUND, f"没有参数 {name}")
     if name in CODE_LIST_PARAMETERS:
         if not _CODE_LIST.fullmatch(value.strip()):
-            raise DomainError("PARAMETER_NOT_A_CODE_LIST", f"参数 {name} 应为以英文逗号分隔的编码", field="value")
+            raise DomainError(
+                ErrorCode.PARAMETER_NOT_A_CODE_LIST, f"参数 {name} 应为以英文逗号分隔的编码", field="value"
+            )
     elif name in PARAMETERS and not value.strip().isdigit():
-        raise DomainError("PARAMETER_NOT_A_NUMBER", f"参数 {name} 应为非负整数", field="value")
+        raise DomainError(ErrorCode.PARAMETER_NOT_A_NUMBER, f"参数 {name} 应为非负整数", field="value")
     before = parameter.value
     parameter.value = value.strip()
     parameter.updated_at = datetime.now(UTC)

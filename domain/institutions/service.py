@@ -15,7 +15,7 @@ from sqlmodel import col
 from domain.audit import trail
 from domain.institutions.models import CHILD_LEVEL, LEVEL_LABELS, Institution, Level, in_subtree
 from domain.shared.actor import Actor
-from domain.shared.errors import Conflict, DomainError
+from domain.shared.errors import Conflict, DomainError, ErrorCode
 from domain.staff.permissions import Permission, require, require_in_scope
 
 
@@ -46,16 +46,16 @@ async def create(session: AsyncSession, actor: Actor, *, parent_id: int | None, 
     require(actor, Permission.MANAGE_INSTITUTIONS)
     if parent_id is None:
         if actor.kind != "system":
-            raise DomainError("ROOT_RESERVED", "市级根机构只能在系统初始化时创建")
+            raise DomainError(ErrorCode.ROOT_RESERVED, "市级根机构只能在系统初始化时创建")
         level, parent_path = Level.CITY, "/"
     else:
         parent = await visible(session, actor, parent_id)
         child = CHILD_LEVEL.get(Level(parent.level))
         if child is None:
-            raise DomainError("NO_CHILD_LEVEL", f"{LEVEL_LABELS[Level(parent.level)]}之下不能再设下级机构")
+            raise DomainError(ErrorCode.NO_CHILD_LEVEL, f"{LEVEL_LABELS[Level(parent.level)]}之下不能再设下级机构")
         level, parent_path = child, parent.path
     if await by_code(session, code) is not None:
-        raise Conflict("INSTITUTION_CODE_TAKEN", f"机构编码 {code} 已存在")
+        raise Conflict(ErrorCode.INSTITUTION_CODE_TAKEN, f"机构编码 {code} 已存在")
     institution = Institution(code=code, name=name, level=level.value, parent_id=parent_id, path="")
     session.add(institution)
     await session.flush()
@@ -70,7 +70,7 @@ async def rename(
     require(actor, Permission.MANAGE_INSTITUTIONS)
     institution = await visible(session, actor, institution_id)
     if institution.path == actor.institution_path and actor.kind != "system":
-        raise DomainError("OWN_INSTITUTION", "不能修改本机构自身，请由上级机构办理")
+        raise DomainError(ErrorCode.OWN_INSTITUTION, "不能修改本机构自身，请由上级机构办理")
     before = {"name": institution.name, "active": institution.active}
     institution.name = name
     if active is not None:
@@ -100,7 +100,7 @@ async def delete(session: AsyncSession, actor: Actor, institution_id: int) -> No
     require(actor, Permission.MANAGE_INSTITUTIONS)
     institution = await visible(session, actor, institution_id)
     if institution.path == actor.institution_path:
-        raise DomainError("OWN_INSTITUTION", "不能删除本机构自身")
+        raise DomainError(ErrorCode.OWN_INSTITUTION, "不能删除本机构自身")
     # Lock the row so nothing new can be attached to it while the references are counted.
     await session.execute(select(col(Institution.id)).where(col(Institution.id) == institution_id).with_for_update())
     in_use = []
@@ -112,7 +112,7 @@ async def delete(session: AsyncSession, actor: Actor, institution_id: int) -> No
             in_use.append(f"{label}{count}条")
     if in_use:
         raise Conflict(
-            "INSTITUTION_IN_USE",
+            ErrorCode.INSTITUTION_IN_USE,
             f"机构“{institution.name}”仍被引用（{'，'.join(in_use)}），不能删除",
             references=in_use,
         )

@@ -20,7 +20,7 @@ from sqlmodel import col
 from domain.notifications.models import NotificationKind, RetireeNotification
 from domain.retirees.inbound import Inbound, RetireeNotYetKnown
 from domain.retirees.models import Retiree
-from domain.shared.errors import NotFound
+from domain.shared.errors import ErrorCode, NotFound
 from domain.shared.uow import UnitOfWork
 
 KIND_LABELS: dict[str, str] = {NotificationKind.CERTIFICATION_REMINDER.value: "资格认证提醒"}
@@ -46,7 +46,7 @@ async def on_certification_reminder_due(data: Mapping[str, Any], inbound: Inboun
     personal_number = data["personal_number"]
     retiree_id = await _retiree_id(uow.session, personal_number)
     if retiree_id is None:
-        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {personal_number} 尚未同步到本系统")
+        raise RetireeNotYetKnown(ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {personal_number} 尚未同步到本系统")
     due_on = date.fromisoformat(data["due_on"])
     await uow.session.execute(
         insert(RetireeNotification)
@@ -72,7 +72,9 @@ class Inbox:
 async def _known(session: AsyncSession, personal_number: str) -> int:
     retiree_id = await _retiree_id(session, personal_number)
     if retiree_id is None:
-        raise NotFound("RETIREE_NOT_FOUND", f"未找到个人编号为 {personal_number} 的退休人员", field="personal_number")
+        raise NotFound(
+            ErrorCode.RETIREE_NOT_FOUND, f"未找到个人编号为 {personal_number} 的退休人员", field="personal_number"
+        )
     return retiree_id
 
 

@@ -24,7 +24,7 @@ from domain.retirees.lifecycle import Register, Status
 from domain.retirees.models import Retiree
 from domain.shared import calendar
 from domain.shared.actor import Actor
-from domain.shared.errors import Conflict, DomainError, Forbidden, NotFound
+from domain.shared.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
 from domain.shared.uow import UnitOfWork
 from domain.staff.permissions import Permission, require, require_in_scope
 from domain.status_log import service as status_log
@@ -39,14 +39,14 @@ async def find_for_registration(session: AsyncSession, actor: Actor, personal_nu
         await session.execute(select(Retiree).where(col(Retiree.personal_number) == personal_number.strip()))
     ).scalar_one_or_none()
     if retiree is None or retiree.insuring_agency_code != agency_code.strip():
-        raise NotFound("RETIREE_NOT_FOUND", "未找到该人员：请核对个人编号和参保机构编码")
+        raise NotFound(ErrorCode.RETIREE_NOT_FOUND, "未找到该人员：请核对个人编号和参保机构编码")
     return retiree
 
 
 async def _community_of(session: AsyncSession, actor: Actor) -> Institution:
     institution = await session.get(Institution, actor.institution_id) if actor.institution_id else None
     if institution is None or institution.level != Level.COMMUNITY:
-        raise Forbidden("COMMUNITY_ONLY", "登记须由社区工作人员办理")
+        raise Forbidden(ErrorCode.COMMUNITY_ONLY, "登记须由社区工作人员办理")
     return institution
 
 
@@ -82,12 +82,12 @@ async def identify(session: AsyncSession, id_number: str, name: str, personal_nu
         await session.execute(select(Retiree).where(col(Retiree.id_number) == number.value))
     ).scalar_one_or_none()
     if retiree is None:
-        raise NotFound("ID_NUMBER_NOT_FOUND", "未找到该身份证号码对应的退休人员信息", field="id_number")
+        raise NotFound(ErrorCode.ID_NUMBER_NOT_FOUND, "未找到该身份证号码对应的退休人员信息", field="id_number")
     if retiree.name != name.strip():
-        raise DomainError("NAME_MISMATCH", "姓名与身份证号码登记的姓名不一致", field="name")
+        raise DomainError(ErrorCode.NAME_MISMATCH, "姓名与身份证号码登记的姓名不一致", field="name")
     if retiree.personal_number != personal_number.strip():
         raise DomainError(
-            "PERSONAL_NUMBER_MISMATCH", "养老金编号（个人编号）与身份证号码不一致", field="personal_number"
+            ErrorCode.PERSONAL_NUMBER_MISMATCH, "养老金编号（个人编号）与身份证号码不一致", field="personal_number"
         )
     return retiree
 
@@ -106,14 +106,14 @@ async def apply(
     retiree = await identify(session, id_number, name, personal_number)
     assert retiree.id is not None
     if retiree.status == Status.REGISTERED:
-        raise Conflict("ALREADY_REGISTERED", "人员已登记，不能重复登记")
+        raise Conflict(ErrorCode.ALREADY_REGISTERED, "人员已登记，不能重复登记")
     if retiree.status != Status.APPROVED:
-        raise Conflict("CANNOT_APPLY", "当前人员状态不能办理登记，请到社区咨询", status=retiree.status)
+        raise Conflict(ErrorCode.CANNOT_APPLY, "当前人员状态不能办理登记，请到社区咨询", status=retiree.status)
     community = (
         await session.execute(select(Institution).where(col(Institution.code) == community_code))
     ).scalar_one_or_none()
     if community is None or community.level != Level.COMMUNITY or not community.active:
-        raise NotFound("COMMUNITY_NOT_FOUND", f"未找到社区 {community_code}", field="community_code")
+        raise NotFound(ErrorCode.COMMUNITY_NOT_FOUND, f"未找到社区 {community_code}", field="community_code")
     pending = (
         await session.execute(
             select(RegistrationApplication).where(
@@ -123,7 +123,9 @@ async def apply(
         )
     ).scalar_one_or_none()
     if pending is not None:
-        raise Conflict("APPLICATION_PENDING", "已有待社区确认的登记申请，请等待处理结果", application_id=pending.id)
+        raise Conflict(
+            ErrorCode.APPLICATION_PENDING, "已有待社区确认的登记申请，请等待处理结果", application_id=pending.id
+        )
     assert community.id is not None
     application = RegistrationApplication(
         id=str(uuid.uuid4()),
@@ -154,7 +156,7 @@ async def application_of(session: AsyncSession, application_id: str, id_number: 
     except InvalidIdNumber:
         number = None
     if application is None or retiree is None or retiree.id_number != number:
-        raise NotFound("APPLICATION_NOT_FOUND", "未找到该登记申请")
+        raise NotFound(ErrorCode.APPLICATION_NOT_FOUND, "未找到该登记申请")
     return application
 
 
@@ -178,7 +180,7 @@ async def _decidable(uow: UnitOfWork, actor: Actor, application_id: str) -> Regi
     require_in_scope(actor, community.path if community else "\0", "登记申请")
     assert application is not None
     if application.state != ApplicationState.PENDING:
-        raise Conflict("APPLICATION_DECIDED", "该申请已处理，不能重复处理", state=application.state)
+        raise Conflict(ErrorCode.APPLICATION_DECIDED, "该申请已处理，不能重复处理", state=application.state)
     return application
 
 
@@ -201,7 +203,7 @@ async def confirm(uow: UnitOfWork, actor: Actor, application_id: str) -> Registr
 
 async def reject(uow: UnitOfWork, actor: Actor, application_id: str, reason: str) -> RegistrationApplication:
     if not reason.strip():
-        raise DomainError("REASON_REQUIRED", "退回申请须填写原因", field="reason")
+        raise DomainError(ErrorCode.REASON_REQUIRED, "退回申请须填写原因", field="reason")
     application = await _decidable(uow, actor, application_id)
     application.state = ApplicationState.REJECTED.value
     application.reject_reason = reason.strip()

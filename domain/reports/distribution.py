@@ -21,7 +21,7 @@ from domain.institutions.models import Institution
 from domain.retirees.lifecycle import Status
 from domain.shared import calendar
 from domain.shared.actor import Actor
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, ErrorCode
 from domain.staff.permissions import Permission, require
 
 # People under management: registered, suspended, or transferring out (still on their community's books).
@@ -120,7 +120,9 @@ async def retiree_distribution(session: AsyncSession, actor: Actor, on: date | N
     on = on or today
     if not EARLIEST_REPORT_DATE <= on <= today.replace(year=today.year + 1, day=min(today.day, 28)):
         raise DomainError(
-            "REPORT_DATE_OUT_OF_RANGE", f"统计日期应在 {EARLIEST_REPORT_DATE.isoformat()} 至明年之间", field="on"
+            ErrorCode.REPORT_DATE_OUT_OF_RANGE,
+            f"统计日期应在 {EARLIEST_REPORT_DATE.isoformat()} 至明年之间",
+            field="on",
         )
     prefix = actor.query_path
     node = (await session.execute(select(Institution).where(col(Institution.path) == prefix))).scalar_one_or_none()

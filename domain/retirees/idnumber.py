@@ -14,6 +14,7 @@ from functools import lru_cache
 from operator import mul
 
 from domain.shared import calendar
+from domain.shared.errors import ErrorCode
 
 # GB 11643-1999: weight of position i (1-based, left to right) is 2^(18-i) mod 11.
 _WEIGHTS = bytes((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2))
@@ -32,7 +33,7 @@ class InvalidIdNumber(ValueError):
     ID_SEX_MISMATCH; ``message`` is what staff read.
     """
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
@@ -66,16 +67,16 @@ def _check_characters(text: str) -> None:
         if "0" <= character <= "9" or (position == last == 17 and character == "X"):
             continue
         expected = "数字或X" if position == last == 17 else "数字"
-        raise InvalidIdNumber("ID_CHARACTERS", f"身份证号码第{position + 1}位应为{expected}，实为“{character}”")
+        raise InvalidIdNumber(ErrorCode.ID_CHARACTERS, f"身份证号码第{position + 1}位应为{expected}，实为“{character}”")
 
 
 def _real_date(digits: str) -> date:
     try:
         born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError as error:
-        raise InvalidIdNumber("ID_BIRTH_DATE", f"身份证号码中的出生日期 {digits} 不是有效日期") from error
+        raise InvalidIdNumber(ErrorCode.ID_BIRTH_DATE, f"身份证号码中的出生日期 {digits} 不是有效日期") from error
     if born.year < _EARLIEST_BIRTH_YEAR:
-        raise InvalidIdNumber("ID_BIRTH_DATE", f"身份证号码中的出生日期 {digits} 早于{_EARLIEST_BIRTH_YEAR}年")
+        raise InvalidIdNumber(ErrorCode.ID_BIRTH_DATE, f"身份证号码中的出生日期 {digits} 早于{_EARLIEST_BIRTH_YEAR}年")
     return born
 
 
@@ -88,12 +89,16 @@ class IdNumber:
 
     def __post_init__(self) -> None:
         if len(self.value) != 18:
-            raise InvalidIdNumber("ID_LENGTH", f"身份证号码长度应为18位（或15位旧号码），实为{len(self.value)}位")
+            raise InvalidIdNumber(
+                ErrorCode.ID_LENGTH, f"身份证号码长度应为18位（或15位旧号码），实为{len(self.value)}位"
+            )
         _check_characters(self.value)
         _real_date(self.value[6:14])
         expected = check_character(self.value[:17])
         if self.value[17] != expected:
-            raise InvalidIdNumber("ID_CHECK_CHARACTER", f"身份证号码校验位错误：应为 {expected}，实为 {self.value[17]}")
+            raise InvalidIdNumber(
+                ErrorCode.ID_CHECK_CHARACTER, f"身份证号码校验位错误：应为 {expected}，实为 {self.value[17]}"
+            )
 
     def __str__(self) -> str:
         return self.value
@@ -126,10 +131,10 @@ class IdNumber:
             _real_date(first17[6:14])
             text = first17 + check_character(first17)
         elif len(text) != 18:
-            raise InvalidIdNumber("ID_LENGTH", f"身份证号码长度应为18位（或15位旧号码），实为{len(text)}位")
+            raise InvalidIdNumber(ErrorCode.ID_LENGTH, f"身份证号码长度应为18位（或15位旧号码），实为{len(text)}位")
         number = cls(text)
         if number.birth_date > (today or calendar.today()):
-            raise InvalidIdNumber("ID_BIRTH_DATE", f"身份证号码中的出生日期 {text[6:14]} 晚于今天")
+            raise InvalidIdNumber(ErrorCode.ID_BIRTH_DATE, f"身份证号码中的出生日期 {text[6:14]} 晚于今天")
         return number
 
     def cross_check(self, birth_date: date | None, sex: str | None) -> None:
@@ -139,12 +144,13 @@ class IdNumber:
         """
         if birth_date is not None and birth_date != self.birth_date:
             raise InvalidIdNumber(
-                "ID_BIRTH_MISMATCH",
+                ErrorCode.ID_BIRTH_MISMATCH,
                 f"出生日期 {birth_date.isoformat()} 与身份证号码中的出生日期 {self.birth_date.isoformat()} 不一致",
             )
         if sex in _SEX_LABELS and sex != self.sex:
             raise InvalidIdNumber(
-                "ID_SEX_MISMATCH", f"性别“{_SEX_LABELS[sex]}”与身份证号码中的性别“{_SEX_LABELS[self.sex]}”不一致"
+                ErrorCode.ID_SEX_MISMATCH,
+                f"性别“{_SEX_LABELS[sex]}”与身份证号码中的性别“{_SEX_LABELS[self.sex]}”不一致",
             )
 
 

@@ -25,7 +25,7 @@ from domain.retirees.idnumber import IdNumber, InvalidIdNumber
 from domain.retirees.lifecycle import RecordDeath, Status
 from domain.retirees.models import Retiree
 from domain.shared.actor import system_actor
-from domain.shared.errors import Conflict, DomainError
+from domain.shared.errors import Conflict, DomainError, ErrorCode
 from domain.shared.uow import UnitOfWork
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType
@@ -68,7 +68,7 @@ async def _by_personal_number(session: AsyncSession, personal_number: str, *, lo
 async def _known(session: AsyncSession, personal_number: str) -> Retiree:
     retiree = await _by_personal_number(session, personal_number)
     if retiree is None:
-        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {personal_number} 尚未同步到本系统")
+        raise RetireeNotYetKnown(ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {personal_number} 尚未同步到本系统")
     return retiree
 
 
@@ -82,7 +82,7 @@ async def _id_number_free(session: AsyncSession, id_number: str, personal_number
         )
     ).scalar_one_or_none()
     if other is not None:
-        raise Conflict("ID_NUMBER_TAKEN", f"身份证号码 {id_number} 已属于个人编号 {other}", field="id_number")
+        raise Conflict(ErrorCode.ID_NUMBER_TAKEN, f"身份证号码 {id_number} 已属于个人编号 {other}", field="id_number")
 
 
 def _approved_fields(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -144,7 +144,7 @@ async def on_retirees_approved(approvals: Sequence[tuple[Mapping[str, Any], Inbo
     rows = [{"personal_number": data["personal_number"], **_approved_fields(data)} for data, _ in approvals]
     id_numbers = [row["id_number"] for row in rows]
     if len(set(id_numbers)) < len(id_numbers):
-        raise Conflict("ID_NUMBER_TAKEN", "同一批核准中身份证号码重复", field="id_number")
+        raise Conflict(ErrorCode.ID_NUMBER_TAKEN, "同一批核准中身份证号码重复", field="id_number")
     holders = dict(
         (
             await session.execute(
@@ -155,7 +155,7 @@ async def on_retirees_approved(approvals: Sequence[tuple[Mapping[str, Any], Inbo
         ).all()
     )
     if any(holders.get(row["id_number"], row["personal_number"]) != row["personal_number"] for row in rows):
-        raise Conflict("ID_NUMBER_TAKEN", "身份证号码已属于其他人员", field="id_number")
+        raise Conflict(ErrorCode.ID_NUMBER_TAKEN, "身份证号码已属于其他人员", field="id_number")
     known = set(
         (
             await session.execute(
@@ -328,7 +328,9 @@ async def on_payment_statuses_changed(changes: Sequence[tuple[Mapping[str, Any],
     standing = {row.personal_number: _Standing(row.id, row.personal_number, row.payment_status) for row in found}
     missing = [number for number in numbers if number not in standing]
     if missing:
-        raise RetireeNotYetKnown("RETIREE_NOT_YET_KNOWN", f"个人编号 {missing[0]} 等 {len(missing)} 人尚未同步到本系统")
+        raise RetireeNotYetKnown(
+            ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {missing[0]} 等 {len(missing)} 人尚未同步到本系统"
+        )
     moved = [
         (standing[data["personal_number"]], data, event)
         for data, event in changes

@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 
 from domain.dictionary.codes import ReasonCode
-from domain.shared.errors import IllegalTransition
+from domain.shared.errors import ErrorCode, IllegalTransition
 
 
 class Status(StrEnum):
@@ -126,7 +126,7 @@ class Transition:
     reason_code: ReasonCode
 
 
-def _refuse(state: Lifecycle, action: str, code: str = "ILLEGAL_TRANSITION") -> IllegalTransition:
+def _refuse(state: Lifecycle, action: str, code: ErrorCode = ErrorCode.ILLEGAL_TRANSITION) -> IllegalTransition:
     return IllegalTransition(code, f"人员当前状态为“{state.label}”，不能办理{action}", status=state.status.value)
 
 
@@ -135,7 +135,9 @@ def decide(state: Lifecycle, command: Command) -> Transition:
     match command:
         case Register(institution_id=institution_id, reason_code=reason):
             if state.status is Status.REGISTERED:
-                raise IllegalTransition("ALREADY_REGISTERED", "人员已登记，不能重复登记", status=state.status.value)
+                raise IllegalTransition(
+                    ErrorCode.ALREADY_REGISTERED, "人员已登记，不能重复登记", status=state.status.value
+                )
             if state.status is not Status.APPROVED:
                 raise _refuse(state, "登记")
             after = Lifecycle(Status.REGISTERED, institution_id)
@@ -182,10 +184,12 @@ def restore(
     retiree is still in the state that change produced, so a later change is never silently overwritten."""
     if current != entry_after:
         raise IllegalTransition(
-            "RESTORE_NOT_LATEST",
+            ErrorCode.RESTORE_NOT_LATEST,
             f"该变更之后人员状态已变为“{current.label}”，不能直接差错恢复，请先恢复之后的变更",
             status=current.status.value,
         )
     if entry_before == entry_after:
-        raise IllegalTransition("RESTORE_NOTHING", "该记录未改变人员状态，无需差错恢复", status=current.status.value)
+        raise IllegalTransition(
+            ErrorCode.RESTORE_NOTHING, "该记录未改变人员状态，无需差错恢复", status=current.status.value
+        )
     return Transition(current, entry_before, ChangeKind.ERROR_RESTORED, reason_code)

@@ -17,7 +17,7 @@ from domain.audit import trail
 from domain.institutions.models import Institution, in_subtree
 from domain.retirees.models import Retiree, SupplementaryInfo
 from domain.shared.actor import Actor
-from domain.shared.errors import DomainError, NotFound
+from domain.shared.errors import DomainError, ErrorCode, NotFound
 from domain.staff.permissions import Permission, require, require_in_scope
 
 
@@ -44,7 +44,7 @@ class Page:
 async def _scoped(session: AsyncSession, actor: Actor, filters: RetireeFilter) -> Select[Retiree, Institution]:
     if filters.unregistered:
         if not actor.is_city_level:
-            raise DomainError("CITY_LEVEL_ONLY", "未登记（无所属机构）的人员仅市级可查询")
+            raise DomainError(ErrorCode.CITY_LEVEL_ONLY, "未登记（无所属机构）的人员仅市级可查询")
         query = select(Retiree, Institution).outerjoin(Institution, col(Retiree.institution_id) == col(Institution.id))
         query = query.where(col(Retiree.institution_id).is_(None))
     else:
@@ -84,7 +84,7 @@ async def _in_scope(session: AsyncSession, actor: Actor, retiree_id: int) -> tup
     retiree = await session.get(Retiree, retiree_id)
     institution = await session.get(Institution, retiree.institution_id) if retiree and retiree.institution_id else None
     if retiree is None:
-        raise NotFound("NOT_FOUND", "未找到该人员，或不在本机构管辖范围内")
+        raise NotFound(ErrorCode.NOT_FOUND, "未找到该人员，或不在本机构管辖范围内")
     require_in_scope(actor, institution.path if institution else None, "人员")
     return retiree, institution
 
@@ -125,7 +125,7 @@ async def status_anywhere(session: AsyncSession, actor: Actor, number: str) -> C
         )
     ).scalar_one_or_none()
     if retiree is None:
-        raise NotFound("RETIREE_NOT_FOUND", f"未找到个人编号或身份证号为 {number} 的人员")
+        raise NotFound(ErrorCode.RETIREE_NOT_FOUND, f"未找到个人编号或身份证号为 {number} 的人员")
     institution = await session.get(Institution, retiree.institution_id) if retiree.institution_id else None
     own = actor.covers(institution.path if institution else None)
     await trail.record(

@@ -12,7 +12,7 @@ from domain.retirees.models import SupplementaryInfo
 from domain.retirees.service import in_scope
 from domain.shared import calendar
 from domain.shared.actor import Actor
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, ErrorCode
 from domain.shared.uow import UnitOfWork
 from domain.staff.permissions import Permission, require
 from domain.status_log import service as status_log
@@ -44,7 +44,9 @@ async def record(uow: UnitOfWork, actor: Actor, retiree_id: int, form: Supplemen
         if value is not None:
             await dictionary.require_codes(session, category, [value], category)
     if "03" in form.special_categories:
-        raise DomainError("AGED_IS_COMPUTED", "高龄人员按出生日期自动计算，不需录入", field="special_categories")
+        raise DomainError(
+            ErrorCode.AGED_IS_COMPUTED, "高龄人员按出生日期自动计算，不需录入", field="special_categories"
+        )
     await dictionary.require_codes(
         session, "special_category", sorted(set(form.special_categories)), "special_categories"
     )

@@ -1,12 +1,124 @@
 """The domain's failure vocabulary: each error has a stable code for machines and a Chinese message for staff.
 
+:class:`ErrorCode` is the one catalogue of those codes — the domain's, and the ones the API itself answers with
+(validation, authentication, the authentication platform's webhook) — so the OpenAPI document can list them all
+(``ErrorBody.code`` in channels/errors.py is typed with it). A new code is a new member here.
+
 The API turns them into 4xx answers (channels/errors.py); the hub's consumer classifies any error it does not
 know as permanent, so an event that breaks a business rule is dead-lettered with the reason instead of retried.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
+
+
+class ErrorCode(StrEnum):
+    """Every ``code`` an error answer of the hub can carry. domain/shared/errors.py says, member by member, when each
+    is raised."""
+
+    # Institutions (1.1)
+    ROOT_RESERVED = "ROOT_RESERVED"  # creating an institution without a parent: the city root exists from setup only
+    NO_CHILD_LEVEL = "NO_CHILD_LEVEL"  # creating an institution under a community, the lowest level
+    INSTITUTION_CODE_TAKEN = "INSTITUTION_CODE_TAKEN"  # creating an institution with a code already used
+    OWN_INSTITUTION = "OWN_INSTITUTION"  # staff changing or deleting the institution they belong to
+    INSTITUTION_IN_USE = "INSTITUTION_IN_USE"  # deleting an institution that children, staff or retirees refer to
+    INSTITUTION_NOT_FOUND = "INSTITUTION_NOT_FOUND"  # a staff account names an institution that does not exist
+
+    # Staff accounts, roles and permissions (1.2, 1.3)
+    STAFF_NOT_FOUND = "STAFF_NOT_FOUND"  # the staff account does not exist or is outside the caller's scope
+    USERNAME_TAKEN = "USERNAME_TAKEN"  # creating a staff account with a username already used
+    SELF_DEACTIVATION = "SELF_DEACTIVATION"  # an administrator deactivating their own account
+    SELF_GRANT = "SELF_GRANT"  # an administrator granting a role to their own account
+    ROLE_LEVEL = "ROLE_LEVEL"  # granting a role the account's institution level may not hold
+    ADMIN_NEEDS_ID = "ADMIN_NEEDS_ID"  # granting an administrator role to an account with no ID number recorded
+    SEPARATION_OF_DUTIES = "SEPARATION_OF_DUTIES"  # one person would hold two of the three administrator roles
+    PERMISSION_DENIED = "PERMISSION_DENIED"  # the caller's role does not allow the operation
+    NOT_FOUND = "NOT_FOUND"  # the record does not exist or is outside the caller's institution scope
+    CITY_LEVEL_ONLY = "CITY_LEVEL_ONLY"  # below city level, asking for retirees who belong to no institution yet
+
+    # Dictionary codes and rule parameters (1.4)
+    UNKNOWN_CODE = "UNKNOWN_CODE"  # a submitted value is not a code of its dictionary category
+    CODE_EXISTS = "CODE_EXISTS"  # adding a code its category already has
+    CODE_NOT_FOUND = "CODE_NOT_FOUND"  # changing or deleting a code its category does not have
+    CODE_BUILTIN = "CODE_BUILTIN"  # deleting a built-in code (it can only be deactivated)
+    CODE_IN_USE = "CODE_IN_USE"  # deleting a code retirees still carry (it can only be deactivated)
+    PARAMETER_NOT_FOUND = "PARAMETER_NOT_FOUND"  # setting a rule parameter that does not exist
+    PARAMETER_NOT_A_CODE_LIST = "PARAMETER_NOT_A_CODE_LIST"  # a code-list parameter set to something else
+    PARAMETER_NOT_A_NUMBER = "PARAMETER_NOT_A_NUMBER"  # a numeric parameter set to something not a whole number >= 0
+
+    # Retirees and their identity numbers (GB 11643, 4.1, 4.2)
+    RETIREE_NOT_FOUND = "RETIREE_NOT_FOUND"  # no retiree with that id, personal number or ID number
+    ID_LENGTH = "ID_LENGTH"  # an ID number neither 18 nor (legacy) 15 characters long
+    ID_CHARACTERS = "ID_CHARACTERS"  # an ID number with a character other than digits and a final X
+    ID_BIRTH_DATE = "ID_BIRTH_DATE"  # an ID number whose birth date is not a date, too early or in the future
+    ID_CHECK_CHARACTER = "ID_CHECK_CHARACTER"  # an ID number whose MOD 11-2 check character is wrong
+    ID_BIRTH_MISMATCH = "ID_BIRTH_MISMATCH"  # a declared birth date that differs from the ID number's
+    ID_SEX_MISMATCH = "ID_SEX_MISMATCH"  # a declared sex that differs from the ID number's
+    AGED_IS_COMPUTED = "AGED_IS_COMPUTED"  # supplementary info naming the aged category, which comes from birth date
+
+    # Events from the province (2.1 - 2.7): a consumer raises these, the hub parks or dead-letters the event
+    RETIREE_NOT_YET_KNOWN = "RETIREE_NOT_YET_KNOWN"  # an event about a retiree whose approval has not arrived yet
+    ID_NUMBER_TAKEN = "ID_NUMBER_TAKEN"  # an approval whose ID number already belongs to another personal number
+
+    # Registration at a community (4.1), from staff and from the mobile app
+    COMMUNITY_ONLY = "COMMUNITY_ONLY"  # registering a retiree from an account that is not a community's
+    ID_NUMBER_NOT_FOUND = "ID_NUMBER_NOT_FOUND"  # the app's applicant gave an ID number no retiree has
+    NAME_MISMATCH = "NAME_MISMATCH"  # the app's applicant gave a name other than the ID number's retiree's
+    PERSONAL_NUMBER_MISMATCH = "PERSONAL_NUMBER_MISMATCH"  # the app's applicant gave another retiree's number
+    ALREADY_REGISTERED = "ALREADY_REGISTERED"  # registering, or applying for, a retiree already registered
+    CANNOT_APPLY = "CANNOT_APPLY"  # applying in the app for a retiree whose status is not "approved"
+    COMMUNITY_NOT_FOUND = "COMMUNITY_NOT_FOUND"  # applying in the app to a community code that does not exist
+    APPLICATION_PENDING = "APPLICATION_PENDING"  # applying in the app while an earlier application awaits a decision
+    APPLICATION_NOT_FOUND = "APPLICATION_NOT_FOUND"  # deciding an application that does not exist or is out of scope
+    APPLICATION_DECIDED = "APPLICATION_DECIDED"  # confirming or rejecting an application already decided
+    REASON_REQUIRED = "REASON_REQUIRED"  # rejecting an application without a reason
+
+    # The lifecycle and the status-change log (6.22), suspensions and resumptions (4.5)
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"  # a lifecycle command the retiree's current status does not allow
+    STATUS_CHANGE_NOT_FOUND = "STATUS_CHANGE_NOT_FOUND"  # restoring a status-change entry that does not exist
+    RESTORE_OF_RESTORATION = "RESTORE_OF_RESTORATION"  # restoring an entry that is itself an error restoration
+    ALREADY_RESTORED = "ALREADY_RESTORED"  # restoring an entry already restored
+    RESTORE_NOT_LATEST = "RESTORE_NOT_LATEST"  # restoring an entry after which the retiree's status changed again
+    RESTORE_NOTHING = "RESTORE_NOTHING"  # restoring an entry that did not change the retiree's status
+    NOT_SUSPENDED = "NOT_SUSPENDED"  # resuming a retiree who is not suspended
+    CERTIFICATION_STILL_OVERDUE = "CERTIFICATION_STILL_OVERDUE"  # resuming, by staff, a retiree still overdue
+
+    # Reports (6.x)
+    REPORT_DATE_OUT_OF_RANGE = "REPORT_DATE_OUT_OF_RANGE"  # a report asked for a date before records or too far ahead
+
+    # Authentication of staff and channel clients (channels/)
+    NOT_LOGGED_IN = "NOT_LOGGED_IN"  # a staff or channel request without a bearer token
+    LOGIN_FAILED = "LOGIN_FAILED"  # a wrong username or password (also a wrong current password when changing it)
+    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"  # logging in, or a token used, for an account deactivated or gone
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"  # a bearer token past its expiry
+    TOKEN_INVALID = "TOKEN_INVALID"  # a bearer token that is malformed, forged or for another audience
+    WEAK_PASSWORD = "WEAK_PASSWORD"  # a new password too short, or without both letters and digits
+    CLIENT_AUTH_FAILED = "CLIENT_AUTH_FAILED"  # a channel client (the app) logging in with bad credentials or disabled
+    CLIENT_DISABLED = "CLIENT_DISABLED"  # a channel client's token used after the client was deactivated or removed
+
+    # The authentication platform's face-result webhook (2.7)
+    SIGNATURE_MISSING = "SIGNATURE_MISSING"  # a push without its signature or timestamp header
+    TIMESTAMP_INVALID = "TIMESTAMP_INVALID"  # a push whose timestamp header is not Unix seconds
+    SIGNATURE_INVALID = "SIGNATURE_INVALID"  # a push whose HMAC signature does not match its body
+    TIMESTAMP_STALE = "TIMESTAMP_STALE"  # a push whose timestamp is too far from the server's clock
+    BODY_INVALID = "BODY_INVALID"  # a push whose body is not a valid face result
+    REPLAY = "REPLAY"  # a push of a face result already received
+    PERSON_UNKNOWN = "PERSON_UNKNOWN"  # a push about a personal number that is not a retiree of the city
+    ID_NUMBER_MISMATCH = "ID_NUMBER_MISMATCH"  # a push whose ID number is not that personal number's
+    UNAVAILABLE = "UNAVAILABLE"  # a push that could not be made durable in Kafka; the platform retries later
+
+    # Answered by the API itself for any endpoint (channels/errors.py)
+    INVALID_REQUEST = "INVALID_REQUEST"  # the request failed validation; detail.fields names each bad field
+    INVALID_VALUE = "INVALID_VALUE"  # a value validation let through that the database refused (out of range)
+    CONFLICT = "CONFLICT"  # a uniqueness race lost in the database: the data changed meanwhile
+    HTTP_400 = "HTTP_400"  # a request the framework could not read
+    HTTP_401 = "HTTP_401"  # the framework's own "not authenticated"
+    HTTP_403 = "HTTP_403"  # the framework's own "forbidden"
+    HTTP_404 = "HTTP_404"  # no such path
+    HTTP_405 = "HTTP_405"  # the path does not take that method
+    INTERNAL_ERROR = "INTERNAL_ERROR"  # an unexpected failure, logged; the answer (500) says nothing of internals
 
 
 class DomainError(Exception):
@@ -14,7 +126,7 @@ class DomainError(Exception):
 
     status = 422
 
-    def __init__(self, code: str, message: str, **detail: Any) -> None:
+    def __init__(self, code: ErrorCode, message: str, **detail: Any) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message

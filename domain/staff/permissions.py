@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from domain.institutions.models import Level
 from domain.shared.actor import Actor
-from domain.shared.errors import Forbidden, NotFound
+from domain.shared.errors import ErrorCode, Forbidden, NotFound
 
 
 class Role(StrEnum):
@@ -84,14 +84,14 @@ def can(actor: Actor, permission: Permission) -> bool:
 def require(actor: Actor, permission: Permission) -> None:
     if not can(actor, permission):
         role = ROLE_LABELS.get(Role(actor.role), actor.role) if actor.role in set(Role) else "未授权"
-        raise Forbidden("PERMISSION_DENIED", f"当前角色（{role}）无权执行此操作", permission=permission.value)
+        raise Forbidden(ErrorCode.PERMISSION_DENIED, f"当前角色（{role}）无权执行此操作", permission=permission.value)
 
 
 def require_in_scope(actor: Actor, path: str | None, what: str = "记录") -> None:
     """Refuse anything outside the actor's own subtree with the same answer as a record that does not exist, so
     that probing other communities' numbers tells nothing."""
     if not actor.covers(path):
-        raise NotFound("NOT_FOUND", f"未找到该{what}，或不在本机构管辖范围内")
+        raise NotFound(ErrorCode.NOT_FOUND, f"未找到该{what}，或不在本机构管辖范围内")
 
 
 def require_any(actor: Actor, *permissions: Permission) -> None:

@@ -19,7 +19,7 @@ from domain.audit import trail
 from domain.institutions import service as institutions
 from domain.institutions.models import Institution, Level, in_subtree
 from domain.shared.actor import Actor
-from domain.shared.errors import Conflict, DomainError, Forbidden, NotFound
+from domain.shared.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
 from domain.staff.models import StaffAccount
 from domain.staff.permissions import ADMIN_ROLES, LEVELS_FOR_ROLE, ROLE_LABELS, Permission, Role, can, require
 
@@ -33,7 +33,7 @@ async def actor_for(session: AsyncSession, account: StaffAccount, source: str | 
     """The Actor an authenticated account acts as: its institution's subtree and its chosen query scope."""
     institution = await session.get(Institution, account.institution_id)
     if institution is None:
-        raise NotFound("INSTITUTION_NOT_FOUND", "账号所属机构不存在")
+        raise NotFound(ErrorCode.INSTITUTION_NOT_FOUND, "账号所属机构不存在")
     scope = (
         await session.get(Institution, account.query_scope_institution_id)
         if account.query_scope_institution_id
@@ -54,7 +54,7 @@ async def _account_in_scope(session: AsyncSession, actor: Actor, account_id: int
     account = await session.get(StaffAccount, account_id)
     institution = await session.get(Institution, account.institution_id) if account else None
     if account is None or institution is None or not actor.covers(institution.path):
-        raise NotFound("STAFF_NOT_FOUND", "未找到该工作人员，或不在本机构管辖范围内")
+        raise NotFound(ErrorCode.STAFF_NOT_FOUND, "未找到该工作人员，或不在本机构管辖范围内")
     return account, institution
 
 
@@ -73,7 +73,7 @@ async def create_account(
     require(actor, Permission.MANAGE_ACCOUNTS)
     await institutions.visible(session, actor, institution_id)
     if await by_username(session, username) is not None:
-        raise Conflict("USERNAME_TAKEN", f"用户名 {username} 已被使用")
+        raise Conflict(ErrorCode.USERNAME_TAKEN, f"用户名 {username} 已被使用")
     account = StaffAccount(
         username=username,
         full_name=full_name,
@@ -101,7 +101,7 @@ async def update_account(
     require(actor, Permission.MANAGE_ACCOUNTS)
     account, _ = await _account_in_scope(session, actor, account_id)
     if account.username == actor.name and active is False:
-        raise DomainError("SELF_DEACTIVATION", "不能停用自己的账号")
+        raise DomainError(ErrorCode.SELF_DEACTIVATION, "不能停用自己的账号")
     changes = {k: v for k, v in {"full_name": full_name, "phone": phone, "active": active}.items() if v is not None}
     for field, value in changes.items():
         setattr(account, field, value)
@@ -122,7 +122,7 @@ async def set_password(session: AsyncSession, actor: Actor, account_id: int, pas
 async def change_own_password(session: AsyncSession, actor: Actor, password_hash: str) -> None:
     account = await by_username(session, actor.name)
     if account is None:
-        raise NotFound("STAFF_NOT_FOUND", "账号不存在")
+        raise NotFound(ErrorCode.STAFF_NOT_FOUND, "账号不存在")
     account.password_hash = password_hash
     account.updated_at = datetime.now(UTC)
     await trail.record(session, actor, "staff.change_own_password", target=actor.name)
@@ -133,13 +133,13 @@ async def grant_role(session: AsyncSession, actor: Actor, account_id: int, role:
     require(actor, Permission.GRANT_ROLES)
     account, institution = await _account_in_scope(session, actor, account_id)
     if account.username == actor.name:
-        raise Forbidden("SELF_GRANT", "不能为自己授权")
+        raise Forbidden(ErrorCode.SELF_GRANT, "不能为自己授权")
     if role is not None:
         if Level(institution.level) not in LEVELS_FOR_ROLE[role]:
-            raise DomainError("ROLE_LEVEL", f"{ROLE_LABELS[role]}只能授予市级机构的人员")
+            raise DomainError(ErrorCode.ROLE_LEVEL, f"{ROLE_LABELS[role]}只能授予市级机构的人员")
         if role in ADMIN_ROLES:
             if not account.id_number:
-                raise DomainError("ADMIN_NEEDS_ID", "授予管理员角色前须登记该人员的身份证号码，以核验三员分离")
+                raise DomainError(ErrorCode.ADMIN_NEEDS_ID, "授予管理员角色前须登记该人员的身份证号码，以核验三员分离")
             others = await session.execute(
                 select(col(StaffAccount.username), col(StaffAccount.role)).where(
                     col(StaffAccount.id_number) == account.id_number,
@@ -152,7 +152,7 @@ async def grant_role(session: AsyncSession, actor: Actor, account_id: int, role:
             if held is not None:
                 held_role = Role(cast(str, held[1]))  # never NULL: the query filters on role IN ADMIN_ROLES
                 raise Conflict(
-                    "SEPARATION_OF_DUTIES",
+                    ErrorCode.SEPARATION_OF_DUTIES,
                     f"该人员已通过账号 {held[0]} 担任{ROLE_LABELS[held_role]}，三员不得兼任",
                 )
     before = account.role
@@ -161,7 +161,7 @@ async def grant_role(session: AsyncSession, actor: Actor, account_id: int, role:
     try:
         await session.flush()
     except IntegrityError as error:  # the partial unique index caught a concurrent grant
-        raise Conflict("SEPARATION_OF_DUTIES", "三员不得兼任") from error
+        raise Conflict(ErrorCode.SEPARATION_OF_DUTIES, "三员不得兼任") from error
     await trail.record(
         session, actor, "staff.grant_role", target=account.username, detail={"before": before, "after": account.role}
     )
@@ -186,7 +186,7 @@ async def set_query_scope(session: AsyncSession, actor: Actor, institution_id: i
     require(actor, Permission.READ_REGISTRY)
     account = await by_username(session, actor.name)
     if account is None:
-        raise NotFound("STAFF_NOT_FOUND", "账号不存在")
+        raise NotFound(ErrorCode.STAFF_NOT_FOUND, "账号不存在")
     if institution_id is not None:
         await institutions.visible(session, actor, institution_id)
     account.query_scope_institution_id = institution_id

@@ -20,7 +20,7 @@ from domain.audit import trail
 from domain.retirees.lifecycle import ChangeKind, Command, Lifecycle, Status, Transition, decide, restore
 from domain.retirees.models import Retiree
 from domain.shared.actor import Actor
-from domain.shared.errors import DomainError, NotFound
+from domain.shared.errors import DomainError, ErrorCode, NotFound
 from domain.shared.uow import UnitOfWork
 from domain.status_log.events import PERSON_STATUS_CHANGED, institution_codes, person_status_changed
 from domain.status_log.models import CauseType, StatusChange, SyncState
@@ -71,13 +71,13 @@ async def restore_in_error(
     session = uow.session
     entry = await session.get(StatusChange, entry_id)
     if entry is None or entry.retiree_id != retiree_id:
-        raise NotFound("STATUS_CHANGE_NOT_FOUND", f"未找到状态变更记录 {entry_id}")
+        raise NotFound(ErrorCode.STATUS_CHANGE_NOT_FOUND, f"未找到状态变更记录 {entry_id}")
     retiree = await locked_retiree(session, entry.retiree_id)
     if entry.kind == ChangeKind.ERROR_RESTORED:
-        raise DomainError("RESTORE_OF_RESTORATION", "差错恢复记录不能再次差错恢复")
+        raise DomainError(ErrorCode.RESTORE_OF_RESTORATION, "差错恢复记录不能再次差错恢复")
     already = await session.execute(select(col(StatusChange.id)).where(col(StatusChange.reverses_id) == entry_id))
     if already.first() is not None:
-        raise DomainError("ALREADY_RESTORED", "该变更已做过差错恢复")
+        raise DomainError(ErrorCode.ALREADY_RESTORED, "该变更已做过差错恢复")
     transition = restore(retiree.lifecycle, _state_from_json(entry.before_state), _state_from_json(entry.after_state))
     cause = Cause(CauseType.STAFF if actor.kind == "staff" else CauseType.EVENT, entry.entry_id)
     return await _record(uow, actor, retiree, transition, entry.effective_date, cause, True, remarks, entry)
@@ -88,7 +88,7 @@ async def locked_retiree(session: AsyncSession, retiree_id: int) -> Retiree:
         await session.execute(select(Retiree).where(col(Retiree.id) == retiree_id).with_for_update())
     ).scalar_one_or_none()
     if retiree is None:
-        raise NotFound("RETIREE_NOT_FOUND", "未找到该人员")
+        raise NotFound(ErrorCode.RETIREE_NOT_FOUND, "未找到该人员")
     return retiree
 
 

@@ -28,7 +28,7 @@ from domain.dictionary.service import parameter_int
 from domain.retirees import service as retirees
 from domain.retirees.lifecycle import Resume, Status, Suspend
 from domain.shared.actor import Actor
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, ErrorCode
 from domain.shared.uow import UnitOfWork
 from domain.staff.permissions import Permission, require
 from domain.status_log import service as status_log
@@ -79,13 +79,13 @@ async def resume(
     require(actor, Permission.CHANGE_REGISTRY)
     await retirees.in_scope(uow.session, actor, retiree_id)
     person = await status_log.locked_retiree(uow.session, retiree_id)
-    if person.status != Status.SUSPENDED.value:
-        raise DomainError("NOT_SUSPENDED", f"{person.name}当前不是暂停发放状态，无需恢复")
+    if person.status != Status.SUSPENDED:
+        raise DomainError(ErrorCode.NOT_SUSPENDED, f"{person.name}当前不是暂停发放状态，无需恢复")
     if person.suspension_reason == ReasonCode.CERTIFICATION_OVERDUE:
         valid_months = await parameter_int(uow.session, "certification_valid_months")
         if certification_overdue(person.last_certified_on, today, valid_months):
             raise DomainError(
-                "CERTIFICATION_STILL_OVERDUE",
+                ErrorCode.CERTIFICATION_STILL_OVERDUE,
                 f"{person.name}因超过{valid_months}个月未认证而暂停，须先完成资格认证（人脸识别或社区现场认证）才能恢复",
             )
     return await status_log.apply(
@@ -103,7 +103,7 @@ async def resume(
 class CertificationStanding:
     last_certified: date | None
     next_due: date | None
-    status: str
+    status: Status
     suspension_reason: str | None
     sentence: str
 
@@ -113,7 +113,7 @@ async def standing(uow: UnitOfWork, actor: Actor, retiree_id: int, *, today: dat
     person = await retirees.in_scope(uow.session, actor, retiree_id)
     valid_months = await parameter_int(uow.session, "certification_valid_months")
     suspended_on = None
-    if person.status == Status.SUSPENDED.value:
+    if person.status == Status.SUSPENDED:
         history = await status_log.history(uow.session, retiree_id)
         suspensions = [e for e in history if e.kind == "suspended"]
         suspended_on = max((e.effective_date for e in suspensions), default=None)
