@@ -29,7 +29,8 @@ from hub.bootstrap import bootstrap
 from hub.settings import Settings
 from tests import factories
 from tests.support.barriers import wait_until_handled
-from tests.support.processes import hub_env, processes, run_hub_command
+from tests.support.harness import hub_cli
+from tests.support.processes import hub_env, processes
 from tests.support.provincial import TEST_DATABASE_URL as SIMULATOR_DATABASE_URL
 from tests.support.provincial import free_port
 
@@ -61,7 +62,7 @@ def running_system(settings: Settings, tmp_path: Path) -> Iterator[str]:
         yield simulator
 
 
-def _rules_run(settings: Settings) -> str:
+async def _rules_run(settings: Settings) -> str:
     """`hub rules run` as the nightly schedule runs it; its printed report. Its environment names the database and
     the topic prefix (the topic its outbox rows are written for), not the broker: it writes only to the outbox."""
     env = {
@@ -69,7 +70,7 @@ def _rules_run(settings: Settings) -> str:
         "HUB_DATABASE_URL": settings.database_url,
         "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
     }
-    done = run_hub_command(env, "rules", "run", "--today", AS_OF, "--rule", "certification_overdue")
+    done = await hub_cli("rules", "run", "--today", AS_OF, "--rule", "certification_overdue", env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -110,7 +111,7 @@ async def test_a_suspension_by_the_nightly_rule_reaches_the_provincial_platform(
         personal_number = created.json()["aac001s"][0]
         retiree_id = await _overdue_retiree(settings, personal_number)
 
-        report = _rules_run(settings)
+        report = await _rules_run(settings)
         assert "certification_overdue: " in report, report
         assert "certification_overdue: 0 suspended" not in report, report
 
@@ -143,7 +144,7 @@ async def test_a_suspension_by_the_nightly_rule_reaches_the_provincial_platform(
         assert [(c.to_status, c.receipt_no) for c in changes] == [("suspended", pushes[0]["receiptNo"])]
         assert platform_copy["aae116"] == "2", platform_copy  # the platform's payment status: suspended
 
-        again = _rules_run(settings)
+        again = await _rules_run(settings)
         assert "certification_overdue: 0 suspended" in again, again
         # A wrongly repeated suspension would go outbox -> relay -> provincial-push -> platform: wait until that
         # group has handled everything the relay has sent of what the second run wrote.

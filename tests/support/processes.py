@@ -103,16 +103,3 @@ def processes(env: dict[str, str], log_dir: Path) -> Iterator[Processes]:
         yield group
     finally:
         group.kill_all()
-
-
-def run_hub_command(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """One ``hub`` command run to its end, as the scheduler or an operator runs it; its output captured."""
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
