@@ -64,7 +64,7 @@ async def on_certifications_recorded(
     effect of :func:`on_certification_recorded` for each. Reports of retirees a certification could resume (suspended
     for missing it) go one by one, through the status-change log that tells the province; the rest are recorded
     set-based (service.record_many). A retiree not known yet raises, and the hub applies the run one by one, which
-    waits for exactly that retiree."""
+    waits for exactly that retiree; so does a run in which one source's certification id appears twice."""
     ids = {(data["source"], data["certification_id"]) for data, _ in items}
     if len(ids) < len(items):
         # One source's certification id in two reports (of two retirees: the source broke its promise of unique
