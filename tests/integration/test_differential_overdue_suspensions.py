@@ -89,7 +89,7 @@ people = st.builds(
     since=deadline_ago,
 )
 worlds = st.builds(
-    World, today=st.one_of(st.sampled_from(TRICKY_DAYS), ANY_DAY), people=st.lists(people, min_size=2, max_size=8)
+    World, today=st.one_of(st.sampled_from(TRICKY_DAYS), ANY_DAY), people=st.lists(people, min_size=4, max_size=8)
 )
 
 
