@@ -31,15 +31,15 @@ from domain.retirees.inbound import (
     on_retirees_approved,
 )
 from domain.shared.event_types import EventType
-from domain.shared.uow import UnitOfWork as DomainUnitOfWork
+from domain.shared.uow import UnitOfWork
 from hub.breaker import CircuitBreaker
-from hub.consumer import BatchHandler, ConsumerGroup, Handler, UnitOfWork
+from hub.consumer import BatchHandler, ConsumerGroup, Handler, OutboxUnitOfWork
 from hub.envelope import Envelope
 from hub.errors import TransientError
 from hub.settings import Settings
 
-DomainHandler = Callable[[Mapping[str, Any], Inbound, DomainUnitOfWork], Awaitable[None]]
-DomainBatchHandler = Callable[[Sequence[tuple[Mapping[str, Any], Inbound]], DomainUnitOfWork], Awaitable[None]]
+DomainHandler = Callable[[Mapping[str, Any], Inbound, UnitOfWork], Awaitable[None]]
+DomainBatchHandler = Callable[[Sequence[tuple[Mapping[str, Any], Inbound]], UnitOfWork], Awaitable[None]]
 
 
 class WaitingForEarlierEvent(TransientError):
@@ -47,7 +47,7 @@ class WaitingForEarlierEvent(TransientError):
 
 
 def domain_handler(handler: DomainHandler) -> Handler:
-    async def handle(envelope: Envelope, uow: UnitOfWork) -> None:
+    async def handle(envelope: Envelope, uow: OutboxUnitOfWork) -> None:
         try:
             await handler(envelope.data, Inbound(envelope.id, envelope.time), uow)
         except RetireeNotYetKnown as error:
@@ -58,7 +58,7 @@ def domain_handler(handler: DomainHandler) -> Handler:
 
 
 def domain_batch_handler(handler: DomainBatchHandler) -> BatchHandler:
-    async def handle(envelopes: Sequence[Envelope], uow: UnitOfWork) -> None:
+    async def handle(envelopes: Sequence[Envelope], uow: OutboxUnitOfWork) -> None:
         await handler([(e.data, Inbound(e.id, e.time)) for e in envelopes], uow)
 
     handle.__name__ = handler.__name__

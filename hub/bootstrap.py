@@ -10,7 +10,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from hub.broker import create_broker
-from hub.consumer import BatchProcessor, ConsumerGroup, EventApplier, UnitOfWork
+from hub.consumer import BatchProcessor, ConsumerGroup, EventApplier, OutboxUnitOfWork
 from hub.db import SessionFactory, create_engine, create_session_factory
 from hub.housekeeping import purge_history
 from hub.outbox import Outbox, OutboxRelay
@@ -54,9 +54,9 @@ class Hub:
     def applier(self, group: ConsumerGroup) -> EventApplier:
         return EventApplier(group, self.outbox, self.schemas, source=f"{self.settings.event_source}/{group.name}")
 
-    def unit_of_work(self, session: AsyncSession, component: str) -> UnitOfWork:
+    def unit_of_work(self, session: AsyncSession, component: str) -> OutboxUnitOfWork:
         """For commands that do not come from an event (staff, channel apps): publish through the outbox."""
-        return UnitOfWork(session, self.outbox, source=f"{self.settings.event_source}/{component}")
+        return OutboxUnitOfWork(session, self.outbox, source=f"{self.settings.event_source}/{component}")
 
     def batch_processor(self, group: ConsumerGroup) -> BatchProcessor:
         return BatchProcessor(

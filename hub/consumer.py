@@ -41,9 +41,12 @@ log = logging.getLogger(__name__)
 Outcome = Literal["applied", "duplicate", "ignored", "parked", "dead_lettered"]
 
 
-class UnitOfWork:
+class OutboxUnitOfWork:
     """What a handler or a domain service gets: the open transaction, and the outbox to emit the events its change
-    causes. Events published while handling an inbound event carry that event's correlation id and fact time."""
+    causes. Events published while handling an inbound event carry that event's correlation id and fact time.
+
+    The concrete unit of work; it satisfies the domain's ``UnitOfWork`` protocol (domain/shared/uow.py), which is
+    what domain code names (the hub imports no application package, so it is matched by shape)."""
 
     def __init__(
         self,
@@ -60,9 +63,9 @@ class UnitOfWork:
         self._causes = causes or {}  # a set-based run's events, by id
         self._source = source
 
-    def caused_by(self, event_id: str) -> UnitOfWork:
+    def caused_by(self, event_id: str) -> OutboxUnitOfWork:
         cause = self._causes.get(event_id, self._cause)
-        return UnitOfWork(self._session, self._outbox, cause=cause, causes=self._causes, source=self._source)
+        return OutboxUnitOfWork(self._session, self._outbox, cause=cause, causes=self._causes, source=self._source)
 
     @property
     def session(self) -> AsyncSession:
@@ -91,10 +94,10 @@ class UnitOfWork:
         return [event.id for event in events]
 
 
-Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+Handler = Callable[[Envelope, OutboxUnitOfWork], Awaitable[None]]
 # Applies several events of one type at once, with the same effect as applying them one by one in order. Its unit of
 # work has no single cause: what it publishes for one event, it publishes through ``uow.caused_by(event_id)``.
-BatchHandler = Callable[[Sequence[Envelope], UnitOfWork], Awaitable[None]]
+BatchHandler = Callable[[Sequence[Envelope], OutboxUnitOfWork], Awaitable[None]]
 DeadLetterHook = Callable[[AsyncSession, Delivery, Failure], Awaitable[None]]
 
 
@@ -156,7 +159,7 @@ class EventApplier:
                 )
                 if recorded.first() is None:
                     return "duplicate"
-                await handler(envelope, UnitOfWork(session, self._outbox, cause=envelope, source=self._source))
+                await handler(envelope, OutboxUnitOfWork(session, self._outbox, cause=envelope, source=self._source))
         except DBAPIError as error:
             if error.connection_invalidated or not session.is_active:
                 raise DatabaseUnavailable(str(error)) from error
@@ -184,7 +187,7 @@ class EventApplier:
                 )
                 fresh = {e.id: e for e in envelopes if e.id in recorded}  # a repeated id within the run: once
                 if fresh:
-                    uow = UnitOfWork(session, self._outbox, causes=fresh, source=self._source)
+                    uow = OutboxUnitOfWork(session, self._outbox, causes=fresh, source=self._source)
                     await handler(list(fresh.values()), uow)
             # Batch handlers write with set-based SQL, behind the identity map's back: a retiree loaded earlier in
             # this transaction must be read afresh by the next handler, not flushed back from a stale copy.

@@ -1,7 +1,7 @@
 """HTTP client of the authentication platform's share endpoint (docs/auth-platform-contract.md, section 1).
 
 Transient failures (refused or dropped connections, timeouts, 5xx) are retried a few times with exponential backoff
-and jitter inside one call; what still fails raises :class:`PlatformUnavailable` and the caller reschedules the
+and jitter inside one call; what still fails raises :class:`AuthPlatformUnavailable` and the caller reschedules the
 batch. A 4xx is the platform saying the batch is wrong: :class:`BatchRefused`, never retried as is.
 """
 
@@ -15,8 +15,15 @@ import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 
-class PlatformUnavailable(Exception):
-    """The platform could not be reached or answered 5xx after the retries."""
+class AuthPlatformUnavailable(Exception):
+    """The platform could not be reached or answered 5xx after the retries.
+
+    Deliberately a plain exception, not a :class:`hub.errors.TransientError`: it never reaches the hub's retry /
+    park path. Only the share sender calls the platform (:func:`connectors.auth_platform.share.share_due`), outside
+    any consumer group, and it handles the outage itself: it catches this and reschedules the batch's rows in
+    ``face_model_share`` with its own long backoff (30 s up to an hour), so nothing is lost and no event is parked.
+    Not the provincial platform's :class:`connectors.provincial.client.ProvincialPlatformUnavailable`, which is
+    transient for the hub."""
 
 
 class BatchRefused(Exception):
@@ -66,7 +73,7 @@ class AuthPlatformClient:
                 with attempt:
                     return await self._share_once(batch_id, persons)
         except _Transient as error:
-            raise PlatformUnavailable(str(error)) from error
+            raise AuthPlatformUnavailable(str(error)) from error
         raise AssertionError("unreachable: tenacity either returns or re-raises")
 
     async def _share_once(self, batch_id: str, persons: Sequence[dict[str, Any]]) -> ShareAnswer:

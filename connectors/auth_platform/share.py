@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 
-from connectors.auth_platform.client import AuthPlatformClient, BatchRefused, PlatformUnavailable
+from connectors.auth_platform.client import AuthPlatformClient, AuthPlatformUnavailable, BatchRefused
 from connectors.auth_platform.mapping import share_person
 from connectors.auth_platform.models import FaceModelShare, ShareState
 from domain.retirees.models import Retiree
 from hub import metrics
-from hub.consumer import UnitOfWork
+from hub.consumer import OutboxUnitOfWork
 from hub.db import SessionFactory
 from hub.envelope import Envelope
 from hub.errors import TransientError
@@ -39,7 +39,7 @@ class ApprovalNotYetApplied(TransientError):
     """The registry has not applied the approval yet (another consumer group); parked and retried."""
 
 
-async def request_share(envelope: Envelope, uow: UnitOfWork) -> None:
+async def request_share(envelope: Envelope, uow: OutboxUnitOfWork) -> None:
     """Handler of ``retiree.approved`` in the ``auth-platform-share`` group: queue the retiree's share once."""
     personal_number = envelope.data["personal_number"]
     retiree_id = (
@@ -97,7 +97,7 @@ async def share_due(sessions: SessionFactory, client: AuthPlatformClient, *, bat
             share.batch_id = batch_id
         try:
             answer = await client.share(batch_id, persons)
-        except PlatformUnavailable as error:
+        except AuthPlatformUnavailable as error:
             delay = timedelta(seconds=RETRY_BACKOFF.delay(max(s.attempts for s in shares)))
             for share in shares:
                 share.next_attempt_at = now + delay

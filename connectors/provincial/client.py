@@ -2,7 +2,7 @@
 
 Every call has a timeout and a few quick retries with exponential backoff and jitter (tenacity) for what may pass by
 itself: refused or dropped connections, timeouts, HTTP 5xx, ``soap:Server`` faults, and replies that are not a
-well-formed SOAP envelope (a truncated answer). What still fails is :class:`PlatformUnavailable` or
+well-formed SOAP envelope (a truncated answer). What still fails is :class:`ProvincialPlatformUnavailable` or
 :class:`MalformedReply` (both transient for the caller); a ``soap:Client`` fault is the platform refusing the
 request: :class:`RequestRefused`, never retried. The WSDL is loaded on first use, so a platform that is down when a
 process starts only delays that first call.
@@ -32,8 +32,14 @@ TNS = "urn:hebei:hrss:retiree-exchange:v1"
 BINDING = f"{{{TNS}}}RetireeExchangeBinding"
 
 
-class PlatformUnavailable(TransientError):
-    """The platform could not be reached, timed out, answered 5xx or a soap:Server fault, after the retries."""
+class ProvincialPlatformUnavailable(TransientError):
+    """The platform could not be reached, timed out, answered 5xx or a soap:Server fault, after the retries.
+
+    Transient on purpose (a :class:`hub.errors.TransientError`): it escapes into the hub's machinery, which tries
+    again later — the ``provincial-push`` consumer group's handler raises it to the retry / park path (and the
+    circuit breaker holds the group back while the platform stays down); the inbound readers' loop
+    (connectors/provincial/service.py) reads the same position again after a backoff. Not the authentication platform's
+    :class:`connectors.auth_platform.client.AuthPlatformUnavailable`, which its connector handles itself."""
 
 
 class MalformedReply(TransientError):
@@ -133,14 +139,14 @@ class ProvincialClient:
         outcome = "ok"
         try:
             async for attempt in AsyncRetrying(
-                retry=retry_if_exception_type((PlatformUnavailable, MalformedReply)),
+                retry=retry_if_exception_type((ProvincialPlatformUnavailable, MalformedReply)),
                 stop=stop_after_attempt(self._attempts),
                 wait=wait_exponential_jitter(multiplier=0.2, max=2.0, jitter=0.2),
                 reraise=True,
             ):
                 with attempt:
                     return await self._call_once(operation, arguments)
-        except (PlatformUnavailable, MalformedReply, RequestRefused) as error:
+        except (ProvincialPlatformUnavailable, MalformedReply, RequestRefused) as error:
             outcome = type(error).__name__
             raise
         finally:
@@ -157,18 +163,18 @@ class ProvincialClient:
             code, message = _fault_detail(fault)
             if (fault.code or "").endswith("Client"):
                 raise RequestRefused(operation, code, message) from fault
-            raise PlatformUnavailable(f"{operation}: soap:Server fault {code}: {message}") from fault
+            raise ProvincialPlatformUnavailable(f"{operation}: soap:Server fault {code}: {message}") from fault
         except TransportError as error:
             if error.status_code == 200:  # zeep's word for "answered 200 with a body that is not XML"
                 raise MalformedReply(operation, str(error.message), error.content or b"") from error
-            raise PlatformUnavailable(f"{operation}: HTTP {error.status_code}") from error
+            raise ProvincialPlatformUnavailable(f"{operation}: HTTP {error.status_code}") from error
         except (XMLSyntaxError, XMLParseError, etree.XMLSyntaxError) as error:
             reason = str(error) or type(error).__name__
             raise MalformedReply(operation, reason, getattr(error, "content", b"") or b"") from error
         except ValidationError as error:
             raise MalformedReply(operation, str(error)) from error
         except (httpx.TransportError, OSError) as error:  # refused, reset, dropped, timed out
-            raise PlatformUnavailable(f"{operation}: {type(error).__name__}: {error}") from error
+            raise ProvincialPlatformUnavailable(f"{operation}: {type(error).__name__}: {error}") from error
 
     async def _service_proxy(self) -> AsyncServiceProxy:
         async with self._loading:
@@ -184,7 +190,7 @@ class ProvincialClient:
                 settings=Settings(strict=True, xml_huge_tree=False),
             )
         except (httpx.TransportError, OSError, TransportError) as error:
-            raise PlatformUnavailable(f"cannot load the WSDL {self._wsdl}: {error}") from error
+            raise ProvincialPlatformUnavailable(f"cannot load the WSDL {self._wsdl}: {error}") from error
         if self._address:
             return client.create_service(BINDING, self._address)
         return client.service

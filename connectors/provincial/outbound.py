@@ -22,12 +22,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.provincial.client import Ack, MalformedReply, PlatformUnavailable, ProvincialClient, RequestRefused
+from connectors.provincial.client import (
+    Ack,
+    MalformedReply,
+    ProvincialClient,
+    ProvincialPlatformUnavailable,
+    RequestRefused,
+)
 from connectors.provincial.mapping import business_record
 from domain.status_log import service as status_log
 from hub import metrics
 from hub.breaker import CircuitBreaker
-from hub.consumer import UnitOfWork
+from hub.consumer import OutboxUnitOfWork
 from hub.delivery import Delivery, Failure
 from hub.envelope import Envelope
 
@@ -40,7 +46,7 @@ class StatusFeedPusher:
         self.breaker = breaker
         self.concurrency = concurrency
 
-    async def push(self, envelope: Envelope, uow: UnitOfWork) -> None:
+    async def push(self, envelope: Envelope, uow: OutboxUnitOfWork) -> None:
         data = envelope.data
         record = business_record(data)
         kind = record["businessType"]
@@ -50,7 +56,7 @@ class StatusFeedPusher:
         self.breaker.check()
         try:
             ack = await self.client.push(record)
-        except PlatformUnavailable:
+        except ProvincialPlatformUnavailable:
             self.breaker.record_failure()
             metrics.provincial_pushes.labels(type=kind, outcome="unavailable").inc()
             self.breaker.check()  # just opened: abandon the batch rather than park every retiree's event
@@ -64,7 +70,7 @@ class StatusFeedPusher:
         self.breaker.record_success()
         await self._acknowledged(uow, envelope, kind, ack)
 
-    async def push_many(self, envelopes: Sequence[Envelope], uow: UnitOfWork) -> None:
+    async def push_many(self, envelopes: Sequence[Envelope], uow: OutboxUnitOfWork) -> None:
         """A run of entries, each of a different retiree (the hub's runs hold one event per key, and the next entry
         of a retiree waits for the run to finish, so order per retiree is kept): up to ``concurrency`` pushes in
         flight at once, then every acknowledgement written. Any failure raises, and the hub pushes the run again one
@@ -87,7 +93,7 @@ class StatusFeedPusher:
 
         answers = await asyncio.gather(*(one(record) for _, record in pending), return_exceptions=True)
         failures = [answer for answer in answers if isinstance(answer, BaseException)]
-        if any(isinstance(failure, PlatformUnavailable) for failure in failures):
+        if any(isinstance(failure, ProvincialPlatformUnavailable) for failure in failures):
             self.breaker.record_failure()
         if failures:
             raise failures[0]
@@ -96,7 +102,7 @@ class StatusFeedPusher:
             assert isinstance(answer, Ack)
             await self._acknowledged(uow, envelope, record["businessType"], answer)
 
-    async def _acknowledged(self, uow: UnitOfWork, envelope: Envelope, kind: str, ack: Ack) -> None:
+    async def _acknowledged(self, uow: OutboxUnitOfWork, envelope: Envelope, kind: str, ack: Ack) -> None:
         data = envelope.data
         await status_log.record_acknowledgement(uow.session, data["log_entry_id"], ack.receipt_no)
         metrics.provincial_pushes.labels(type=kind, outcome="duplicate" if ack.duplicate else "acknowledged").inc()

@@ -47,7 +47,7 @@ from domain.retirees.models import Retiree
 from domain.status_log.events import PERSON_STATUS_CHANGED, institution_codes, person_status_changed
 from domain.status_log.models import StatusChange, SyncState
 from hub import metrics
-from hub.consumer import UnitOfWork
+from hub.consumer import OutboxUnitOfWork
 from hub.db import SessionFactory
 from hub.envelope import Envelope
 from hub.errors import InvalidEvent
@@ -386,7 +386,9 @@ async def repull(
 
 
 async def resend(
-    sessions: SessionFactory, unit_of_work: Callable[[AsyncSession, str], UnitOfWork], personal_numbers: Iterable[str]
+    sessions: SessionFactory,
+    unit_of_work: Callable[[AsyncSession, str], OutboxUnitOfWork],
+    personal_numbers: Iterable[str],
 ) -> int:
     """Put every pending or failed status-change entry of these people back into the outbox as
     ``person_status.changed`` (same log entry id, so the same idempotency key at the platform); failed entries

@@ -31,7 +31,7 @@ from domain.retirees.lifecycle import Status
 from domain.shared.errors import DomainError
 from domain.shared.uow import UnitOfWork as DomainUnitOfWork
 from hub.bootstrap import Hub
-from hub.consumer import UnitOfWork
+from hub.consumer import OutboxUnitOfWork
 from hub.envelope import Envelope
 from tests import factories
 
@@ -142,8 +142,8 @@ async def build(session: AsyncSession, copy: Copy, starts: Sequence[Start | None
         copy.created(slot, person.id)
 
 
-def _uow(hub: Hub, session: AsyncSession, **cause: Any) -> UnitOfWork:
-    return UnitOfWork(session, hub.outbox, source=hub.settings.event_source + SOURCE_SUFFIX, **cause)
+def _uow(hub: Hub, session: AsyncSession, **cause: Any) -> OutboxUnitOfWork:
+    return OutboxUnitOfWork(session, hub.outbox, source=hub.settings.event_source + SOURCE_SUFFIX, **cause)
 
 
 def _refusal(error: Exception) -> str:

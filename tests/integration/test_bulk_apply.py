@@ -23,7 +23,7 @@ from domain.retirees.lifecycle import Suspend
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
-from hub.consumer import BatchHandler, ConsumerGroup, UnitOfWork
+from hub.consumer import BatchHandler, ConsumerGroup, OutboxUnitOfWork
 from hub.envelope import Envelope
 from hub.settings import Settings
 from tests import factories
@@ -40,7 +40,7 @@ class Spy:
         self.calls: list[int] = []
 
     def wrap(self, handler: BatchHandler) -> BatchHandler:
-        async def spied(envelopes: Sequence[Envelope], uow: UnitOfWork) -> None:
+        async def spied(envelopes: Sequence[Envelope], uow: OutboxUnitOfWork) -> None:
             self.calls.append(len(envelopes))
             await handler(envelopes, uow)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from hub.consumer import ConsumerGroup, UnitOfWork
+from hub.consumer import ConsumerGroup, OutboxUnitOfWork
 from hub.envelope import Envelope
 from hub.errors import PermanentError, TransientError
 from hub.topics import DAY_MS, Topic
@@ -42,7 +42,7 @@ class AccountBlocked(PermanentError):
     """The test's poison: a rule refuses the entry until the block is lifted."""
 
 
-async def record_entry(group: str, event: Envelope, uow: UnitOfWork) -> None:
+async def record_entry(group: str, event: Envelope, uow: OutboxUnitOfWork) -> None:
     account = str(event.data["account"])
     reason = (
         await uow.session.execute(text("SELECT reason FROM it_blocked_account WHERE account = :a"), {"a": account})
@@ -71,7 +71,7 @@ async def record_entry(group: str, event: Envelope, uow: UnitOfWork) -> None:
 
 
 def ledger_group(name: str) -> ConsumerGroup:
-    async def handle(event: Envelope, uow: UnitOfWork) -> None:
+    async def handle(event: Envelope, uow: OutboxUnitOfWork) -> None:
         await record_entry(name, event, uow)
 
     return ConsumerGroup(name, {EVENT_TYPE: handle})

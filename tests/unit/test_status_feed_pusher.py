@@ -12,9 +12,9 @@ from typing import Any, cast
 import pytest
 
 from connectors.provincial import outbound
-from connectors.provincial.client import Ack, PlatformUnavailable, ProvincialClient
+from connectors.provincial.client import Ack, ProvincialClient, ProvincialPlatformUnavailable
 from hub.breaker import CircuitBreaker
-from hub.consumer import UnitOfWork
+from hub.consumer import OutboxUnitOfWork
 from hub.envelope import Envelope
 
 pytestmark = pytest.mark.unit
@@ -33,7 +33,7 @@ class FakePlatform:
         try:
             await asyncio.sleep(0.01)
             if record["aac001"] in self.failing:
-                raise PlatformUnavailable("connection refused")
+                raise ProvincialPlatformUnavailable("connection refused")
             self.pushed.append(record["aac001"])
             return Ack(receipt_no=f"R-{record['aac001']}", duplicate=False)
         finally:
@@ -80,8 +80,8 @@ def _pusher(
     return outbound.StatusFeedPusher(cast(ProvincialClient, platform), breaker, concurrency=concurrency), breaker
 
 
-def _uow() -> UnitOfWork:
-    return cast(UnitOfWork, type("Uow", (), {"session": None})())
+def _uow() -> OutboxUnitOfWork:
+    return cast(OutboxUnitOfWork, type("Uow", (), {"session": None})())
 
 
 async def test_6_22_a_run_is_pushed_concurrently_within_the_limit_and_every_receipt_written(
@@ -102,7 +102,7 @@ async def test_6_22_one_unreachable_push_writes_no_receipt_counts_against_the_br
 ) -> None:
     platform, log = FakePlatform(failing={"1301000000007"}), FakeLog()
     pusher, breaker = _pusher(platform, log, monkeypatch, threshold=1)
-    with pytest.raises(PlatformUnavailable):
+    with pytest.raises(ProvincialPlatformUnavailable):
         await pusher.push_many([_entry(i) for i in range(10)], _uow())
     assert log.receipts == {}  # the hub pushes the run again one by one; the platform dedupes by idempotency key
     assert breaker.state == "open"  # one failure counted (the threshold here is 1)
