@@ -51,6 +51,7 @@ class Person:
 class World:
     today: date
     people: list[Person]
+    chunk: int  # the job's chunk size: chunks of one or two retirees, or all at once
 
     def starts(self) -> list[Start | None]:
         return [self._start(p) for p in self.people]
@@ -89,7 +90,10 @@ people = st.builds(
     since=deadline_ago,
 )
 worlds = st.builds(
-    World, today=st.one_of(st.sampled_from(TRICKY_DAYS), ANY_DAY), people=st.lists(people, min_size=4, max_size=8)
+    World,
+    today=st.one_of(st.sampled_from(TRICKY_DAYS), ANY_DAY),
+    people=st.lists(people, min_size=4, max_size=8),
+    chunk=st.sampled_from((1, 2, 1000)),
 )
 
 
@@ -167,9 +171,14 @@ async def test_4_5_overdue_suspension_set_based_matches_one_by_one(registry_hub:
         expected = await _one_by_one(session, registry_hub, one, world.today)
         limits = await cutoffs(session, world.today)
         done = {}
-        for rule in Rule:
-            uow = registry_hub.unit_of_work(session, "rules")
-            done[rule] = await suspend_chunk(uow, RULES_ACTOR, rule, limits, size=1000)
+        for rule in Rule:  # as app.jobs.run_suspension_rules, chunk after chunk (here in one transaction)
+            done[rule] = 0
+            while True:
+                uow = registry_hub.unit_of_work(session, "rules")
+                chunk = await suspend_chunk(uow, RULES_ACTOR, rule, limits, size=world.chunk)
+                done[rule] += chunk
+                if chunk < world.chunk:
+                    break
         event(f"suspended: {min(sum(done.values()), 3)}")
         assert done == expected
         assert_same(await _snapshot(session, one, floor), await _snapshot(session, batch, floor), f"{world}")
