@@ -189,9 +189,10 @@ async def apply_set_based(
     """As BatchProcessor.process for one event type: runs of consecutive events, one per retiree, each given to the
     set-based handler in one savepoint; a run it refuses (or a run of one) is applied one by one, as above.
 
-    One deliberate difference from BatchProcessor: a retiree's key is checked for parking after the run before it
-    was applied, not before (BatchProcessor checks before, so the event that closes a run can slip past a failure of
-    its own retiree in that run; see the report of issue 12 item 5). The handlers are what is compared here."""
+    One deliberate difference from BatchProcessor: an event's key is checked for parking after the run before it has
+    been applied. BatchProcessor checks it before, so the event that closes a run by repeating a key of that run is
+    not parked behind a failure of that key in that run (nor is an event of another type on the topic that follows a
+    run): it is applied out of order. Here the handlers are what is compared, under the ordering the hub promises."""
     result = SetBasedRun([])
     parked: set[str] = set()
     run: list[Envelope] = []
