@@ -243,16 +243,24 @@ class BatchProcessor:
                 run.clear()
                 run_keys.clear()
 
+            async def parked_behind(delivery: Delivery) -> bool:
+                """Park the delivery behind its key if the key is parked — asked again after every run applied,
+                since a run can park the key of an event that follows it (order per key holds either way)."""
+                if (delivery.topic, delivery.key) not in parked_keys:
+                    return False
+                await self._parking.park_behind(session, delivery)
+                outcomes.append((delivery, "parked", None))
+                return True
+
             for delivery in deliveries:
-                if (delivery.topic, delivery.key) in parked_keys:
-                    await apply_run()
-                    await self._parking.park_behind(session, delivery)
-                    outcomes.append((delivery, "parked", None))
+                if await parked_behind(delivery):
                     continue
                 try:
                     envelope = self._applier.parse(delivery)
                 except Exception as error:
                     await apply_run()
+                    if await parked_behind(delivery):
+                        continue
                     await self._parking.park_failure(session, delivery, Failure(error, attempts=1), dead=True)
                     parked_keys.add((delivery.topic, delivery.key))
                     outcomes.append((delivery, "dead_lettered", None))
@@ -260,10 +268,14 @@ class BatchProcessor:
                 if envelope.type in batched:
                     if run and (run[0][1].type != envelope.type or delivery.key in run_keys):
                         await apply_run()
+                        if await parked_behind(delivery):
+                            continue
                     run.append((delivery, envelope))
                     run_keys.add(delivery.key)
                     continue
                 await apply_run()
+                if await parked_behind(delivery):
+                    continue
                 outcomes.append((delivery, *await self._process_one(session, delivery, envelope, parked_keys)))
             await apply_run()
         return self._record_metrics(outcomes)

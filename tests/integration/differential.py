@@ -189,10 +189,8 @@ async def apply_set_based(
     """As BatchProcessor.process for one event type: runs of consecutive events, one per retiree, each given to the
     set-based handler in one savepoint; a run it refuses (or a run of one) is applied one by one, as above.
 
-    One deliberate difference from BatchProcessor: an event's key is checked for parking after the run before it has
-    been applied. BatchProcessor checks it before, so the event that closes a run by repeating a key of that run is
-    not parked behind a failure of that key in that run (nor is an event of another type on the topic that follows a
-    run): it is applied out of order. Here the handlers are what is compared, under the ordering the hub promises."""
+    An event's key is checked for parking after the run before it has been applied, as BatchProcessor does (the
+    event that closes a run by repeating a key waits behind that key's failure in the run; test_batch_order.py)."""
     result = SetBasedRun([])
     parked: set[str] = set()
     run: list[Envelope] = []
