@@ -41,6 +41,7 @@ from hub.kafka_admin import ensure_topics
 from hub.settings import Settings
 from tests import factories
 from tests.support.harness import PROJECT_ROOT
+from tests.support.processes import Processes
 from tests.support.provincial import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -63,51 +64,6 @@ def _ensure_database(admin_url: str, name: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as connection:
         if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
             connection.execute(f'CREATE DATABASE "{name}"')
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The processes (the same shape as tests/support/processes.py, which the other e2e tests move to)
-
-
-@dataclass
-class Processes:
-    env: dict[str, str]
-    log_dir: Path
-    started: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def start(self, name: str, module: str, *args: str, **extra_env: str) -> subprocess.Popen[bytes]:
-        with self.log_path(name).open("wb") as log:  # a file, never a pipe nobody reads
-            self.started[name] = subprocess.Popen(
-                [sys.executable, "-m", module, *args],
-                cwd=PROJECT_ROOT,
-                env={**self.env, **extra_env},
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        return self.started[name]
-
-    def log_path(self, name: str) -> Path:
-        return self.log_dir / f"{name}.log"
-
-    def log(self, name: str) -> str:
-        return self.log_path(name).read_text(encoding="utf-8", errors="replace")
-
-    def wait_for(self, url: str, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                tails = {name: self.log(name)[-2000:] for name in self.started}
-                raise AssertionError(f"{url} did not answer within {seconds}s; logs: {tails}")
-            time.sleep(0.3)
-
-    def kill_all(self) -> None:
-        for process in self.started.values():
-            if process.poll() is None:
-                process.kill()
-                process.wait(10)
 
 
 @dataclass
@@ -169,7 +125,7 @@ def system(settings: Settings, tmp_path: Path) -> Iterator[System]:
             "simulator", "simulators.provincial", "--port", str(port), SIM_PROVINCIAL_DATABASE_URL=simulator_url
         )
         simulator = f"http://127.0.0.1:{port}"
-        group.wait_for(f"{simulator}/health")
+        group.wait_for(f"{simulator}/health", 60)
         httpx.post(f"{simulator}/admin/reset", params={"first_number": random.randint(100_000, 19_000_000)}, timeout=60)
         asyncio.run(_forget_feed_positions(ours))
         group.start("api", "app.cli", "api", "--port", str(api_port))
@@ -179,9 +135,9 @@ def system(settings: Settings, tmp_path: Path) -> Iterator[System]:
         group.start("rules", "app.cli", "rules", "schedule", "--metrics-port", str(metrics["rules"]))
         group.start("share", "app.cli", "auth-platform", "share", "--metrics-port", str(metrics["share"]))
         group.start("poller", "app.cli", "provincial", "poll", "--metrics-port", str(metrics["poller"]))
-        group.wait_for(f"http://127.0.0.1:{api_port}/health")
+        group.wait_for(f"http://127.0.0.1:{api_port}/health", 60)
         for metrics_port in metrics.values():
-            group.wait_for(f"http://127.0.0.1:{metrics_port}/metrics")
+            group.wait_for(f"http://127.0.0.1:{metrics_port}/metrics", 60)
         yield System(group, simulator, ours, {name: p.pid for name, p in group.started.items()})
     finally:
         group.kill_all()

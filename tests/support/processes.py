@@ -50,13 +50,14 @@ class Processes:
     log_dir: Path
     started: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def start(self, name: str, module: str, *args: str) -> subprocess.Popen[bytes]:
-        """``python -m module args...`` from the project's root, stderr into ``<log_dir>/<name>.log``."""
+    def start(self, name: str, module: str, *args: str, **extra_env: str) -> subprocess.Popen[bytes]:
+        """``python -m module args...`` from the project's root, stderr into ``<log_dir>/<name>.log``; ``extra_env``
+        adds to the group's environment for this process only (e.g. a simulator's database)."""
         with self.log_path(name).open("wb") as log:  # the child keeps its own copy of the descriptor
             process = subprocess.Popen(
                 [sys.executable, "-m", module, *args],
                 cwd=PROJECT_ROOT,
-                env=self.env,
+                env={**self.env, **extra_env},
                 stdout=subprocess.DEVNULL,
                 stderr=log,
             )
