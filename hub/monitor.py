@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from hub import metrics
 from hub.db import SessionFactory
-from hub.retry import sleep_or_stop
+from hub.retry import is_transient, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,20 @@ async def sample_database(sessions: SessionFactory) -> None:
 _known_parked_labels: set[tuple[str, str]] = set()
 
 
+def _sampling_failed(what: str, error: Exception) -> None:
+    """An outage (hub/retry.py ``is_transient``) is a warning, the next sample tries again; anything else is a bug,
+    logged with its traceback (the monitor still carries on: the last values stay exported)."""
+    transient = is_transient(error)
+    log.log(
+        logging.WARNING if transient else logging.ERROR,
+        "%s sampling failed: %s: %s",
+        what,
+        type(error).__name__,
+        error,
+        exc_info=None if transient else error,
+    )
+
+
 async def run_monitor(sessions: SessionFactory, bootstrap_servers: str, interval: float, stop: asyncio.Event) -> None:
     probe: LagProbe | None = None
     while not stop.is_set():
@@ -127,14 +141,14 @@ async def run_monitor(sessions: SessionFactory, bootstrap_servers: str, interval
                 metrics.consumer_lag_messages.labels(**labels).set(lag.messages)
                 metrics.consumer_lag_seconds.labels(**labels).set(lag.seconds)
         except Exception as error:  # the broker may be down; keep the last values and try again
-            log.warning("lag sampling failed: %s: %s", type(error).__name__, error)
+            _sampling_failed("lag", error)
             if probe is not None:
                 await asyncio.gather(probe.stop(), return_exceptions=True)
                 probe = None
         try:
             await sample_database(sessions)
         except Exception as error:
-            log.warning("database sampling failed: %s: %s", type(error).__name__, error)
+            _sampling_failed("database", error)
         await sleep_or_stop(stop, max(0.0, interval - (time.monotonic() - started)))
     if probe is not None:
         await probe.stop()

@@ -23,7 +23,7 @@ from hub.db import SessionFactory
 from hub.envelope import Envelope
 from hub.models import OUTBOX_CHANNEL, OutboxMessage
 from hub.publisher import Publisher
-from hub.retry import Backoff, sleep_or_stop
+from hub.retry import Backoff, Retrier, sleep_or_stop
 from hub.schemas import SchemaRegistry
 from hub.topics import TopicCatalog
 
@@ -195,20 +195,19 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Hold the relay lock, then publish whenever a NOTIFY arrives (or every poll interval) until stopped."""
-        failures = 0
+        # The relay must outlive broker and database outages; a failure that is no outage (a bug) is logged with
+        # its traceback and counted, and the relay carries on too, since nothing else publishes the outbox.
+        retrier = Retrier("outbox relay", stop, self._backoff, permanent="retry")
         while not stop.is_set():
             try:
                 async with await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as connection:
                     await self._wait_for_leadership(connection, stop)
                     await connection.execute(f"LISTEN {OUTBOX_CHANNEL}")
                     log.info("outbox relay is the leader and listening on %s", OUTBOX_CHANNEL)
+                    retrier.succeeded()
                     await self._publish_loop(connection, stop)
-                    failures = 0
-            except Exception as error:  # the relay must outlive broker and database outages
-                failures += 1
-                delay = self._backoff.delay(failures)
-                log.warning("outbox relay failed (%s: %s); retrying in %.1fs", type(error).__name__, error, delay)
-                await sleep_or_stop(stop, delay)
+            except Exception as error:
+                await retrier.failed(error)
 
     async def _publish_loop(self, connection: psycopg.AsyncConnection[Any], stop: asyncio.Event) -> None:
         purge_every, since_purge = 3600.0, 3600.0

@@ -20,7 +20,7 @@ from hub.db import SessionFactory
 from hub.delivery import BatchAbandoned, Failure
 from hub.models import PARKED_CHANNEL, ParkedEvent
 from hub.parking import ParkingLot, stored_delivery
-from hub.retry import Backoff, sleep_or_stop
+from hub.retry import Backoff, Retrier
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,8 @@ class ParkedEventWorker:
         return True
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff, failures = Backoff(0.5, 30.0), 0
+        # Through database outages, and past a bug (logged with its traceback, counted): parked events wait here.
+        retrier = Retrier(f"parked-event worker of {self._group}", stop, Backoff(0.5, 30.0), permanent="retry")
         while not stop.is_set():
             try:
                 async with await psycopg.AsyncConnection.connect(self._dsn, autocommit=True) as connection:
@@ -125,11 +126,8 @@ class ParkedEventWorker:
                     while not stop.is_set():
                         while await self.retry_due():
                             pass
-                        failures = 0
+                        retrier.succeeded()
                         async for _ in connection.notifies(timeout=self._poll_seconds, stop_after=1):
                             pass
-            except Exception as error:  # keep retrying through database outages
-                failures += 1
-                delay = backoff.delay(failures)
-                log.warning("parked-event worker of %s failed (%s); retrying in %.1fs", self._group, error, delay)
-                await sleep_or_stop(stop, delay)
+            except Exception as error:
+                await retrier.failed(error)

@@ -140,10 +140,12 @@ async def poll_forever(
     *,
     idle_seconds: float,
     backoff: Backoff | None = None,
+    permanent: Literal["raise", "retry"] = "raise",
 ) -> None:
     """Call ``step`` until ``stop``: at once again while it says there is more to do, after ``idle_seconds`` when
-    it says it is caught up, after the backoff when it fails transiently (the same work is tried again)."""
-    retrier = Retrier(name, stop, backoff)
+    it says it is caught up, after the backoff when it fails transiently (the same work is tried again). A failure
+    that is not transient is raised, or with ``permanent="retry"`` logged with its traceback and retried."""
+    retrier = Retrier(name, stop, backoff, permanent=permanent)
     while not stop.is_set():
         try:
             more = await step()

@@ -24,7 +24,7 @@ from connectors.provincial.reconcile import reconcile
 from connectors.provincial.replay import InboundReplayer
 from hub import metrics
 from hub.db import SessionFactory
-from hub.retry import Backoff, sleep_or_stop
+from hub.retry import Backoff, poll_forever
 from hub.schedule import run_daily
 from hub.settings import Settings
 
@@ -98,22 +98,17 @@ class InboundReaders:
 
 
 async def _loop(name: str, read: Callable[[], Awaitable[bool]], stop: asyncio.Event, poll_seconds: float) -> None:
-    backoff, failures = Backoff(1.0, 30.0), 0
-    while not stop.is_set():
-        try:
-            more = await read()
-        except Exception as error:  # the same position is read again after the backoff: nothing skipped
-            failures += 1
-            delay = backoff.delay(failures)
-            reason = f"{type(error).__name__}: {error}"
-            log.warning("provincial %s reader failed (%s); again in %.1fs", name, reason, delay)
-            await sleep_or_stop(stop, delay)
-            continue
-        if failures:
-            log.info("provincial %s reader recovered after %d failures", name, failures)
-        failures = 0
-        if not more:
-            await sleep_or_stop(stop, poll_seconds)
+    """One reader until stopped (hub/retry.py's one mechanism): the same position is read again after the backoff,
+    so nothing is skipped; a failure that is not an outage (a bug, a contract broken) is logged with its traceback
+    and counted, and the reader carries on, since the province's feed must not stop for one bad page."""
+    await poll_forever(
+        f"provincial {name} reader",
+        read,
+        stop,
+        idle_seconds=poll_seconds,
+        backoff=Backoff(1.0, 30.0),
+        permanent="retry",
+    )
 
 
 # Enough lines for an operator to start from; the full list comes from `hub provincial reconcile`.

@@ -134,6 +134,30 @@ async def test_a_loop_that_must_not_stop_logs_a_programming_error_with_its_trace
     assert "nightly job failed (ValueError: a bug in the rule)" in record.getMessage()
 
 
+async def test_a_reader_that_must_not_stop_carries_on_past_a_bug_and_reads_the_same_page_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The provincial readers' loop (permanent="retry"): a bug in one page is logged with its traceback, then the
+    same position is read again, and the loop goes on."""
+    stop = asyncio.Event()
+    pages: list[str] = []
+
+    async def step() -> bool:
+        pages.append("page 7")
+        if len(pages) == 1:
+            raise KeyError("nextCursor")
+        stop.set()
+        return False
+
+    await asyncio.wait_for(
+        poll_forever("provincial changes reader", step, stop, idle_seconds=0.01, backoff=FAST, permanent="retry"), 5
+    )
+    assert pages == ["page 7", "page 7"]
+    failures = [r for r in caplog.records if "provincial changes reader failed" in r.getMessage()]
+    assert len(failures) == 1
+    assert failures[0].levelno == logging.ERROR and failures[0].exc_info is not None
+
+
 async def test_a_call_is_tried_until_it_succeeds_or_the_process_stops() -> None:
     stop = asyncio.Event()
     attempts = [ConnectionRefusedError(111, "refused"), ConnectionRefusedError(111, "refused")]
