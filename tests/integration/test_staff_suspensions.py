@@ -5,7 +5,7 @@ retiree suspended for missing certification, and the one sentence a community wo
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -21,10 +21,22 @@ from hub.bootstrap import Hub
 from hub.models import OutboxMessage
 from tests import factories
 from tests.support.api import Api
+from tests.support.harness import wait_until
 
 pytestmark = pytest.mark.integration
 
-TODAY = calendar.today()  # the city's date, as the staff API's checks use it
+
+@pytest.fixture
+async def today() -> date:
+    """The city's date, as the staff API's checks use it, read when the test starts rather than at import: a run
+    that crosses the city's midnight (16:00 UTC) would otherwise send "tomorrow" as today. A test starting in the
+    last minute before midnight waits for the new day, so the date cannot change under it."""
+
+    async def clear_of_midnight() -> bool:
+        return datetime.now(calendar.BUSINESS_TZ).time() < time(23, 59)
+
+    await wait_until(clear_of_midnight, 90, "the city's new day")
+    return calendar.today()
 
 
 async def _community_with_people(hub: Hub, count: int) -> tuple[str, str, list[Retiree]]:
@@ -54,14 +66,14 @@ async def _told_province(hub: Hub, personal_number: str) -> list[tuple[str, str]
 
 
 async def test_4_5_suspend_selected_names_who_could_not_be_suspended_and_does_the_rest(
-    registry_hub: Hub, api: Api
+    registry_hub: Hub, api: Api, today: date
 ) -> None:
     operator, viewer, people = await _community_with_people(registry_hub, 3)
     first, second, third, outsider = people
     headers = await api.token(operator)
     body = {
         "retiree_ids": [first.id, second.id, outsider.id, first.id],
-        "effective_date": TODAY.isoformat(),
+        "effective_date": today.isoformat(),
         "remarks": "本人申请暂停",
     }
     answer = await api.call("POST", "/api/v1/retirees/suspensions", headers, json=body)
@@ -84,7 +96,7 @@ async def test_4_5_suspend_selected_names_who_could_not_be_suspended_and_does_th
         "POST",
         f"/api/v1/retirees/{first.id}/resume",
         headers,
-        json={"effective_date": TODAY.isoformat(), "remarks": "本人申请恢复"},
+        json={"effective_date": today.isoformat(), "remarks": "本人申请恢复"},
     )
     assert resumed.status_code == 201, resumed.text
     assert resumed.json()["kind"] == "resumed" and resumed.json()["reason_code"] == "R02"
@@ -93,26 +105,26 @@ async def test_4_5_suspend_selected_names_who_could_not_be_suspended_and_does_th
         "POST",
         f"/api/v1/retirees/{third.id}/resume",
         headers,
-        json={"effective_date": TODAY.isoformat(), "remarks": "误操作"},
+        json={"effective_date": today.isoformat(), "remarks": "误操作"},
     )
     assert not_suspended.status_code == 422 and not_suspended.json()["code"] == "NOT_SUSPENDED"
 
 
 async def test_4_5_a_retiree_suspended_for_missing_certification_resumes_only_once_certified(
-    registry_hub: Hub, api: Api
+    registry_hub: Hub, api: Api, today: date
 ) -> None:
     operator, _, people = await _community_with_people(registry_hub, 1)
     person = people[0]
     assert person.id is not None
     async with registry_hub.sessions() as session, session.begin():
         locked = await status_log.locked_retiree(session, person.id)
-        locked.last_certified_on = TODAY - timedelta(days=220)
+        locked.last_certified_on = today - timedelta(days=220)
         await status_log.apply(
             registry_hub.unit_of_work(session, "test"),
             factories.SETUP,
             locked,
             Suspend(ReasonCode.CERTIFICATION_OVERDUE),
-            effective_date=TODAY - timedelta(days=30),
+            effective_date=today - timedelta(days=30),
             cause=status_log.Cause(CauseType.RULE, "test"),
         )
     headers = await api.token(operator)
@@ -124,7 +136,7 @@ async def test_4_5_a_retiree_suspended_for_missing_certification_resumes_only_on
         "POST",
         f"/api/v1/retirees/{person.id}/resume",
         headers,
-        json={"effective_date": TODAY.isoformat(), "remarks": "申请恢复"},
+        json={"effective_date": today.isoformat(), "remarks": "申请恢复"},
     )
     assert early.status_code == 422 and early.json()["code"] == "CERTIFICATION_STILL_OVERDUE", early.text
 
@@ -132,21 +144,21 @@ async def test_4_5_a_retiree_suspended_for_missing_certification_resumes_only_on
         "POST",
         f"/api/v1/retirees/{person.id}/certifications",
         headers,
-        json={"certified_on": (TODAY + timedelta(days=1)).isoformat()},
+        json={"certified_on": (today + timedelta(days=1)).isoformat()},
     )
     assert future.status_code == 422
     certified = await api.call(
-        "POST", f"/api/v1/retirees/{person.id}/certifications", headers, json={"certified_on": TODAY.isoformat()}
+        "POST", f"/api/v1/retirees/{person.id}/certifications", headers, json={"certified_on": today.isoformat()}
     )
     assert certified.status_code == 201, certified.text
     assert certified.json()["outcome"] == "resumed"
     assert "正常发放" in certified.json()["sentence"]
     twice = await api.call(
-        "POST", f"/api/v1/retirees/{person.id}/certifications", headers, json={"certified_on": TODAY.isoformat()}
+        "POST", f"/api/v1/retirees/{person.id}/certifications", headers, json={"certified_on": today.isoformat()}
     )
     assert twice.json()["outcome"] == "already_recorded"
 
     after = (await api.call("GET", f"/api/v1/retirees/{person.id}/certification", headers)).json()
-    assert after["status"] == Status.REGISTERED.value and after["last_certified"] == TODAY.isoformat()
+    assert after["status"] == Status.REGISTERED.value and after["last_certified"] == today.isoformat()
     assert [h["source"] for h in after["history"]] == ["on_site"]
     assert await _told_province(registry_hub, person.personal_number) == [("suspended", "S01"), ("resumed", "R01")]
