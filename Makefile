@@ -9,7 +9,7 @@ export HUB_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_
 export HUB_TEST_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_test
 export HUB_KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
 
-.PHONY: help setup services services-stop run test test-fast test-unit lint migrate topics clean bench bench-registry
+.PHONY: help setup services services-stop run test test-fast test-unit lint migrate topics clean bench bench-registry console console-test
 
 help:
 	@echo "make run    - install and start PostgreSQL, Kafka, Prometheus; migrate; run every hub process"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench  - the hub benchmark at 1,000,000 retirees (issue 6; BENCH_ARGS to change the scale)"
 	@echo "make test-fast - the same without lint and without the tests marked slow (broker restarts, process kills)"
 	@echo "make clean - remove test and lint caches (keeps .venv and .local: installed services and their data)"
+	@echo "make console - build the staff console (npm ci + vite build when its sources changed); console-test: its unit tests"
 	@echo "make test-unit | lint | services | services-stop | migrate | topics | bench-registry"
 
 setup: $(VENV)/.installed
@@ -40,7 +41,7 @@ migrate: setup
 topics: setup
 	$(HUB) topics create
 
-run: setup
+run: setup console
 	bash $(SERVICES) start
 	bash scripts/run.sh
 
@@ -49,6 +50,14 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app hub channels domain connectors seed bench simulators tests
 	$(VENV)/bin/lint-imports
+	bash scripts/console.sh check
+
+# The staff console: npm ci and a production build when its sources changed (served by `hub api` under /console/).
+console: setup
+	bash scripts/console.sh build
+
+console-test:
+	bash scripts/console.sh test
 
 bench: setup services
 	$(PY) -m bench.hub $(BENCH_ARGS)
@@ -59,10 +68,10 @@ bench-registry: setup services
 test-unit: setup
 	$(PY) -m pytest tests/unit
 
-test: setup services lint
+test: setup services lint console console-test
 	$(PY) -m pytest -p no:cacheprovider --durations=10
 
-test-fast: setup services
+test-fast: setup services console
 	$(PY) -m pytest -p no:cacheprovider --durations=10 -m "not slow"
 
 # Caches only: .venv and .local hold the installed tools, services and their data.

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from channels import errors
+from app.console import mount_console
+from channels import errors, http_headers
 from channels.auth_platform import webhook as auth_platform_webhook
 from channels.mobile import notifications as mobile_notifications
 from channels.mobile import registration as mobile_registration
@@ -67,8 +68,11 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     if hub is not None:
         app.state.hub = hub
     errors.install(app)
+    app.add_middleware(http_headers.SecurityHeaders)
     for router in ROUTERS:
-        app.include_router(router, responses={422: {"model": errors.ErrorBody}, 403: {"model": errors.ErrorBody}})
+        app.include_router(router, responses=errors.documented_errors(router))
+
+    mount_console(app)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def prometheus_metrics() -> Response:

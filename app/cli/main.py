@@ -63,6 +63,19 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
 
 
 @app.command()
+def openapi(out: Annotated[str | None, typer.Option(help="Write to this file instead of standard output")] = None) -> None:
+    """Print the API's OpenAPI document (the console generates its TypeScript types from it)."""
+    from app.api import create_app
+
+    document = json.dumps(create_app(Settings()).openapi(), ensure_ascii=False, indent=1, sort_keys=True)
+    if out is None:
+        typer.echo(document)
+    else:
+        with open(out, "w", encoding="utf-8") as file:
+            file.write(document + "\n")
+
+
+@app.command()
 def relay(metrics_port: MetricsPort = None) -> None:
     """Publish outbox rows to Kafka (one leader at a time, woken by LISTEN/NOTIFY)."""
     from hub.bootstrap import bootstrap

@@ -1,0 +1,27 @@
+import type { Permission } from '@/stores/session'
+import 'vue-router'
+
+// Every page says who may open it and where it sits in the side menu; the menu is built from these, so a page a role
+// may not use is neither shown nor reachable (and the API refuses it anyway).
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** The page's Chinese title: the browser tab and the header. */
+    title?: string
+    /** Any one of these permissions opens the page (none: every logged-in user). */
+    permissions?: Permission[]
+    /** Open without logging in (the login page). */
+    public?: boolean
+    /** In the side menu: its group and order. */
+    menu?: { group: MenuGroup; order: number; icon?: string }
+  }
+}
+
+export type MenuGroup = 'work' | 'retirees' | 'queries' | 'reports' | 'system'
+
+export const MENU_GROUPS: Record<MenuGroup, string> = {
+  work: '日常工作',
+  retirees: '退休人员',
+  queries: '查询',
+  reports: '统计报表',
+  system: '系统管理',
+}

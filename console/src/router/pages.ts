@@ -1,0 +1,22 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { adminRoutes } from '@/pages/admin/routes'
+import { registrationRoutes } from '@/pages/registrations/routes'
+import { reportRoutes } from '@/pages/reports/routes'
+import { retireeRoutes } from '@/pages/retirees/routes'
+import './meta'
+
+// The pages inside the main layout, one list per feature (each feature's routes.ts adds its pages and its menu
+// entries; nothing else needs to change).
+export const pageRoutes: RouteRecordRaw[] = [
+  {
+    path: '',
+    name: 'home',
+    component: () => import('@/pages/home/HomePage.vue'),
+    meta: { title: '待办事项', menu: { group: 'work', order: 0, icon: 'Bell' } },
+  },
+  ...registrationRoutes,
+  ...retireeRoutes,
+  ...reportRoutes,
+  ...adminRoutes,
+]
+
