@@ -18,6 +18,7 @@ from channels.staff.views import (
     SupplementaryView,
     masked_status,
 )
+from domain.dictionary.codes import ReasonCode
 from domain.retirees import service as retirees
 from domain.retirees import supplementary
 from domain.retirees.lifecycle import STATUS_LABELS, Status
@@ -32,6 +33,9 @@ async def search_retirees(
     session: Session,
     actor: StaffActor,
     status: Status | None = Query(default=None, description="人员状态"),
+    suspension_reason: ReasonCode | None = Query(
+        default=None, description="暂停原因代码（如 S01 超过6个月未认证），与 status=suspended 一起使用"
+    ),
     payment_status: str | None = Query(default=None, pattern=r"^[0-9]$"),
     management_form: str | None = Query(default=None, pattern=r"^[0-9]$", description="6.11 管理形式"),
     institution_id: QueryId = None,
@@ -44,6 +48,7 @@ async def search_retirees(
 ) -> RetireePage:
     filters = retirees.RetireeFilter(
         status=status.value if status else None,
+        suspension_reason=suspension_reason.value if suspension_reason else None,
         payment_status=payment_status,
         management_form=management_form,
         institution_id=institution_id,

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from channels.errors import ErrorBody
 from domain.institutions.models import LEVEL_LABELS, Institution, Level
 from domain.retirees.lifecycle import STATUS_LABELS
 from domain.retirees.models import Retiree, SupplementaryInfo
@@ -214,3 +215,15 @@ def masked_status(retiree: Retiree, institution: Institution | None, own: bool) 
         in_own_scope=own,
         retiree_id=retiree.id if own else None,
     )
+
+
+_ERROR_MEANINGS = {
+    401: "未登录，或令牌已过期、无效",
+    403: "当前角色无权查询（需查询权限）",
+    404: "人员不存在，或不在本机构管辖范围内",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route: each listed status answered with :class:`channels.errors.ErrorBody`."""
+    return {status: {"model": ErrorBody, "description": _ERROR_MEANINGS[status]} for status in statuses}

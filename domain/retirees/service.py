@@ -24,6 +24,7 @@ from domain.staff.permissions import Permission, require, require_in_scope
 @dataclass(frozen=True)
 class RetireeFilter:
     status: str | None = None
+    suspension_reason: str | None = None  # a status-change reason code (S01 … S05)
     payment_status: str | None = None
     management_form: str | None = None
     institution_id: int | None = None  # narrow to one institution's subtree inside the scope
@@ -58,6 +59,8 @@ async def _scoped(session: AsyncSession, actor: Actor, filters: RetireeFilter) -
         query = query.where(in_subtree(path))
     if filters.status:
         query = query.where(col(Retiree.status) == filters.status)
+    if filters.suspension_reason:
+        query = query.where(col(Retiree.suspension_reason) == filters.suspension_reason)
     if filters.payment_status:
         query = query.where(col(Retiree.payment_status) == filters.payment_status)
     if filters.management_form:

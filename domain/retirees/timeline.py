@@ -1,0 +1,332 @@
+"""Everything that happened to one retiree, newest first (issue 13): one list of typed entries read from the records
+each context keeps — the status-change log (6.22, with whether the province acknowledged each change; a registration
+and a supplementary-info capture are entries of that log too), the certifications (4.3, 2.6, 2.7), the mobile
+registration applications (4.1) and, from the audit trail, the arrival from the provincial sync (2.2) and the
+province's later base-info changes (2.3, 1.5, 2.4).
+
+Supplementary info (4.2) keeps no field history: the record holds the current values only, and each capture is one
+log entry (who, when). The timeline says so rather than guessing which fields changed.
+
+Reading a timeline is scoped like the detail view and, like it, audited (``retiree.view_timeline``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from domain.audit import trail
+from domain.audit.models import AuditEntry
+from domain.certifications.due import SOURCE_LABELS
+from domain.certifications.models import Certification
+from domain.certifications.rules import CertificationSource
+from domain.dictionary.codes import REASON_CODE_LABELS, ReasonCode
+from domain.institutions.models import Institution
+from domain.registrations.models import APPLICATION_STATE_LABELS, ApplicationState, RegistrationApplication
+from domain.retirees.lifecycle import STATUS_LABELS, ChangeKind, Status
+from domain.retirees.models import Retiree
+from domain.retirees.service import in_scope
+from domain.shared.actor import Actor
+from domain.shared.calendar import BUSINESS_TZ
+from domain.status_log.models import CauseType, StatusChange, SyncState
+from domain.status_log.queries import CAUSE_TYPE_LABELS, CHANGE_KIND_LABELS, SYNC_STATE_LABELS
+
+
+class TimelineKind(StrEnum):
+    ARRIVED = "arrived"  # entered the registry (2.2 approval from the province, or imported)
+    PROVINCIAL_UPDATE = "provincial_update"  # the province changed base info or payment status (2.3, 1.5, 2.4)
+    REGISTRATION_APPLICATION = "registration_application"  # applied in a mobile app (4.1)
+    REGISTRATION = "registration"  # registered at a community, at the counter or by a confirmed application (4.1)
+    SUPPLEMENTARY_INFO = "supplementary_info"  # supplementary info captured (4.2)
+    STATUS_CHANGE = "status_change"  # any other change of status: transfer, suspension, resumption, death, restoration
+    CERTIFICATION = "certification"  # a proof-of-life certification (4.3, face result, 2.6, 2.7)
+
+
+class RegistrationChannel(StrEnum):
+    COUNTER = "counter"
+    MOBILE = "mobile"
+    OTHER = "other"  # a sync or an import
+
+
+REGISTRATION_CHANNEL_LABELS = {
+    RegistrationChannel.COUNTER: "社区窗口登记",
+    RegistrationChannel.MOBILE: "手机端申请登记",
+    RegistrationChannel.OTHER: "其他（同步或导入）",
+}
+
+_PROVINCIAL_ACTIONS = {
+    "retiree.approved": "省平台核准，纳入本系统",
+    "retiree.approval_refreshed": "省平台重新发送核准信息",
+    "retiree.changed": "省平台人员变更（交换库）",
+    "retiree.corrected": "省平台基本信息更正",
+    "retiree.payment_status_changed": "省平台待遇发放状态变更",
+}
+
+
+def reason_label(code: str) -> str:
+    return REASON_CODE_LABELS[ReasonCode(code)] if code in set(ReasonCode) else code
+
+
+def _status_label(status: str) -> str:
+    return STATUS_LABELS[Status(status)] if status in set(Status) else status
+
+
+@dataclass(frozen=True)
+class ChangeDetail:
+    id: int
+    entry_id: str
+    change_kind: str
+    change_kind_label: str
+    reason_code: str
+    reason_label: str
+    from_status: str
+    from_status_label: str
+    to_status: str
+    to_status_label: str
+    effective_date: date
+    entered_at: datetime | None
+    cause_type: str
+    cause_label: str
+    cause_ref: str | None
+    actor: str | None
+    remarks: str | None
+    reverses_id: int | None
+    sync_state: str
+    sync_state_label: str
+    sent_at: datetime | None
+    acknowledged_at: datetime | None
+    receipt_no: str | None
+    sync_error: str | None
+
+    @classmethod
+    def of(cls, e: StatusChange) -> ChangeDetail:
+        assert e.id is not None
+        return cls(
+            id=e.id,
+            entry_id=e.entry_id,
+            change_kind=e.kind,
+            change_kind_label=CHANGE_KIND_LABELS.get(ChangeKind(e.kind), e.kind),
+            reason_code=e.reason_code,
+            reason_label=reason_label(e.reason_code),
+            from_status=e.from_status,
+            from_status_label=_status_label(e.from_status),
+            to_status=e.to_status,
+            to_status_label=_status_label(e.to_status),
+            effective_date=e.effective_date,
+            entered_at=e.entered_at,
+            cause_type=e.cause_type,
+            cause_label=CAUSE_TYPE_LABELS.get(CauseType(e.cause_type), e.cause_type),
+            cause_ref=e.cause_ref,
+            actor=e.actor,
+            remarks=e.remarks,
+            reverses_id=e.reverses_id,
+            sync_state=e.sync_state,
+            sync_state_label=SYNC_STATE_LABELS.get(SyncState(e.sync_state), e.sync_state),
+            sent_at=e.sent_at,
+            acknowledged_at=e.acknowledged_at,
+            receipt_no=e.receipt_no,
+            sync_error=e.sync_error,
+        )
+
+
+@dataclass(frozen=True)
+class RegistrationDetail:
+    channel: RegistrationChannel
+    channel_label: str
+    institution_id: int | None
+    institution: str | None
+    effective_date: date
+    application_id: str | None
+
+
+@dataclass(frozen=True)
+class ApplicationDetail:
+    application_id: str
+    community_id: int
+    community: str | None
+    state: str
+    state_label: str
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    reject_reason: str | None
+
+
+@dataclass(frozen=True)
+class CertificationDetail:
+    certified_on: date
+    source: str
+    source_label: str
+    method: str
+    certified_by: str | None
+
+
+@dataclass(frozen=True)
+class SupplementaryDetail:
+    recorded_by: str | None
+    field_history_kept: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class ProvincialDetail:
+    action: str
+    fields: list[str]
+    approval_date: date | None
+    event_id: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: TimelineKind
+    at: datetime
+    title: str
+    status_change: ChangeDetail | None = None
+    registration: RegistrationDetail | None = None
+    application: ApplicationDetail | None = None
+    certification: CertificationDetail | None = None
+    supplementary: SupplementaryDetail | None = None
+    provincial: ProvincialDetail | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    retiree: Retiree
+    entries: list[Entry]
+
+
+_NO_HISTORY = "补充信息只保存当前值，未保留逐项修改历史；此处记录采集的时间和经办人"
+
+
+def _from_change(e: StatusChange, names: dict[int, str]) -> Entry:
+    detail = ChangeDetail.of(e)
+    at = e.entered_at or datetime.combine(e.effective_date, time.min, tzinfo=BUSINESS_TZ)
+    if e.kind == ChangeKind.REGISTERED:
+        channel = {CauseType.STAFF: RegistrationChannel.COUNTER, CauseType.CHANNEL: RegistrationChannel.MOBILE}.get(
+            CauseType(e.cause_type), RegistrationChannel.OTHER
+        )
+        institution_id = e.after_state.get("institution_id")
+        registration = RegistrationDetail(
+            channel=channel,
+            channel_label=REGISTRATION_CHANNEL_LABELS[channel],
+            institution_id=institution_id,
+            institution=names.get(institution_id) if institution_id else None,
+            effective_date=e.effective_date,
+            application_id=e.cause_ref if channel is RegistrationChannel.MOBILE else None,
+        )
+        title = f"{REGISTRATION_CHANNEL_LABELS[channel]}：{registration.institution or ''}".rstrip("：")
+        return Entry(TimelineKind.REGISTRATION, at, title, status_change=detail, registration=registration)
+    if e.kind == ChangeKind.SUPPLEMENTARY_INFO_RECORDED:
+        supplementary = SupplementaryDetail(recorded_by=e.actor, field_history_kept=False, note=_NO_HISTORY)
+        return Entry(
+            TimelineKind.SUPPLEMENTARY_INFO, at, "补充信息采集", status_change=detail, supplementary=supplementary
+        )
+    title = f"{detail.change_kind_label}（{detail.reason_label}）"
+    return Entry(TimelineKind.STATUS_CHANGE, at, title, status_change=detail)
+
+
+def _from_application(a: RegistrationApplication, names: dict[int, str]) -> Entry:
+    state = ApplicationState(a.state)
+    detail = ApplicationDetail(
+        application_id=a.id,
+        community_id=a.community_id,
+        community=names.get(a.community_id),
+        state=a.state,
+        state_label=APPLICATION_STATE_LABELS[state],
+        submitted_at=a.submitted_at,
+        decided_at=a.decided_at,
+        reject_reason=a.reject_reason,
+    )
+    at = a.submitted_at or datetime.now(UTC)
+    title = f"手机端登记申请：{detail.community or ''}（{detail.state_label}）"
+    return Entry(TimelineKind.REGISTRATION_APPLICATION, at, title, application=detail)
+
+
+def _from_certification(c: Certification) -> Entry:
+    source = CertificationSource(c.source) if c.source in set(CertificationSource) else None
+    label = SOURCE_LABELS[source] if source else c.source
+    detail = CertificationDetail(
+        certified_on=c.certified_on, source=c.source, source_label=label, method=c.method, certified_by=c.certified_by
+    )
+    at = c.recorded_at or datetime.combine(c.certified_on, time.min, tzinfo=BUSINESS_TZ)
+    return Entry(TimelineKind.CERTIFICATION, at, f"资格认证（{label}）", certification=detail)
+
+
+def _changed_fields(action: str, detail: dict[str, Any]) -> list[str]:
+    if action == "retiree.changed":
+        return sorted(detail.get("changes", {}))
+    if action == "retiree.corrected":
+        return sorted(detail.get("after", {}))
+    if action == "retiree.payment_status_changed":
+        return ["payment_status"]
+    return []
+
+
+def _from_audit(a: AuditEntry, retiree: Retiree) -> Entry:
+    arrived = a.action == "retiree.approved"
+    detail = ProvincialDetail(
+        action=a.action,
+        fields=_changed_fields(a.action, a.detail),
+        approval_date=retiree.approval_date if arrived else None,
+        event_id=a.detail.get("event"),
+    )
+    kind = TimelineKind.ARRIVED if arrived else TimelineKind.PROVINCIAL_UPDATE
+    return Entry(kind, a.at, _PROVINCIAL_ACTIONS[a.action], provincial=detail)
+
+
+def _created(retiree: Retiree) -> Entry:
+    """No approval in the audit trail (seeded or imported data): the row's creation is the arrival."""
+    at = retiree.created_at or datetime.now(UTC)
+    detail = ProvincialDetail(action="created", fields=[], approval_date=retiree.approval_date, event_id=None)
+    return Entry(TimelineKind.ARRIVED, at, "纳入本系统", provincial=detail)
+
+
+async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(col(Institution.id), col(Institution.name)).where(col(Institution.id).in_(ids)))
+    return {i: name for i, name in rows.all() if i is not None}
+
+
+async def _rows(session: AsyncSession, query: Any) -> list[Any]:
+    return list((await session.execute(query)).scalars().all())
+
+
+async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Timeline:
+    """The retiree's timeline, newest first; refused like the detail view outside the caller's subtree."""
+    retiree = await in_scope(session, actor, retiree_id)
+    changes: list[StatusChange] = await _rows(
+        session, select(StatusChange).where(col(StatusChange.retiree_id) == retiree_id)
+    )
+    applications: list[RegistrationApplication] = await _rows(
+        session, select(RegistrationApplication).where(col(RegistrationApplication.retiree_id) == retiree_id)
+    )
+    certifications: list[Certification] = await _rows(
+        session, select(Certification).where(col(Certification.retiree_id) == retiree_id)
+    )
+    audits: list[AuditEntry] = await _rows(
+        session,
+        select(AuditEntry)
+        .where(col(AuditEntry.retiree_id) == retiree_id)
+        .where(col(AuditEntry.action).in_(list(_PROVINCIAL_ACTIONS))),
+    )
+    ids = {a.community_id for a in applications} | {
+        e.after_state["institution_id"] for e in changes if e.after_state.get("institution_id")
+    }
+    names = await _names(session, ids)
+    entries = [
+        *(_from_change(e, names) for e in changes),
+        *(_from_application(a, names) for a in applications),
+        *(_from_certification(c) for c in certifications),
+        *(_from_audit(a, retiree) for a in audits),
+    ]
+    if not any(e.kind is TimelineKind.ARRIVED for e in entries):
+        entries.append(_created(retiree))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    await trail.record(session, actor, "retiree.view_timeline", retiree_id=retiree_id, target=retiree.personal_number)
+    return Timeline(retiree, entries)
