@@ -26,6 +26,7 @@ from domain.staff.permissions import Permission, require
 from domain.status_log import service as status_log
 
 router = APIRouter(prefix="/api/v1/retirees", tags=["退休人员 6.x"])
+SORT_PATTERN = rf"^-?({'|'.join(retirees.SORTABLE)})$"
 
 
 @router.get("", response_model=RetireePage)
@@ -45,6 +46,11 @@ async def search_retirees(
     unregistered: bool = Query(default=False, description="未登记（无所属机构）人员，仅市级"),
     page: int = Query(default=1, ge=1, le=100_000),
     size: int = Query(default=20, ge=1, le=200),
+    sort: str = Query(
+        default="personal_number",
+        pattern=SORT_PATTERN,
+        description="排序列：personal_number、name、birth_date、status；前加“-”为降序（其后按个人编号）",
+    ),
 ) -> RetireePage:
     filters = retirees.RetireeFilter(
         status=status.value if status else None,
@@ -57,7 +63,7 @@ async def search_retirees(
         id_number=id_number,
         unregistered=unregistered,
     )
-    result = await retirees.search(session, actor, filters, page=page, size=size)
+    result = await retirees.search(session, actor, filters, page=page, size=size, sort=sort)
     return RetireePage(
         items=[RetireeSummary.of(r, i) for r, i in result.items], total=result.total, page=result.page, size=result.size
     )

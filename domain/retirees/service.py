@@ -34,6 +34,15 @@ class RetireeFilter:
     unregistered: bool = False  # only the city level sees people with no institution
 
 
+# The columns a list may be sorted by (the console's sortable columns); anything else is refused by the channel.
+SORTABLE = {
+    "personal_number": col(Retiree.personal_number),
+    "name": col(Retiree.name),
+    "birth_date": col(Retiree.birth_date),
+    "status": col(Retiree.status),
+}
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[tuple[Retiree, Institution | None]]
@@ -74,12 +83,26 @@ async def _scoped(session: AsyncSession, actor: Actor, filters: RetireeFilter) -
     return query
 
 
-async def search(session: AsyncSession, actor: Actor, filters: RetireeFilter, *, page: int = 1, size: int = 20) -> Page:
-    """One page of the retirees in scope (6.3, 6.4, 6.8, 6.11 …), ordered by personal number."""
+async def search(
+    session: AsyncSession,
+    actor: Actor,
+    filters: RetireeFilter,
+    *,
+    page: int = 1,
+    size: int = 20,
+    sort: str = "personal_number",
+) -> Page:
+    """One page of the retirees in scope (6.3, 6.4, 6.8, 6.11 …), ordered by a column of :data:`SORTABLE` (``-``
+    before its name: descending), then by personal number."""
     require(actor, Permission.READ_REGISTRY)
+    descending = sort.startswith("-")
+    column = SORTABLE.get(sort.removeprefix("-"))
+    if column is None:
+        raise DomainError(ErrorCode.INVALID_REQUEST, f"不能按“{sort}”排序", field="sort")
     query = await _scoped(session, actor, filters)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    rows = await session.execute(query.order_by(col(Retiree.personal_number)).offset((page - 1) * size).limit(size))
+    order = (column.desc() if descending else column.asc(), col(Retiree.personal_number).asc())
+    rows = await session.execute(query.order_by(*order).offset((page - 1) * size).limit(size))
     return Page(items=[(r, i) for r, i in rows], total=total, page=page, size=size)
 
 

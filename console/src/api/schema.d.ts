@@ -11,8 +11,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Entries */
+        /**
+         * Entries
+         * @description 审计日志，最新的在前；before_id 或 offset 分页。
+         */
         get: operations["entries_api_v1_audit_entries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/entries/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count Entries
+         * @description 符合筛选条件的审计日志条数（分页用）。
+         */
+        get: operations["count_entries_api_v1_audit_entries_count_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -67,8 +90,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /**
+         * Login
+         * @description 登录。连续失败将锁定账号（ACCOUNT_LOCKED），过于频繁将被限流（429 TOO_MANY_ATTEMPTS，见 Retry-After）。
+         */
         post: operations["login_api_v1_auth_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Logout
+         * @description 退出登录：本令牌立即失效。
+         */
+        post: operations["logout_api_v1_auth_logout_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -82,7 +128,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Me */
+        /**
+         * Me
+         * @description 本人信息。password_change_required 为真时，除本接口、修改密码和退出外，
+         *     其他接口均返回 403 PASSWORD_CHANGE_REQUIRED。
+         */
         get: operations["me_api_v1_auth_me_get"];
         put?: never;
         post?: never;
@@ -101,7 +151,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change Password */
+        /**
+         * Change Password
+         * @description 修改本人密码。成功后此前签发的所有令牌（包括本次使用的）失效，须用新密码重新登录。
+         */
         post: operations["change_password_api_v1_auth_password_post"];
         delete?: never;
         options?: never;
@@ -122,6 +175,26 @@ export interface paths {
          * @description 1.3 查询范围设置。
          */
         put: operations["set_query_scope_api_v1_auth_query_scope_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certifications/due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Certifications Due
+         * @description 4.3 认证到期清单：本查询范围内已登记、认证将在指定天数内到期的人员，按到期日先后排列（与认证提醒同一口径）。
+         */
+        get: operations["certifications_due_api_v1_certifications_due_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -603,6 +676,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/retirees/{retiree_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retiree Timeline
+         * @description 人员经历：状态变更（含省平台确认情况）、资格认证、登记及手机端申请、补充信息采集、省平台同步纳入与变更，
+         *     最新在前。仅限本机构管辖范围，每次查看均记入审计日志。
+         */
+        get: operations["retiree_timeline_api_v1_retirees__retiree_id__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff": {
         parameters: {
             query?: never;
@@ -650,7 +744,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reset Password */
+        /**
+         * Reset Password
+         * @description 系统管理员重置密码：该账号此前的令牌全部失效，下次登录须先修改密码；不得与最近使用过的密码相同。
+         */
         post: operations["reset_password_api_v1_staff__account_id__password_post"];
         delete?: never;
         options?: never;
@@ -671,6 +768,67 @@ export interface paths {
          * @description 安全管理员授予或收回角色；三员不得兼任。
          */
         put: operations["grant_role_api_v1_staff__account_id__role_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/staff/{account_id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unlock Account
+         * @description 安全管理员解锁因连续登录失败而锁定的账号（未锁定时无变化）。
+         */
+        post: operations["unlock_account_api_v1_staff__account_id__unlock_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/status-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Status Change List
+         * @description 6.22 人员状态变更清单：本查询范围内的变更记录及其上报省平台的状态，最新记录在前。
+         */
+        get: operations["status_change_list_api_v1_status_changes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worklists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Worklist
+         * @description 待办：本查询范围（1.3）内待确认的手机端登记申请、30天内认证到期人员、因未认证暂停人员、省平台未确认及上报失败的
+         *     状态变更，以及今日登记、认证、暂停、恢复数量。每项附对应清单的接口路径和查询参数。
+         */
+        get: operations["worklist_api_v1_worklists_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -863,6 +1021,49 @@ export interface components {
             /** Phone */
             phone?: string | null;
         };
+        /** ApplicationDetailView */
+        ApplicationDetailView: {
+            /**
+             * Application Id
+             * @description 申请号
+             */
+            application_id: string;
+            /**
+             * Community
+             * @description 申请登记的社区名称
+             */
+            community: string | null;
+            /**
+             * Community Id
+             * @description 申请登记的社区
+             */
+            community_id: number;
+            /**
+             * Decided At
+             * @description 社区确认或退回时间
+             */
+            decided_at: string | null;
+            /**
+             * Reject Reason
+             * @description 退回原因
+             */
+            reject_reason: string | null;
+            /**
+             * State
+             * @description 申请状态代码
+             */
+            state: string;
+            /**
+             * State Label
+             * @description 申请状态（中文）
+             */
+            state_label: string;
+            /**
+             * Submitted At
+             * @description 提交时间
+             */
+            submitted_at: string | null;
+        };
         /** ApplicationForm */
         ApplicationForm: {
             /** Community Code */
@@ -920,6 +1121,11 @@ export interface components {
             /** Submitted At */
             submitted_at: string | null;
         };
+        /** AuditCount */
+        AuditCount: {
+            /** Total */
+            total: number;
+        };
         /** AuditView */
         AuditView: {
             /** Action */
@@ -949,6 +1155,35 @@ export interface components {
             source_ip: string | null;
             /** Target */
             target: string | null;
+        };
+        /** CertificationDetailView */
+        CertificationDetailView: {
+            /**
+             * Certified By
+             * @description 现场认证的经办人
+             */
+            certified_by: string | null;
+            /**
+             * Certified On
+             * Format: date
+             * @description 认证日期
+             */
+            certified_on: string;
+            /**
+             * Method
+             * @description 认证方式
+             */
+            method: string;
+            /**
+             * Source
+             * @description 认证来源代码
+             */
+            source: string;
+            /**
+             * Source Label
+             * @description 认证来源（中文）
+             */
+            source_label: string;
         };
         /** CertificationOutcome */
         CertificationOutcome: {
@@ -990,6 +1225,144 @@ export interface components {
             /** Reason */
             reason: string | null;
         };
+        /**
+         * ChangeDetailView
+         * @description A status-change log entry (6.22) and whether the province acknowledged it.
+         */
+        ChangeDetailView: {
+            /**
+             * Acknowledged At
+             * @description 省平台确认时间
+             */
+            acknowledged_at: string | null;
+            /**
+             * Actor
+             * @description 办理人
+             */
+            actor: string | null;
+            /**
+             * Cause Label
+             * @description 起因（中文）：经办人员办理、手机端申请、省平台同步、系统规则、历史数据导入
+             */
+            cause_label: string;
+            /**
+             * Cause Ref
+             * @description 起因编号（事件号、申请号、经办人等）
+             */
+            cause_ref: string | null;
+            /**
+             * Cause Type
+             * @description 起因类型代码
+             */
+            cause_type: string;
+            /**
+             * Change Kind
+             * @description 变更类型代码
+             */
+            change_kind: string;
+            /**
+             * Change Kind Label
+             * @description 变更类型（中文）
+             */
+            change_kind_label: string;
+            /**
+             * Effective Date
+             * Format: date
+             * @description 法定生效日期
+             */
+            effective_date: string;
+            /**
+             * Entered At
+             * @description 记录时间
+             */
+            entered_at: string | null;
+            /**
+             * Entry Id
+             * @description 上报省平台时的记录编号
+             */
+            entry_id: string;
+            /**
+             * From Status
+             * @description 变更前状态
+             */
+            from_status: string;
+            /**
+             * From Status Label
+             * @description 变更前状态（中文）
+             */
+            from_status_label: string;
+            /**
+             * Id
+             * @description 变更记录号
+             */
+            id: number;
+            /**
+             * Reason Code
+             * @description 变更原因代码
+             */
+            reason_code: string;
+            /**
+             * Reason Label
+             * @description 变更原因（中文）
+             */
+            reason_label: string;
+            /**
+             * Receipt No
+             * @description 省平台回执号
+             */
+            receipt_no: string | null;
+            /**
+             * Remarks
+             * @description 备注
+             */
+            remarks: string | null;
+            /**
+             * Reverses Id
+             * @description 差错恢复所恢复的变更记录号
+             */
+            reverses_id: number | null;
+            /**
+             * Sent At
+             * @description 上报时间
+             */
+            sent_at: string | null;
+            /**
+             * Sync Error
+             * @description 上报失败原因
+             */
+            sync_error: string | null;
+            /**
+             * Sync State
+             * @description 上报省平台状态代码
+             */
+            sync_state: string;
+            /**
+             * Sync State Label
+             * @description 上报省平台状态（中文）
+             */
+            sync_state_label: string;
+            /**
+             * To Status
+             * @description 变更后状态
+             */
+            to_status: string;
+            /**
+             * To Status Label
+             * @description 变更后状态（中文）
+             */
+            to_status_label: string;
+        };
+        /**
+         * ChangeKind
+         * @description The kinds of entry of the status-change log; the same names as person_status.changed's change_kind.
+         * @enum {string}
+         */
+        ChangeKind: "registered" | "supplementary_info_recorded" | "transferred_out" | "transferred_in" | "suspended" | "resumed" | "deceased" | "error_restored";
+        /**
+         * ChangeReason
+         * @enum {string}
+         */
+        ChangeReason: "first_login" | "expired";
         /** ChannelToken */
         ChannelToken: {
             /** Access Token */
@@ -1137,6 +1510,76 @@ export interface components {
             title: string;
             total: components["schemas"]["CountsView"];
         };
+        /** DuePage */
+        DuePage: {
+            /**
+             * Items
+             * @description 本页人员（身份证号、电话已脱敏）
+             */
+            items: components["schemas"]["DueRetireeView"][];
+            /**
+             * Page
+             * @description 页码
+             */
+            page: number;
+            /**
+             * Page Size
+             * @description 每页条数
+             */
+            page_size: number;
+            /**
+             * Total
+             * @description 符合条件的总人数
+             */
+            total: number;
+        };
+        /**
+         * DueRetireeView
+         * @description A person due for certification: the masked list row plus the dates.
+         */
+        DueRetireeView: {
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /**
+             * Days Left
+             * @description 距到期日天数（0 为今天到期）
+             */
+            days_left: number;
+            /**
+             * Due On
+             * Format: date
+             * @description 认证到期日（当天仍在期限内）
+             */
+            due_on: string;
+            /** Id */
+            id: number;
+            /** Id Number */
+            id_number: string;
+            /** Institution */
+            institution: string | null;
+            /**
+             * Last Certified On
+             * @description 上次认证日期（从未认证为空，按登记日期起算）
+             */
+            last_certified_on: string | null;
+            /** Name */
+            name: string;
+            /** Payment Status */
+            payment_status: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Phone */
+            phone: string | null;
+            /** Sex */
+            sex: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
         /**
          * ErrorBody
          * @description The body of every error answer. ``code`` is one of the catalogue's (domain/shared/errors.py ErrorCode).
@@ -1163,7 +1606,7 @@ export interface components {
          *     is raised.
          * @enum {string}
          */
-        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "REPORT_DATE_OUT_OF_RANGE" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
+        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "REPORT_DATE_OUT_OF_RANGE" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
         /** FaceShareView */
         FaceShareView: {
             /** Attempts */
@@ -1255,6 +1698,11 @@ export interface components {
             /** Full Name */
             full_name: string;
             institution: components["schemas"]["InstitutionView"];
+            password_change_reason: components["schemas"]["ChangeReason"] | null;
+            /** Password Change Required */
+            password_change_required: boolean;
+            /** Password Expires At */
+            password_expires_at: string | null;
             /** Permissions */
             permissions: string[];
             query_scope: components["schemas"]["InstitutionView"] | null;
@@ -1330,6 +1778,29 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** ProvincialDetailView */
+        ProvincialDetailView: {
+            /**
+             * Action
+             * @description 省平台同步的动作：retiree.approved 等；created 为无同步记录时的建档
+             */
+            action: string;
+            /**
+             * Approval Date
+             * @description 核准日期（纳入时）
+             */
+            approval_date: string | null;
+            /**
+             * Event Id
+             * @description 同步事件号
+             */
+            event_id: string | null;
+            /**
+             * Fields
+             * @description 变更的字段
+             */
+            fields: string[];
+        };
         /** QueryScope */
         QueryScope: {
             /**
@@ -1353,6 +1824,14 @@ export interface components {
             /** Unread Count */
             unread_count: number;
         };
+        /**
+         * ReasonCode
+         * @description Why a retiree's status changed: the ``reason_code`` of a status-change log entry and of the
+         *     ``person_status.changed`` event sent to the province (dictionary category ``status_change_reason``). Stored as
+         *     text; every member has its Chinese label in :data:`REASON_CODE_LABELS`.
+         * @enum {string}
+         */
+        ReasonCode: "REG" | "SUP" | "TOUT" | "TIN" | "S01" | "S02" | "S03" | "S04" | "S05" | "R01" | "R02" | "R03" | "DTH" | "ERR";
         /** RegistrationCandidate */
         RegistrationCandidate: {
             /** Id Number */
@@ -1367,6 +1846,42 @@ export interface components {
             status: string;
             /** Status Label */
             status_label: string;
+        };
+        /**
+         * RegistrationChannel
+         * @enum {string}
+         */
+        RegistrationChannel: "counter" | "mobile" | "other";
+        /** RegistrationDetailView */
+        RegistrationDetailView: {
+            /**
+             * Application Id
+             * @description 手机端申请号
+             */
+            application_id: string | null;
+            /** @description 登记方式：counter 社区窗口、mobile 手机端申请、other 同步或导入 */
+            channel: components["schemas"]["RegistrationChannel"];
+            /**
+             * Channel Label
+             * @description 登记方式（中文）
+             */
+            channel_label: string;
+            /**
+             * Effective Date
+             * Format: date
+             * @description 登记生效日期
+             */
+            effective_date: string;
+            /**
+             * Institution
+             * @description 登记到的机构名称
+             */
+            institution: string | null;
+            /**
+             * Institution Id
+             * @description 登记到的机构
+             */
+            institution_id: number | null;
         };
         /** Rejection */
         Rejection: {
@@ -1609,6 +2124,94 @@ export interface components {
          * @enum {string}
          */
         Status: "approved" | "registered" | "transferring_out" | "moved_away" | "suspended" | "deceased";
+        /** StatusChangePage */
+        StatusChangePage: {
+            /**
+             * Items
+             * @description 本页变更记录，最新记录在前
+             */
+            items: components["schemas"]["StatusChangeRow"][];
+            /**
+             * Page
+             * @description 页码
+             */
+            page: number;
+            /**
+             * Page Size
+             * @description 每页条数
+             */
+            page_size: number;
+            /**
+             * Total
+             * @description 符合条件的总条数
+             */
+            total: number;
+        };
+        /** StatusChangeRow */
+        StatusChangeRow: {
+            /**
+             * Acknowledged At
+             * @description 省平台确认时间
+             */
+            acknowledged_at: string | null;
+            /**
+             * Effective Date
+             * Format: date
+             * @description 法定生效日期
+             */
+            effective_date: string;
+            /**
+             * Entered At
+             * @description 记录时间
+             */
+            entered_at: string | null;
+            /**
+             * Entry Id
+             * @description 上报省平台时的记录编号
+             */
+            entry_id: string;
+            /**
+             * Id
+             * @description 变更记录号
+             */
+            id: number;
+            /** @description 变更类型 */
+            kind: components["schemas"]["ChangeKind"];
+            /**
+             * Kind Label
+             * @description 变更类型（中文）
+             */
+            kind_label: string;
+            /**
+             * Reason Code
+             * @description 变更原因代码
+             */
+            reason_code: string;
+            /**
+             * Reason Label
+             * @description 变更原因（中文）
+             */
+            reason_label: string;
+            /**
+             * Receipt No
+             * @description 省平台回执号
+             */
+            receipt_no: string | null;
+            /** @description 人员（列表口径，身份证号、电话已脱敏） */
+            retiree: components["schemas"]["RetireeSummary"];
+            /**
+             * Sync Error
+             * @description 上报失败原因
+             */
+            sync_error: string | null;
+            /** @description 上报省平台状态 */
+            sync_state: components["schemas"]["SyncState"];
+            /**
+             * Sync State Label
+             * @description 上报省平台状态（中文）
+             */
+            sync_state_label: string;
+        };
         /** StatusChangeView */
         StatusChangeView: {
             /** Acknowledged At */
@@ -1642,6 +2245,24 @@ export interface components {
             sync_state: string;
             /** To Status */
             to_status: string;
+        };
+        /** SupplementaryDetailView */
+        SupplementaryDetailView: {
+            /**
+             * Field History Kept
+             * @description 是否保留逐项修改历史（目前不保留）
+             */
+            field_history_kept: boolean;
+            /**
+             * Note
+             * @description 说明
+             */
+            note: string;
+            /**
+             * Recorded By
+             * @description 采集人
+             */
+            recorded_by: string | null;
         };
         /** SupplementaryForm */
         SupplementaryForm: {
@@ -1685,6 +2306,71 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
         };
+        /**
+         * SyncState
+         * @description How far the entry has got towards the provincial platform.
+         * @enum {string}
+         */
+        SyncState: "pending" | "sent" | "acknowledged" | "failed" | "not_sent";
+        /**
+         * TimelineEntryView
+         * @description One entry: ``kind`` says which detail object is filled (status-change entries also fill ``status_change``).
+         */
+        TimelineEntryView: {
+            /** @description 手机端登记申请详情 */
+            application?: components["schemas"]["ApplicationDetailView"] | null;
+            /**
+             * At
+             * Format: date-time
+             * @description 发生（记录）时间
+             */
+            at: string;
+            /** @description 资格认证详情 */
+            certification?: components["schemas"]["CertificationDetailView"] | null;
+            /** @description 条目类型 */
+            kind: components["schemas"]["TimelineKind"];
+            /** @description 省平台同步详情（kind 为 arrived、provincial_update 时） */
+            provincial?: components["schemas"]["ProvincialDetailView"] | null;
+            /** @description 登记详情 */
+            registration?: components["schemas"]["RegistrationDetailView"] | null;
+            /** @description 状态变更详情（kind 为 status_change、registration、supplementary_info 时） */
+            status_change?: components["schemas"]["ChangeDetailView"] | null;
+            /** @description 补充信息采集详情 */
+            supplementary?: components["schemas"]["SupplementaryDetailView"] | null;
+            /**
+             * Title
+             * @description 标题（中文）
+             */
+            title: string;
+        };
+        /**
+         * TimelineKind
+         * @enum {string}
+         */
+        TimelineKind: "arrived" | "provincial_update" | "registration_application" | "registration" | "supplementary_info" | "status_change" | "certification";
+        /** TimelineView */
+        TimelineView: {
+            /**
+             * Entries
+             * @description 全部经历，最新在前
+             */
+            entries: components["schemas"]["TimelineEntryView"][];
+            /**
+             * Name
+             * @description 姓名
+             */
+            name: string;
+            /**
+             * Personal Number
+             * @description 个人编号
+             */
+            personal_number: string;
+            /**
+             * Retiree Id
+             * @description 人员
+             */
+            retiree_id: number;
+        };
         /** Token */
         Token: {
             /** Access Token */
@@ -1695,10 +2381,83 @@ export interface components {
              */
             expires_at: string;
             /**
+             * Failed Attempts Since Last Login
+             * @description 上次成功登录后失败的登录尝试次数
+             */
+            failed_attempts_since_last_login: number;
+            /**
+             * Locked Since Last Login
+             * @description 上次成功登录后账号是否曾被锁定
+             */
+            locked_since_last_login: boolean;
+            /** @description first_login：管理员设置的初始密码；expired：密码已过期 */
+            password_change_reason: components["schemas"]["ChangeReason"] | null;
+            /**
+             * Password Change Required
+             * @description 为真时该令牌只能查看本人信息、修改密码和退出
+             */
+            password_change_required: boolean;
+            /**
+             * Previous Login At
+             * @description 上次成功登录时间
+             */
+            previous_login_at: string | null;
+            /**
              * Token Type
              * @default bearer
              */
             token_type: string;
+        };
+        /** WorklistItem */
+        WorklistItem: {
+            /**
+             * Count
+             * @description 本查询范围内的数量
+             */
+            count: number;
+            /** @description 事项代码 */
+            key: components["schemas"]["WorklistKey"];
+            /**
+             * Label
+             * @description 事项名称（中文）
+             */
+            label: string;
+            /**
+             * Path
+             * @description 对应清单的接口路径（GET）；无清单时为空
+             */
+            path: string | null;
+            /**
+             * Query
+             * @description 调用该清单接口时带的查询参数
+             */
+            query: {
+                [key: string]: string | string[];
+            };
+        };
+        /**
+         * WorklistKey
+         * @enum {string}
+         */
+        WorklistKey: "applications_pending" | "certifications_due" | "suspended_uncertified" | "changes_unacknowledged" | "changes_failed" | "registered_today" | "certified_today" | "suspended_today" | "resumed_today";
+        /** WorklistView */
+        WorklistView: {
+            /**
+             * Done Today
+             * @description 今日办理情况
+             */
+            done_today: components["schemas"]["WorklistItem"][];
+            /**
+             * Today
+             * Format: date
+             * @description 本市日历的今天（“今日”各项按此日期统计）
+             */
+            today: string;
+            /**
+             * Todo
+             * @description 待办事项
+             */
+            todo: components["schemas"]["WorklistItem"][];
         };
     };
     responses: never;
@@ -1712,12 +2471,21 @@ export interface operations {
     entries_api_v1_audit_entries_get: {
         parameters: {
             query?: {
+                before_id?: number | null;
+                /** @description 跳过的条数（分页） */
+                offset?: number;
+                size?: number;
+                /** @description 操作人用户名 */
                 actor?: string | null;
                 retiree_id?: number | null;
+                /** @description 操作，如 staff.login */
                 action?: string | null;
+                /** @description 操作对象，如用户名或机构编码 */
+                target?: string | null;
+                /** @description 不早于该时刻 */
                 since?: string | null;
-                before_id?: number | null;
-                size?: number;
+                /** @description 早于该时刻 */
+                until?: string | null;
             };
             header?: never;
             path?: never;
@@ -1734,7 +2502,16 @@ export interface operations {
                     "application/json": components["schemas"]["AuditView"][];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1743,7 +2520,75 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    count_entries_api_v1_audit_entries_count_get: {
+        parameters: {
+            query?: {
+                /** @description 操作人用户名 */
+                actor?: string | null;
+                retiree_id?: number | null;
+                /** @description 操作，如 staff.login */
+                action?: string | null;
+                /** @description 操作对象，如用户名或机构编码 */
+                target?: string | null;
+                /** @description 不早于该时刻 */
+                since?: string | null;
+                /** @description 早于该时刻 */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditCount"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1772,7 +2617,16 @@ export interface operations {
                     "application/json": components["schemas"]["ChainView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1781,7 +2635,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1812,15 +2666,6 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1879,7 +2724,79 @@ export interface operations {
                     "application/json": components["schemas"]["Token"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 尝试过于频繁（TOO_MANY_ATTEMPTS），Retry-After 头给出等待秒数 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    logout_api_v1_auth_logout_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1888,7 +2805,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1917,7 +2843,16 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1926,7 +2861,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1957,7 +2892,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1966,7 +2910,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1999,7 +2961,16 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2008,7 +2979,79 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    certifications_due_api_v1_certifications_due_get: {
+        parameters: {
+            query?: {
+                /** @description 今天起多少天内到期 */
+                within_days?: number;
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuePage"];
+                };
+            };
+            /** @description 未登录，或令牌已过期、无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权查询（需查询权限） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2040,7 +3083,16 @@ export interface operations {
                     "application/json": components["schemas"]["CodeView"][];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2049,7 +3101,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2084,7 +3136,16 @@ export interface operations {
                     "application/json": components["schemas"]["CodeView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2093,7 +3154,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2129,7 +3208,16 @@ export interface operations {
                     "application/json": components["schemas"]["CodeView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2138,7 +3226,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2168,7 +3274,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2177,7 +3292,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2206,7 +3339,16 @@ export interface operations {
                     "application/json": components["schemas"]["ParameterView"][];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2215,7 +3357,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2250,7 +3392,16 @@ export interface operations {
                     "application/json": components["schemas"]["ParameterView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2259,7 +3410,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2291,7 +3460,16 @@ export interface operations {
                     "application/json": components["schemas"]["InstitutionView"][];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2300,7 +3478,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2333,7 +3511,16 @@ export interface operations {
                     "application/json": components["schemas"]["InstitutionView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2342,7 +3529,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2373,7 +3578,16 @@ export interface operations {
                     "application/json": components["schemas"]["InstitutionView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2382,7 +3596,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2417,7 +3640,16 @@ export interface operations {
                     "application/json": components["schemas"]["InstitutionView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2426,7 +3658,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2455,7 +3705,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2464,7 +3723,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2497,7 +3774,16 @@ export interface operations {
                     "application/json": components["schemas"]["RetireeSummary"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2506,7 +3792,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2535,7 +3839,16 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationView"][];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2544,7 +3857,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2575,7 +3888,16 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2584,7 +3906,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,7 +3959,16 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2628,7 +3977,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2662,7 +4029,16 @@ export interface operations {
                     "application/json": components["schemas"]["RegistrationCandidate"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,7 +4047,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2703,7 +4079,16 @@ export interface operations {
                     "application/json": components["schemas"]["DistributionView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2712,7 +4097,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2744,7 +4129,16 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2753,7 +4147,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2769,6 +4163,8 @@ export interface operations {
             query?: {
                 /** @description 人员状态 */
                 status?: components["schemas"]["Status"] | null;
+                /** @description 暂停原因代码（如 S01 超过6个月未认证），与 status=suspended 一起使用 */
+                suspension_reason?: components["schemas"]["ReasonCode"] | null;
                 payment_status?: string | null;
                 /** @description 6.11 管理形式 */
                 management_form?: string | null;
@@ -2781,6 +4177,8 @@ export interface operations {
                 unregistered?: boolean;
                 page?: number;
                 size?: number;
+                /** @description 排序列：personal_number、name、birth_date、status；前加“-”为降序（其后按个人编号） */
+                sort?: string;
             };
             header?: never;
             path?: never;
@@ -2797,7 +4195,16 @@ export interface operations {
                     "application/json": components["schemas"]["RetireePage"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2806,7 +4213,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2838,7 +4254,16 @@ export interface operations {
                     "application/json": components["schemas"]["CityWideStatusView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2847,7 +4272,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2880,7 +4305,16 @@ export interface operations {
                     "application/json": components["schemas"]["SelectedView"][];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2889,7 +4323,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2920,7 +4372,16 @@ export interface operations {
                     "application/json": components["schemas"]["RetireeDetail"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2929,7 +4390,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2960,7 +4430,16 @@ export interface operations {
                     "application/json": components["schemas"]["CertificationView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2969,7 +4448,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3004,7 +4492,16 @@ export interface operations {
                     "application/json": components["schemas"]["CertificationOutcome"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3013,7 +4510,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3048,7 +4563,16 @@ export interface operations {
                     "application/json": components["schemas"]["StatusChangeView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3057,7 +4581,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3093,7 +4635,16 @@ export interface operations {
                     "application/json": components["schemas"]["StateOn"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3102,7 +4653,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3133,7 +4693,16 @@ export interface operations {
                     "application/json": components["schemas"]["StatusChangeView"][];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3142,7 +4711,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3178,7 +4756,16 @@ export interface operations {
                     "application/json": components["schemas"]["StatusChangeView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3187,7 +4774,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3222,7 +4827,16 @@ export interface operations {
                     "application/json": components["schemas"]["SupplementaryView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3231,7 +4845,83 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retiree_timeline_api_v1_retirees__retiree_id__timeline_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                retiree_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineView"];
+                };
+            };
+            /** @description 未登录，或令牌已过期、无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权查询（需查询权限） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 人员不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3260,7 +4950,16 @@ export interface operations {
                     "application/json": components["schemas"]["StaffView"][];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3269,7 +4968,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3302,7 +5001,16 @@ export interface operations {
                     "application/json": components["schemas"]["StaffView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3311,7 +5019,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3346,7 +5072,16 @@ export interface operations {
                     "application/json": components["schemas"]["StaffView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3355,7 +5090,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3388,7 +5141,16 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3397,7 +5159,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3432,7 +5212,16 @@ export interface operations {
                     "application/json": components["schemas"]["StaffView"];
                 };
             };
-            /** @description Forbidden */
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3441,7 +5230,195 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unlock_account_api_v1_staff__account_id__unlock_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    status_change_list_api_v1_status_changes_get: {
+        parameters: {
+            query?: {
+                /** @description 上报省平台状态，可重复（如 sync_state=pending&sync_state=sent）；不填为全部 */
+                sync_state?: components["schemas"]["SyncState"][] | null;
+                /** @description 变更类型 */
+                kind?: components["schemas"]["ChangeKind"] | null;
+                /** @description 记录日期（本市日历） */
+                recorded_on?: string | null;
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusChangePage"];
+                };
+            };
+            /** @description 未登录，或令牌已过期、无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权查询（需查询权限） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    worklist_api_v1_worklists_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistView"];
+                };
+            };
+            /** @description 未登录，或令牌已过期、无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权查询（需查询权限） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3473,8 +5450,8 @@ export interface operations {
                     "application/json": components["schemas"]["Community"][];
                 };
             };
-            /** @description Forbidden */
-            403: {
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3482,7 +5459,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3515,8 +5492,8 @@ export interface operations {
                     "application/json": components["schemas"]["IdentifiedRetiree"];
                 };
             };
-            /** @description Forbidden */
-            403: {
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3524,7 +5501,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3557,8 +5552,8 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationProgress"];
                 };
             };
-            /** @description Forbidden */
-            403: {
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3566,7 +5561,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3599,8 +5612,8 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationProgress"];
                 };
             };
-            /** @description Forbidden */
-            403: {
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3608,7 +5621,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3645,8 +5667,8 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationList"];
                 };
             };
-            /** @description Forbidden */
-            403: {
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3654,7 +5676,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3690,8 +5721,8 @@ export interface operations {
                     "application/json": components["schemas"]["ReadResult"];
                 };
             };
-            /** @description Forbidden */
-            403: {
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3699,7 +5730,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3732,8 +5781,8 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelToken"];
                 };
             };
-            /** @description Forbidden */
-            403: {
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3741,7 +5790,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
                     [name: string]: unknown;
