@@ -2,11 +2,19 @@
 
 The session dependency is function-scoped: its transaction commits when the endpoint returns and before the answer
 is sent, so a client never sees success for a change that did not commit.
+
+A staff token is checked on every request against the account (active), the revoked tokens (logout) and the
+account's ``tokens_valid_after`` (a password change or reset). An account that must change its password
+(``must_change_password`` or expired) is a :data:`StaffLoginState` for ``GET /auth/me``, ``POST /auth/password`` and
+``POST /auth/logout`` only; :data:`StaffActor`, which every other staff endpoint takes, refuses it with 403
+``PASSWORD_CHANGE_REQUIRED``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -16,12 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from channels.security import Unauthenticated, read_token
+from channels.security import Claims, Unauthenticated, login_policy, read_claims, read_token
 from domain.shared.actor import Actor
-from domain.shared.errors import ErrorCode
+from domain.shared.errors import ErrorCode, Forbidden
 from domain.shared.uow import UnitOfWork
+from domain.staff import login as logins
 from domain.staff import service as staff
-from domain.staff.models import ChannelClient
+from domain.staff.login import ChangeReason
+from domain.staff.models import ChannelClient, StaffAccount
 from hub.bootstrap import Hub
 
 # Database ids are bigint: bounding them here turns an absurd id into a 422 instead of a database overflow.
@@ -58,12 +68,42 @@ def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
-async def _staff_actor(request: Request, session: Session, credentials: Bearer) -> Actor:
-    username = read_token(hub_of(request).settings.secret_key, _token(credentials), "staff")
-    account = await staff.by_username(session, username)
+@dataclass(frozen=True)
+class StaffLogin:
+    """The authenticated account behind a staff request, its actor and token, and why it must change its password."""
+
+    actor: Actor
+    account: StaffAccount
+    claims: Claims
+    change_reason: ChangeReason | None
+
+
+async def _staff_login(request: Request, session: Session, credentials: Bearer) -> StaffLogin:
+    settings = hub_of(request).settings
+    claims = read_claims(settings.secret_key, _token(credentials), "staff")
+    if claims.jti is None or claims.issued_at is None:
+        raise Unauthenticated(ErrorCode.TOKEN_INVALID, "身份凭证无效，请重新登录")
+    account = await staff.by_username(session, claims.subject)
     if account is None or not account.active:
         raise Unauthenticated(ErrorCode.ACCOUNT_DISABLED, "账号不存在或已停用")
-    return await staff.actor_for(session, account, client_address(request))
+    valid_after = account.tokens_valid_after
+    if (valid_after is not None and claims.issued_at < valid_after.timestamp()) or await logins.is_revoked(
+        session, claims.jti
+    ):
+        raise Unauthenticated(ErrorCode.TOKEN_REVOKED, "登录已失效（已退出或密码已修改），请重新登录")
+    actor = await staff.actor_for(session, account, client_address(request))
+    reason = logins.change_reason(account, login_policy(settings), datetime.now(UTC))
+    return StaffLogin(actor, account, claims, reason)
+
+
+StaffLoginState = Annotated[StaffLogin, Depends(_staff_login)]
+
+
+async def _staff_actor(state: StaffLoginState) -> Actor:
+    if state.change_reason is not None:
+        why = "首次登录须修改初始密码" if state.change_reason is ChangeReason.FIRST_LOGIN else "密码已过期"
+        raise Forbidden(ErrorCode.PASSWORD_CHANGE_REQUIRED, f"{why}，请先修改密码", reason=state.change_reason.value)
+    return state.actor
 
 
 async def _channel_actor(request: Request, session: Session, credentials: Bearer) -> Actor:

@@ -2,6 +2,10 @@
 
 Domain errors carry their own status; a request that fails validation gets 422 with each bad field named; a
 uniqueness race caught by the database becomes 409; anything else is logged and answered with 500 and no internals.
+A 429 carries ``Retry-After``.
+
+:func:`documented_errors` writes into the OpenAPI document, operation by operation, the error statuses each one can
+really answer (read from its dependencies, parameters and method), so a client generated from it knows them.
 """
 
 from __future__ import annotations
@@ -9,10 +13,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
@@ -29,6 +35,63 @@ class ErrorBody(BaseModel):
     code: ErrorCode = Field(description="Stable, for machines: one of the ErrorCode catalogue")
     message: str = Field(description="Chinese, for the person reading it")
     detail: dict[str, Any] = {}
+
+
+_DESCRIPTIONS = {
+    401: "未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、"
+    "ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED）",
+    403: "当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED）",
+    404: "路径或请求中引用的记录不存在，或不在本机构管辖范围内",
+    409: "与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT）",
+    422: "请求参数不正确（INVALID_REQUEST）或违反业务规则",
+    429: "尝试过于频繁（TOO_MANY_ATTEMPTS），Retry-After 头给出等待秒数",
+}
+# Operations that refuse credentials without taking a bearer token (so their dependencies do not show it).
+_CREDENTIAL_CHECKS = {("POST", "/channel/v1/token")}
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for the given error statuses, each with the error model and what it means."""
+    return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+def _calls(dependant: Dependant) -> set[object]:
+    found: set[object] = {dependant.call} if dependant.call else set()
+    for sub in dependant.dependencies:
+        found |= _calls(sub)
+    return found
+
+
+def _statuses(route: APIRoute) -> list[int]:
+    from channels.deps import _channel_actor, _staff_login
+
+    calls = _calls(route.dependant)
+    methods = route.methods or set()
+    statuses = []
+    if calls & {_staff_login, _channel_actor} or any((m, route.path) in _CREDENTIAL_CHECKS for m in methods):
+        statuses.append(401)
+    if _staff_login in calls:
+        statuses.append(403)
+    references = route.dependant.path_params or route.dependant.body_params
+    if references or any(q.name.endswith("_id") for q in route.dependant.query_params):
+        statuses.append(404)
+    if methods & _WRITES:
+        statuses.append(409)
+    return statuses
+
+
+def documented_errors(router: APIRouter) -> dict[int | str, dict[str, Any]]:
+    """Document on each operation of ``router`` the error statuses it can answer: 401 when it takes a token (or
+    checks credentials), 403 for staff operations (role, or a password to change first), 404 when it names a record
+    (a path id, a body, an ``…_id`` filter), 409 for writes (a rule's conflict or a lost uniqueness race), and
+    returns for ``include_router(responses=…)`` the status every operation shares: 422. An operation's own
+    ``responses`` (e.g. login's 429) stay."""
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            for status, response in documented(*_statuses(route)).items():
+                route.responses.setdefault(status, response)
+    return documented(422)
 
 
 def error(http_status: int, code: ErrorCode | str, message: str, detail: dict[str, Any] | None = None) -> JSONResponse:
@@ -51,7 +114,10 @@ _HTTP_MESSAGES = {404: "请求的资源不存在", 405: "不支持该请求方�
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return error(exc.status, exc.code, exc.message, exc.detail)
+        answer = error(exc.status, exc.code, exc.message, exc.detail)
+        if exc.status == 429 and "retry_after" in exc.detail:
+            answer.headers["Retry-After"] = str(exc.detail["retry_after"])
+        return answer
 
     @app.exception_handler(InvalidIdNumber)
     async def invalid_id_number(request: Request, exc: InvalidIdNumber) -> JSONResponse:

@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET
     staff_token_minutes: int = Field(default=30, ge=1, le=720)
     channel_token_minutes: int = Field(default=10, ge=1, le=120)
+    # Login hardening (domain/staff/login.py, channels/security.py): lock-out after repeated failures, the
+    # per-process login rate limits, password expiry and history.
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_failure_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_lockout_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    login_rate_window_seconds: int = Field(default=60, ge=1, le=3600)
+    login_rate_per_account: int = Field(default=10, ge=1)
+    login_rate_per_address: int = Field(default=60, ge=1)
+    password_max_age_days: int = Field(default=90, ge=1, le=3650)
+    password_history: int = Field(default=5, ge=1, le=24)
 
     consumer_batch_max: int = Field(default=500, ge=1, le=10_000)
     consumer_batch_timeout_ms: int = Field(default=100, ge=1)

@@ -169,11 +169,14 @@ def _demo_accounts(
         level: next(n.code for n in tree if n.level == level) for level in ("city", "district", "street", "community")
     }
     password_hash = hasher.hash(DEMO_PASSWORD)
+    # Demo accounts are usable at once with the published DEMO_PASSWORD: not marked must_change_password (an
+    # administrator-created account would be), and their password's age starts at seeding (issue 13).
     for account in DEMO_ACCOUNTS:
         connection.execute(
             "INSERT INTO staff_account"
-            " (username, full_name, id_number, password_hash, institution_id, role, created_by)"
-            " VALUES (%s, %s, %s, %s, %s, %s, 'seed') ON CONFLICT (username) DO NOTHING",
+            " (username, full_name, id_number, password_hash, institution_id, role, created_by,"
+            " must_change_password, password_changed_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, 'seed', false, now()) ON CONFLICT (username) DO NOTHING",
             (
                 account.username,
                 account.full_name,

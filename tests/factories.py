@@ -83,6 +83,7 @@ async def account(
         password_hash=_HASH,
         role=role,
         id_number=id_number,
+        must_change_password=False,  # tests everywhere log in with PASSWORD and act at once (issue 13)
     )
     session.add(staff)
     await session.flush()

@@ -1,12 +1,15 @@
-"""1.2 人员管理 and 6.19 人员查询: accounts (system administrator) and roles (security administrator)."""
+"""1.2 人员管理 and 6.19 人员查询: accounts (system administrator), roles and unlocking (security administrator).
+
+An account created here, or whose password is reset here, must change its password at its next login (issue 13).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from channels.deps import BodyId, PathId, Session, StaffActor
-from channels.security import hash_password
+from channels.deps import BodyId, PathId, Session, StaffActor, hub_of
+from channels.security import hash_password, login_policy, verify_password
 from channels.staff.views import StaffView
 from domain.institutions import service as institutions
 from domain.retirees.idnumber import IdNumber
@@ -78,8 +81,24 @@ async def update_account(account_id: PathId, body: AccountUpdate, session: Sessi
 
 
 @router.post("/{account_id}/password", status_code=204)
-async def reset_password(account_id: PathId, body: PasswordReset, session: Session, actor: StaffActor) -> None:
-    await staff.set_password(session, actor, account_id, hash_password(body.password))
+async def reset_password(
+    account_id: PathId, body: PasswordReset, request: Request, session: Session, actor: StaffActor
+) -> None:
+    """系统管理员重置密码：该账号此前的令牌全部失效，下次登录须先修改密码；不得与最近使用过的密码相同。"""
+    await staff.set_password(
+        session,
+        actor,
+        account_id,
+        hash_password(body.password),
+        matches=lambda old: verify_password(old, body.password),
+        policy=login_policy(hub_of(request).settings),
+    )
+
+
+@router.post("/{account_id}/unlock", status_code=204)
+async def unlock_account(account_id: PathId, session: Session, actor: StaffActor) -> None:
+    """安全管理员解锁因连续登录失败而锁定的账号（未锁定时无变化）。"""
+    await staff.unlock(session, actor, account_id)
 
 
 @router.put("/{account_id}/role", response_model=StaffView)

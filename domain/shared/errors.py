@@ -97,6 +97,11 @@ class ErrorCode(StrEnum):
     WEAK_PASSWORD = "WEAK_PASSWORD"  # a new password too short, or without both letters and digits
     CLIENT_AUTH_FAILED = "CLIENT_AUTH_FAILED"  # a channel client (the app) logging in with bad credentials or disabled
     CLIENT_DISABLED = "CLIENT_DISABLED"  # a channel client's token used after the client was deactivated or removed
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"  # logging in to an account locked after repeated failures (until unlocked)
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # logins too frequent for one account or one client address (429)
+    TOKEN_REVOKED = "TOKEN_REVOKED"  # a bearer token after logout, or issued before a password change or reset
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # first login after an admin set it, or password expired
+    PASSWORD_REUSED = "PASSWORD_REUSED"  # a new password equal to one of the account's last passwords
 
     # The authentication platform's face-result webhook (2.7)
     SIGNATURE_MISSING = "SIGNATURE_MISSING"  # a push without its signature or timestamp header

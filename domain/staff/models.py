@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, text, true
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, Text, false, text, true
 from sqlmodel import Field, SQLModel
 
 from domain.shared import columns
@@ -39,6 +39,39 @@ class StaffAccount(SQLModel, table=True):
     created_at: datetime | None = columns.created_at()
     updated_at: datetime | None = columns.timestamp()
     last_login_at: datetime | None = columns.timestamp()
+    # Login hardening (domain/staff/login.py): failures in the current window, the lock, what the owner is told at
+    # the next successful login, the password's age and whether an administrator set it, and the instant before
+    # which every token of the account is void (a password change or reset).
+    failed_logins: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    first_failed_login_at: datetime | None = columns.timestamp()
+    locked_until: datetime | None = columns.timestamp()
+    failures_since_login: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    locked_since_login: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    password_changed_at: datetime | None = columns.created_at()
+    must_change_password: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    tokens_valid_after: datetime | None = columns.timestamp()
+
+
+class PasswordHistory(SQLModel, table=True):
+    """The argon2 hashes of an account's last passwords (the current one included), so none is reused."""
+
+    __tablename__ = "staff_password_history"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    account_id: int = columns.reference("staff_account.id", nullable=False, ondelete="CASCADE")
+    password_hash: str = columns.text(nullable=False)
+    created_at: datetime | None = columns.created_at()
+
+
+class RevokedToken(SQLModel, table=True):
+    """A staff token ended by logout before it expired; rows past ``expires_at`` are deleted (the token is dead)."""
+
+    __tablename__ = "staff_revoked_token"
+
+    jti: str = Field(sa_column=Column(Text, primary_key=True))
+    username: str = columns.text(nullable=False)
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    revoked_at: datetime | None = columns.created_at()
 
 
 class ChannelClient(SQLModel, table=True):

@@ -7,6 +7,7 @@ already hashed: hashing is the channel layer's job (argon2), so the domain never
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import cast
 
@@ -20,6 +21,8 @@ from domain.institutions import service as institutions
 from domain.institutions.models import Institution, Level, in_subtree
 from domain.shared.actor import Actor
 from domain.shared.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
+from domain.staff import login
+from domain.staff.login import LoginPolicy
 from domain.staff.models import StaffAccount
 from domain.staff.permissions import ADMIN_ROLES, LEVELS_FOR_ROLE, ROLE_LABELS, Permission, Role, can, require
 
@@ -69,7 +72,8 @@ async def create_account(
     id_number: str | None = None,
     phone: str | None = None,
 ) -> StaffAccount:
-    """A new account without a role: it can log in but do nothing until the security administrator grants one."""
+    """A new account without a role: it can log in but do nothing until the security administrator grants one, and
+    nothing but change its password until it has (issue 13)."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     await institutions.visible(session, actor, institution_id)
     if await by_username(session, username) is not None:
@@ -82,6 +86,7 @@ async def create_account(
         id_number=id_number,
         phone=phone,
         created_by=actor.name,
+        must_change_password=True,  # the administrator knows the first password: the owner changes it first
     )
     session.add(account)
     await session.flush()
@@ -110,22 +115,41 @@ async def update_account(
     return account
 
 
-async def set_password(session: AsyncSession, actor: Actor, account_id: int, password_hash: str) -> None:
-    """The system administrator resets a password (the account's own change goes through change_own_password)."""
+async def set_password(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: int,
+    password_hash: str,
+    *,
+    matches: Callable[[str], bool],
+    policy: LoginPolicy,
+) -> None:
+    """The system administrator resets a password (the account's own change goes through change_own_password): the
+    owner must change it at the next login, and the account's earlier tokens stop working."""
     require(actor, Permission.MANAGE_ACCOUNTS)
     account, _ = await _account_in_scope(session, actor, account_id)
-    account.password_hash = password_hash
-    account.updated_at = datetime.now(UTC)
-    await trail.record(session, actor, "staff.reset_password", target=account.username)
+    await login.set_password(
+        session, actor, account, password_hash, matches=matches, policy=policy, now=datetime.now(UTC), by_admin=True
+    )
 
 
-async def change_own_password(session: AsyncSession, actor: Actor, password_hash: str) -> None:
+async def change_own_password(
+    session: AsyncSession, actor: Actor, password_hash: str, *, matches: Callable[[str], bool], policy: LoginPolicy
+) -> None:
     account = await by_username(session, actor.name)
     if account is None:
         raise NotFound(ErrorCode.STAFF_NOT_FOUND, "账号不存在")
-    account.password_hash = password_hash
-    account.updated_at = datetime.now(UTC)
-    await trail.record(session, actor, "staff.change_own_password", target=actor.name)
+    await login.set_password(
+        session, actor, account, password_hash, matches=matches, policy=policy, now=datetime.now(UTC), by_admin=False
+    )
+
+
+async def unlock(session: AsyncSession, actor: Actor, account_id: int) -> StaffAccount:
+    """The security administrator unlocks an account locked after repeated failed logins (issue 13)."""
+    require(actor, Permission.GRANT_ROLES)
+    account, _ = await _account_in_scope(session, actor, account_id)
+    await login.unlock(session, actor, account)
+    return account
 
 
 async def grant_role(session: AsyncSession, actor: Actor, account_id: int, role: Role | None) -> StaffAccount:
