@@ -3,7 +3,6 @@ import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
 import type { Permission } from '@/stores/session'
 import { MENU_GROUPS, type MenuGroup } from './meta'
-import { pageRoutes } from './pages'
 
 // Icons a page may name in its route's meta.menu.icon.
 const ICONS: Record<string, Component> = {
@@ -24,7 +23,7 @@ export interface MenuSection {
 }
 
 /** The side menu for a caller: the pages whose permissions they hold, grouped and ordered. */
-export function menuFor(can: (permission: Permission) => boolean, routes: RouteRecordRaw[] = pageRoutes): MenuSection[] {
+export function menuFor(can: (permission: Permission) => boolean, routes: RouteRecordRaw[]): MenuSection[] {
   const sections = new Map<MenuGroup, (MenuItem & { order: number })[]>()
   for (const route of routes) {
     const menu = route.meta?.menu
