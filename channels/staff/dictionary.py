@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from channels.deps import Session, StaffActor
 from domain.dictionary import service as dictionary
+from domain.dictionary.codes import CATEGORIES, CODE_LIST_PARAMETERS, PARAMETER_RANGES
+from domain.dictionary.models import Parameter
 from domain.staff.permissions import Permission, require
 
 router = APIRouter(prefix="/api/v1/dictionary", tags=["数据字典 1.4"])
@@ -32,10 +36,30 @@ class CodeUpdate(BaseModel):
     active: bool | None = None
 
 
+class CategoryView(BaseModel):
+    name: str
+    label: str
+
+
 class ParameterView(BaseModel):
     name: str
     value: str
     description: str
+    kind: Literal["number", "code_list"] = Field(description="number：整数；code_list：以英文逗号分隔的编码")
+    minimum: int | None = Field(description="整数参数的有效下限（含）")
+    maximum: int | None = Field(description="整数参数的有效上限（含）")
+
+    @classmethod
+    def of(cls, parameter: Parameter) -> ParameterView:
+        low, high = PARAMETER_RANGES.get(parameter.name, (None, None))
+        return cls(
+            name=parameter.name,
+            value=parameter.value,
+            description=parameter.description,
+            kind="code_list" if parameter.name in CODE_LIST_PARAMETERS else "number",
+            minimum=low,
+            maximum=high,
+        )
 
 
 class ParameterUpdate(BaseModel):
@@ -43,6 +67,13 @@ class ParameterUpdate(BaseModel):
 
 
 Category = Query(default=None, pattern=r"^[a-z_]{1,40}$", description="代码表名称，如 sex、payment_status")
+
+
+@router.get("/categories", response_model=list[CategoryView])
+async def list_categories(actor: StaffActor) -> list[CategoryView]:
+    """内置代码表及其中文名称。"""
+    require(actor, Permission.READ_DICTIONARY)
+    return [CategoryView(name=c.name, label=c.label) for c in CATEGORIES]
 
 
 @router.get("/codes", response_model=list[CodeView])
@@ -78,11 +109,9 @@ async def delete_code(category: str, code: str, session: Session, actor: StaffAc
 @router.get("/parameters", response_model=list[ParameterView])
 async def list_parameters(session: Session, actor: StaffActor) -> list[ParameterView]:
     require(actor, Permission.READ_DICTIONARY)
-    return [ParameterView.model_validate(p, from_attributes=True) for p in await dictionary.parameters(session)]
+    return [ParameterView.of(p) for p in await dictionary.parameters(session)]
 
 
 @router.put("/parameters/{name}", response_model=ParameterView)
 async def set_parameter(name: str, body: ParameterUpdate, session: Session, actor: StaffActor) -> ParameterView:
-    return ParameterView.model_validate(
-        await dictionary.set_parameter(session, actor, name, body.value), from_attributes=True
-    )
+    return ParameterView.of(await dictionary.set_parameter(session, actor, name, body.value))

@@ -180,4 +180,13 @@ PARAMETERS: dict[str, tuple[str, str]] = {
 # The parameters whose value is a comma-separated list of codes; every other one is a whole number.
 CODE_LIST_PARAMETERS = frozenset({"city_insuring_agency_codes"})
 
+# The valid range (inclusive) of each whole-number parameter: a deadline of 0 would suspend everyone at once.
+PARAMETER_RANGES: dict[str, tuple[int, int]] = {
+    "certification_valid_months": (1, 24),
+    "registration_deadline_days": (1, 365),
+    "transfer_in_deadline_days": (1, 365),
+    "certification_reminder_days": (0, 180),
+    "aged_ledger_age": (60, 120),
+}
+
 CATEGORY_BY_NAME = {category.name: category for category in CATEGORIES}

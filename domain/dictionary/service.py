@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.audit import trail
-from domain.dictionary.codes import CATEGORIES, CATEGORY_BY_NAME, CODE_LIST_PARAMETERS, PARAMETERS
+from domain.dictionary.codes import (
+    CATEGORIES,
+    CATEGORY_BY_NAME,
+    CODE_LIST_PARAMETERS,
+    PARAMETER_RANGES,
+    PARAMETERS,
+)
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.shared.actor import Actor
 from domain.shared.errors import Conflict, DomainError, ErrorCode, NotFound
@@ -144,6 +150,12 @@ async def set_parameter(session: AsyncSession, actor: Actor, name: str, value: s
             )
     elif name in PARAMETERS and not value.strip().isdigit():
         raise DomainError(ErrorCode.PARAMETER_NOT_A_NUMBER, f"参数 {name} 应为非负整数", field="value")
+    elif name in PARAMETER_RANGES:
+        low, high = PARAMETER_RANGES[name]
+        if not low <= int(value.strip()) <= high:
+            raise DomainError(
+                ErrorCode.PARAMETER_NOT_A_NUMBER, f"参数 {name} 应为 {low} 至 {high} 之间的整数", field="value"
+            )
     before = parameter.value
     parameter.value = value.strip()
     parameter.updated_at = datetime.now(UTC)

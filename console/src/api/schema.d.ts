@@ -202,6 +202,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dictionary/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Categories
+         * @description 内置代码表及其中文名称。
+         */
+        get: operations["list_categories_api_v1_dictionary_categories_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dictionary/codes": {
         parameters: {
             query?: never;
@@ -1156,6 +1176,13 @@ export interface components {
             /** Target */
             target: string | null;
         };
+        /** CategoryView */
+        CategoryView: {
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+        };
         /** CertificationDetailView */
         CertificationDetailView: {
             /**
@@ -1761,6 +1788,22 @@ export interface components {
         ParameterView: {
             /** Description */
             description: string;
+            /**
+             * Kind
+             * @description number：整数；code_list：以英文逗号分隔的编码
+             * @enum {string}
+             */
+            kind: "number" | "code_list";
+            /**
+             * Maximum
+             * @description 整数参数的有效上限（含）
+             */
+            maximum: number | null;
+            /**
+             * Minimum
+             * @description 整数参数的有效下限（含）
+             */
+            minimum: number | null;
             /** Name */
             name: string;
             /** Value */
@@ -3043,6 +3086,53 @@ export interface operations {
                 };
             };
             /** @description 当前角色无权查询（需查询权限） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_categories_api_v1_dictionary_categories_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CategoryView"][];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
                 headers: {
                     [name: string]: unknown;
