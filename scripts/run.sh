@@ -51,13 +51,15 @@ done
 cat <<TXT
 
 The hub is running. Where to look:
+  staff console      http://127.0.0.1:${HUB_API_PORT:-8000}/console/   (log in as a demo account below, password Demo2026sjz)
   API and OpenAPI    http://127.0.0.1:${HUB_API_PORT:-8000}/docs   (health: /health)
   metrics            http://127.0.0.1:${HUB_API_PORT:-8000}/metrics  relay :9101  worker :9102  monitor :9103  rules :9104  shares :9105  provincial :9106
   Prometheus         http://127.0.0.1:${HUB_PROMETHEUS_PORT:-9090}
   provincial sim.    http://127.0.0.1:${SIM_PROVINCIAL_PORT:-8201}/wsdl   (admin: /admin/stats, /admin/faults)
   auth platform sim. http://127.0.0.1:${SIM_AUTH_PORT:-8202}/docs   (POST /admin/emit pushes signed face results)
-  log in             POST /api/v1/auth/login as one of the demo accounts above (password Demo2026sjz),
-                     e.g. community_operator; then Authorize in /docs with the token
+  demo accounts      community_operator, district_operator, street_viewer, city_operator, sysadmin, secadmin, auditor
+                     (listed above by the seed; password Demo2026sjz) — the console is where staff work; /docs is
+                     for engineers (POST /api/v1/auth/login, then Authorize with the token)
   dead letters       .venv/bin/hub dlq list
   logs               $LOGS/
 Ctrl-C stops the hub processes (scripts/services.sh stop stops PostgreSQL, Kafka and Prometheus).
