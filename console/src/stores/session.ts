@@ -26,10 +26,7 @@ export const useSession = defineStore('session', () => {
   const notice = ref<string | null>(sessionStorage.getItem(NOTICE_KEY))
 
   const loggedIn = computed(() => token.value !== null)
-  // TODO(issue 13): typed once the login-hardening fields are in the generated schema.
-  const mustChangePassword = computed(
-    () => (me.value as (Me & { password_change_required?: boolean }) | null)?.password_change_required === true,
-  )
+  const mustChangePassword = computed(() => me.value?.password_change_required === true)
 
   function can(permission: Permission): boolean {
     return me.value?.permissions.includes(permission) ?? false
@@ -63,7 +60,7 @@ export const useSession = defineStore('session', () => {
   async function logout(): Promise<void> {
     if (token.value) {
       try {
-        await fetch('/api/v1/auth/logout', { method: 'POST', headers: { Authorization: `Bearer ${token.value}` } })
+        await api.POST('/api/v1/auth/logout')
       } finally {
         forget()
       }
