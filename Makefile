@@ -9,7 +9,7 @@ export HUB_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_
 export HUB_TEST_DATABASE_URL ?= postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_test
 export HUB_KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092
 
-.PHONY: help setup services services-stop run test test-fast test-unit lint migrate topics clean bench bench-registry console console-test
+.PHONY: help setup services services-stop run test test-fast test-unit lint migrate topics clean bench bench-registry bench-console console console-test
 
 help:
 	@echo "make run    - install and start PostgreSQL, Kafka, Prometheus; migrate; run every hub process"
@@ -18,7 +18,7 @@ help:
 	@echo "make test-fast - the same without lint and without the tests marked slow (broker restarts, process kills)"
 	@echo "make clean - remove test and lint caches (keeps .venv and .local: installed services and their data)"
 	@echo "make console - build the staff console (npm ci + vite build when its sources changed); console-test: its unit tests"
-	@echo "make test-unit | lint | services | services-stop | migrate | topics | bench-registry"
+	@echo "make test-unit | lint | services | services-stop | migrate | topics | bench-registry | bench-console"
 
 setup: $(VENV)/.installed
 
@@ -64,6 +64,9 @@ bench: setup services
 
 bench-registry: setup services
 	$(PY) -m bench.registry
+
+bench-console: setup services console
+	$(PY) -m bench.console $(BENCH_ARGS)
 
 test-unit: setup
 	$(PY) -m pytest tests/unit
