@@ -1,21 +1,22 @@
 """Who falls due for certification soon (4.3, 4.5): the list behind the staff worklist's count.
 
 "Due" is the reminder rule's and the overdue rule's definition (rules.certification_due): a registered retiree's last
-certification (or, never certified, their registration) plus ``certification_valid_months`` calendar months. The
-window uses the reminder's bounds, so the base-date range is a scan of ``ix_retiree_certified_registered``.
+certification (or, never certified, their registration) plus ``certification_valid_months`` calendar months. Adding
+months never moves a later date before an earlier one, so the people due between today and the window's last day are
+exactly those whose base date lies in one range, found here in Python: the query is a single range on the expression
+of ``ix_retiree_certified_registered`` (whose statistics the planner estimates well), ordered by that same base date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Date, Select, cast, func, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from domain.certifications.reminders import ReminderWindow
-from domain.certifications.rules import CertificationSource
+from domain.certifications.rules import CertificationSource, add_months, certification_due
 from domain.dictionary.service import parameter_int
 from domain.institutions.models import Institution
 from domain.retirees.lifecycle import Status
@@ -32,11 +33,52 @@ SOURCE_LABELS: dict[CertificationSource, str] = {
 }
 
 BASE_DATE = func.coalesce(col(Retiree.last_certified_on), col(Retiree.registered_on))
+_DAY = timedelta(days=1)
 
 
-def due_on(months: int) -> ColumnElement[date]:
-    """The due date as SQL: the base date plus ``months`` calendar months (PostgreSQL clamps at month ends)."""
-    return cast(BASE_DATE + func.make_interval(0, months), Date)
+@dataclass(frozen=True)
+class DueWindow:
+    today: date
+    within_days: int
+    valid_months: int
+
+    @property
+    def last_day(self) -> date:
+        return self.today + timedelta(days=self.within_days)
+
+    def due(self, base: date) -> date:
+        return certification_due(base, self.valid_months)
+
+    def base_range(self) -> tuple[date, date]:
+        """The first and last base date due within the window (first > last: nobody can be due in it)."""
+        first = add_months(self.today, -self.valid_months)
+        while self.due(first - _DAY) >= self.today:
+            first -= _DAY
+        while self.due(first) < self.today:
+            first += _DAY
+        last = add_months(self.last_day, -self.valid_months)
+        while self.due(last + _DAY) <= self.last_day:
+            last += _DAY
+        while self.due(last) > self.last_day:
+            last -= _DAY
+        return first, last
+
+
+async def window(session: AsyncSession, today: date, within_days: int) -> DueWindow:
+    return DueWindow(today, within_days, await parameter_int(session, "certification_valid_months"))
+
+
+def due_within(actor: Actor, w: DueWindow) -> Select[Retiree]:
+    """Registered retirees in scope whose certification falls due between today and the window's last day."""
+    first, last = w.base_range()
+    return (
+        select(Retiree)
+        # Inline, not a bound parameter: a generic prepared plan can use the partial index only when the predicate
+        # ``status = 'registered'`` is visible to the planner.
+        .where(col(Retiree.status) == literal(Status.REGISTERED.value, literal_execute=True))
+        .where(BASE_DATE.between(first, last))
+        .where(retiree_in_scope(actor))
+    )
 
 
 @dataclass(frozen=True)
@@ -54,22 +96,6 @@ class DuePage:
     page_size: int
 
 
-async def window(session: AsyncSession, today: date, within_days: int) -> ReminderWindow:
-    return ReminderWindow(today, await parameter_int(session, "certification_valid_months"), within_days)
-
-
-def due_within(actor: Actor, w: ReminderWindow) -> Select[Retiree]:
-    """Registered retirees in scope whose certification falls due between today and today + the window's days."""
-    bounds = w.bounds()
-    return (
-        select(Retiree)
-        .where(col(Retiree.status) == Status.REGISTERED.value)
-        .where(BASE_DATE.between(bounds["base_from"], bounds["base_to"]))
-        .where(due_on(w.valid_months).between(w.today, w.last_day))
-        .where(retiree_in_scope(actor))
-    )
-
-
 async def due_list(
     session: AsyncSession, actor: Actor, *, today: date, within_days: int, page: int, page_size: int
 ) -> DuePage:
@@ -78,12 +104,16 @@ async def due_list(
     w = await window(session, today, within_days)
     query = due_within(actor, w)
     total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
-    due = due_on(w.valid_months).label("due_on")
     rows = await session.execute(
-        query.add_columns(Institution, due)
+        query.add_columns(Institution)
         .outerjoin(Institution, col(Retiree.institution_id) == col(Institution.id))
-        .order_by(due, col(Retiree.personal_number))
+        .order_by(BASE_DATE, col(Retiree.personal_number))
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
-    return DuePage(items=[DueRetiree(r, i, d) for r, i, d in rows], total=total, page=page, page_size=page_size)
+    items = []
+    for retiree, institution in rows:
+        base = retiree.last_certified_on or retiree.registered_on
+        assert base is not None  # the range on the base date excludes NULL
+        items.append(DueRetiree(retiree, institution, w.due(base)))
+    return DuePage(items=items, total=total, page=page, page_size=page_size)

@@ -7,7 +7,7 @@ not registered) only for the city level looking at the whole city — the same d
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select, true
 from sqlmodel import col
 
 from domain.institutions.models import Institution, in_subtree
@@ -15,10 +15,15 @@ from domain.retirees.models import Retiree
 from domain.shared.actor import Actor
 
 
+def whole_city(actor: Actor) -> bool:
+    """The city level looking at the whole city: every retiree, placed or not, is in scope."""
+    return actor.is_city_level and actor.query_path == actor.institution_path
+
+
 def retiree_in_scope(actor: Actor, *, include_unplaced: bool = False) -> ColumnElement[bool]:
     """``retiree.institution_id IN (the query subtree)``: a semi-join the planner drives from the path index and
-    ``ix_retiree_institution_status``. ``include_unplaced`` adds people with no institution for the whole city."""
-    placed = col(Retiree.institution_id).in_(select(col(Institution.id)).where(in_subtree(actor.query_path)))
-    if include_unplaced and actor.is_city_level and actor.query_path == actor.institution_path:
-        return or_(placed, col(Retiree.institution_id).is_(None))
-    return placed
+    ``ix_retiree_institution_status``. ``include_unplaced`` adds people with no institution for the whole city, for
+    whom the condition is then no condition at all (the planner need not join the institutions)."""
+    if whole_city(actor):
+        return true() if include_unplaced else col(Retiree.institution_id).is_not(None)
+    return col(Retiree.institution_id).in_(select(col(Institution.id)).where(in_subtree(actor.query_path)))

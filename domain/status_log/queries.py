@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -72,7 +72,9 @@ def conditions(actor: Actor, filters: ChangeFilter) -> list[ColumnElement[bool]]
     """The WHERE of a scoped log query: ``status_change`` joined to its retiree."""
     where = [col(StatusChange.retiree_id) == col(Retiree.id), retiree_in_scope(actor, include_unplaced=True)]
     if filters.sync_states:
-        where.append(col(StatusChange.sync_state).in_([s.value for s in filters.sync_states]))
+        # Inline values, so that even a generic prepared plan sees the partial index's predicate.
+        states = [literal(s.value, literal_execute=True) for s in filters.sync_states]
+        where.append(col(StatusChange.sync_state).in_(states))
     if filters.kind is not None:
         where.append(col(StatusChange.kind) == filters.kind.value)
     if filters.recorded_on is not None:

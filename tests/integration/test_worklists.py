@@ -10,14 +10,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from domain.certifications import due
 from domain.certifications.models import Certification
-from domain.certifications.rules import add_months
+from domain.certifications.rules import add_months, certification_due
 from domain.dictionary.codes import ReasonCode
 from domain.registrations.models import RegistrationApplication
 from domain.retirees.lifecycle import ChangeKind, Status
 from domain.retirees.models import Retiree
 from domain.shared import calendar
 from domain.status_log.models import StatusChange, SyncState
+from domain.status_log.queries import city_day
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
@@ -272,8 +274,24 @@ async def test_6_22_status_changes_by_sync_state_in_scope_with_labels_and_masked
     assert bad.status_code == 422
 
 
-def test_city_day_is_the_city_calendar() -> None:
-    from domain.status_log.queries import city_day
-
+def test_6_22_a_day_recorded_on_is_the_city_calendar_day() -> None:
     start, end = city_day(date(2026, 3, 1))
     assert start.astimezone(UTC) == datetime(2026, 2, 28, 16, tzinfo=UTC) and end - start == timedelta(days=1)
+
+
+@pytest.mark.parametrize("months", [1, 6, 12])
+def test_4_3_the_due_window_is_one_exact_range_of_base_dates(months: int) -> None:
+    """Those due within the window are exactly the base dates of one range (adding months never reorders dates), so
+    the query is a single range scan on the base date, month-end clamping included."""
+    for offset in range(0, 400):  # every day from mid-2023 through the leap February of 2024
+        today = date(2023, 7, 1) + timedelta(days=offset)
+        for within in (0, 1, 30):
+            window = due.DueWindow(today, within, months)
+            first, last = window.base_range()
+            bases = [today + timedelta(days=d) for d in range(-370, 5)]
+            expected = [b for b in bases if today <= certification_due(b, months) <= window.last_day]
+            if expected:
+                assert (first, last) == (expected[0], expected[-1])
+                assert len(expected) == (last - first).days + 1
+            else:
+                assert first > last
