@@ -25,6 +25,8 @@ from channels.staff import (
     registrations,
     reports,
     retirees,
+    timeline,
+    worklists,
 )
 from hub import __version__, metrics  # noqa: F401  (registers the hub's metrics on /metrics)
 from hub.bootstrap import Hub, bootstrap
@@ -40,6 +42,8 @@ ROUTERS = (
     registrations.router,
     audit.router,
     reports.router,
+    worklists.router,
+    timeline.router,
     mobile_registration.router,
     mobile_notifications.router,
     auth_platform_webhook.router,
