@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import httpx
 import pytest
@@ -223,7 +224,7 @@ async def test_1_2_an_expired_password_allows_only_me_password_and_logout(
 async def test_1_2_none_of_the_last_five_passwords_is_reused(api: Api, people: People) -> None:
     name = people.operator.username
     passwords = [factories.PASSWORD, *(f"History2026n{n}" for n in range(1, 6))]
-    for current, new in zip(passwords, passwords[1:], strict=False):
+    for current, new in pairwise(passwords):
         headers = _bearer(await _login(api, name, current))
         for old in passwords[max(0, passwords.index(new) - 5) : passwords.index(new)]:
             body = {"current_password": current, "new_password": old}

@@ -16,9 +16,14 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 POLICY = LoginPolicy()
 
 
-def _account(**values: object) -> StaffAccount:
+def _account(*, must_change_password: bool = False) -> StaffAccount:
     return StaffAccount(
-        username="u", full_name="测试", password_hash="x", institution_id=1, password_changed_at=NOW, **values
+        username="u",
+        full_name="测试",
+        password_hash="x",
+        institution_id=1,
+        password_changed_at=NOW,
+        must_change_password=must_change_password,
     )
 
 
