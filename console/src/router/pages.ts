@@ -3,6 +3,7 @@ import { adminRoutes } from '@/pages/admin/routes'
 import { registrationRoutes } from '@/pages/registrations/routes'
 import { reportRoutes } from '@/pages/reports/routes'
 import { retireeRoutes } from '@/pages/retirees/routes'
+import { worklistRoutes } from '@/pages/worklists/routes'
 import './meta'
 
 // The pages inside the main layout, one list per feature (each feature's routes.ts adds its pages and its menu
@@ -15,6 +16,7 @@ export const pageRoutes: RouteRecordRaw[] = [
     meta: { title: '待办事项', menu: { group: 'work', order: 0, icon: 'Bell' } },
   },
   ...registrationRoutes,
+  ...worklistRoutes,
   ...retireeRoutes,
   ...reportRoutes,
   ...adminRoutes,
