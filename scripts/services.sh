@@ -2,7 +2,9 @@
 # Local services for development and tests, without Docker: PostgreSQL and Prometheus from Debian's packages,
 # Apache Kafka (KRaft, single node) from its artifacts on Maven Central, run with the machine's Java 17.
 #
-#   scripts/services.sh start  [all|postgres|kafka|prometheus]   install what is missing, start (no-op if running)
+#   scripts/services.sh start  [all|postgres|kafka|prometheus|browser]  install what is missing, start (no-op if running)
+#                                                                 (browser: Debian's Chromium and CJK fonts for the
+#                                                                 browser tests, tests/browser/; nothing to start)
 #   scripts/services.sh stop   [all|postgres|kafka|prometheus]   stop (Kafka: SIGTERM, then SIGKILL after 30 s)
 #   scripts/services.sh restart [all|postgres|kafka|prometheus]  stop, then start (outage drills, tests/e2e/test_resilience.py)
 #   scripts/services.sh status                                    what runs, and where
@@ -204,6 +206,17 @@ stop_prometheus() {
   rm -f "$PROM_DIR/prometheus.pid"; say "Prometheus stopped"
 }
 
+# ---------------------------------------------------------------- Chromium (the browser tests)
+# tests/browser/ drive Debian's Chromium through Playwright (its own browser download is not used); the CJK fonts
+# make the console's Chinese render in screenshots and give axe-core real glyphs to measure contrast on.
+start_browser() {
+  local packages=(fonts-noto-cjk fonts-wqy-microhei)
+  # HUB_CHROMIUM: another Chromium the tests should use instead (tests/browser/conftest.py reads it too).
+  if [ -n "${HUB_CHROMIUM:-}" ] && [ -x "$HUB_CHROMIUM" ]; then :; else packages=(chromium "${packages[@]}"); fi
+  apt_install "${packages[@]}"
+  say "Chromium ready at ${HUB_CHROMIUM:-/usr/bin/chromium}"
+}
+
 # ---------------------------------------------------------------- commands
 status() {
   local bin; bin="$(pg_bin)"
@@ -225,13 +238,13 @@ environment() {
 command="${1:-status}"
 target="${2:-all}"
 case "$command:$target" in
-  start:all) start_postgres; start_kafka; start_prometheus ;;
-  start:postgres | start:kafka | start:prometheus) "start_$target" ;;
+  start:all) start_postgres; start_kafka; start_prometheus; start_browser ;;
+  start:postgres | start:kafka | start:prometheus | start:browser) "start_$target" ;;
   stop:all) stop_prometheus; stop_kafka; stop_postgres ;;
   stop:postgres | stop:kafka | stop:prometheus) "stop_$target" ;;
   restart:all) stop_prometheus; stop_kafka; stop_postgres; start_postgres; start_kafka; start_prometheus ;;
   restart:postgres | restart:kafka | restart:prometheus) "stop_$target"; "start_$target" ;;
   status:*) status ;;
   env:*) environment ;;
-  *) echo "usage: $0 start|stop|restart [all|postgres|kafka|prometheus] | status | env" >&2; exit 2 ;;
+  *) echo "usage: $0 start [all|postgres|kafka|prometheus|browser] | stop|restart [all|postgres|kafka|prometheus] | status | env" >&2; exit 2 ;;
 esac
