@@ -43,20 +43,22 @@ export function useCredentials(given: Credentials): void {
 
 const SESSION_ENDS = new Set(['NOT_LOGGED_IN', 'TOKEN_EXPIRED', 'TOKEN_INVALID', 'TOKEN_REVOKED', 'ACCOUNT_DISABLED'])
 
+/** The ApiError of an answer's status and its parsed body (the API's {code, message, detail}, or anything else). */
+export function errorFrom(status: number, body: unknown): ApiError {
+  const parsed = (body && typeof body === 'object' ? body : {}) as Partial<ErrorBody> & { detail?: unknown }
+  const detail = parsed.detail && typeof parsed.detail === 'object' ? (parsed.detail as Record<string, unknown>) : {}
+  return new ApiError(status, String(parsed.code ?? `HTTP_${status}`), parsed.message ?? fallbackMessage(status), detail)
+}
+
+/** The ApiError of a response whose body has not been read yet. */
 export async function errorOf(response: Response): Promise<ApiError> {
-  let body: Partial<ErrorBody> & { detail?: unknown } = {}
+  let body: unknown = null
   try {
-    body = (await response.clone().json()) as typeof body
+    body = await response.clone().json()
   } catch {
     // Not the API's JSON (a proxy's page, a network cut): say what the status means.
   }
-  const detail = body.detail && typeof body.detail === 'object' ? (body.detail as Record<string, unknown>) : {}
-  return new ApiError(
-    response.status,
-    String(body.code ?? `HTTP_${response.status}`),
-    body.message ?? fallbackMessage(response.status),
-    detail,
-  )
+  return errorFrom(response.status, body)
 }
 
 function fallbackMessage(status: number): string {
@@ -88,8 +90,9 @@ api.use(authorise)
 
 /** The data of a typed call, or an ApiError thrown with the API's code and Chinese message. */
 export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  const { data, response } = await call
-  if (!response.ok) throw await errorOf(response)
+  // openapi-fetch has read the body already: its parsed error is the API's {code, message, detail}.
+  const { data, error, response } = await call
+  if (!response.ok) throw errorFrom(response.status, error)
   return data as T
 }
 
