@@ -38,6 +38,7 @@ class ErrorBody(BaseModel):
 
 
 _DESCRIPTIONS = {
+    400: "请求体无法解析（HTTP_400）",
     401: "未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、"
     "ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED）",
     403: "当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED）",
@@ -49,6 +50,7 @@ _DESCRIPTIONS = {
 # Operations that refuse credentials without taking a bearer token (so their dependencies do not show it).
 _CREDENTIAL_CHECKS = {("POST", "/channel/v1/token")}
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+_LOOKUPS = {"number", "personal_number", "id_number"}  # query parameters that look one person up
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -68,13 +70,13 @@ def _statuses(route: APIRoute) -> list[int]:
 
     calls = _calls(route.dependant)
     methods = route.methods or set()
-    statuses = []
+    statuses = [400] if route.dependant.body_params else []
     if calls & {_staff_login, _channel_actor} or any((m, route.path) in _CREDENTIAL_CHECKS for m in methods):
         statuses.append(401)
     if _staff_login in calls:
         statuses.append(403)
     references = route.dependant.path_params or route.dependant.body_params
-    if references or any(q.name.endswith("_id") for q in route.dependant.query_params):
+    if references or any(q.name.endswith("_id") or q.name in _LOOKUPS for q in route.dependant.query_params):
         statuses.append(404)
     if methods & _WRITES:
         statuses.append(409)
@@ -82,11 +84,12 @@ def _statuses(route: APIRoute) -> list[int]:
 
 
 def documented_errors(router: APIRouter) -> dict[int | str, dict[str, Any]]:
-    """Document on each operation of ``router`` the error statuses it can answer: 401 when it takes a token (or
-    checks credentials), 403 for staff operations (role, or a password to change first), 404 when it names a record
-    (a path id, a body, an ``…_id`` filter), 409 for writes (a rule's conflict or a lost uniqueness race), and
-    returns for ``include_router(responses=…)`` the status every operation shares: 422. An operation's own
-    ``responses`` (e.g. login's 429) stay."""
+    """Document on each operation of ``router`` the error statuses it can answer, and return for
+    ``include_router(responses=…)`` the one every operation shares (422). Per operation: 400 when it takes a body
+    (one that is not JSON), 401 when it takes a token or checks credentials, 403 for staff operations (role, or a
+    password to change first), 404 when it names a record (a path id, a body, an ``…_id`` filter, a person's
+    number), 409 for writes (a rule's conflict or a lost uniqueness race). An operation's own ``responses`` (e.g.
+    login's 429) stay."""
     for route in router.routes:
         if isinstance(route, APIRoute):
             for status, response in documented(*_statuses(route)).items():

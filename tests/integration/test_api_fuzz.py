@@ -1,6 +1,7 @@
-"""The schemathesis fuzzer against the served OpenAPI finds no 5xx (issue: registry): the API process runs for real
-(``hub api``) on the test database, and every operation is called with generated valid and invalid input, once as a
-city-level operator and once, for the channel API, as a channel client."""
+"""The schemathesis fuzzer against the served OpenAPI finds no 5xx (issue: registry) and no status an operation does
+not document (issue 13): the API process runs for real (``hub api``) on the test database, and every operation is
+called with generated valid and invalid input, once as a city-level operator and once, for the channel API, as a
+channel client. Logout is left out of the operator's run: it would revoke the one token the run uses."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def _fuzz(base: str, token: str, *extra: str) -> subprocess.CompletedProcess[str
         "run",
         f"{base}/openapi.json",
         "--checks",
-        "not_a_server_error",
+        "not_a_server_error,status_code_conformance",
         "--header",
         f"Authorization: Bearer {token}",
         "--max-examples",
@@ -98,7 +99,7 @@ async def test_no_operation_answers_with_a_server_error(api_process: str, regist
             "/api/v1/auth/login", json={"username": staff.username, "password": factories.PASSWORD}
         )
     token = login.json()["access_token"]
-    result = await asyncio.to_thread(_fuzz, api_process, token, "--exclude-path-regex", "^/channel/")
+    result = await asyncio.to_thread(_fuzz, api_process, token, "--exclude-path-regex", "^/channel/|/auth/logout$")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
 
