@@ -1,0 +1,151 @@
+"""The console's retiree pages (issue 13): a community worker certifies a suspended retiree on site (4.3) and sees
+them resume; a district operator cannot open or find another district's retiree (1.3); an operator suspends ticked
+retirees and reads who was suspended and who could not be, with the reason (4.5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.async_api import Locator, expect
+
+from domain.dictionary.codes import ReasonCode
+from domain.retirees.lifecycle import Status, Suspend
+from domain.shared import calendar
+from domain.staff.permissions import Role
+from domain.status_log import service as status_log
+from domain.status_log.models import CauseType
+from hub.bootstrap import Hub
+from tests import factories
+from tests.browser.support import Console
+
+pytestmark = pytest.mark.browser
+
+
+async def _checked_once_still(console: Console) -> None:
+    """axe on the page once every transition has finished (a dialog's fade, a result replacing a form): mid-fade
+    the colours are washed out and would fail the contrast rule."""
+    await console.page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
+    await console.check_accessibility()
+
+
+async def test_4_3_a_worker_certifies_on_site_and_the_suspended_retiree_resumes(
+    registry_hub: Hub, console: Console
+) -> None:
+    today = calendar.today()
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        worker = await factories.account(session, tree.communities[0], Role.OPERATOR)
+        person = await factories.retiree(session, tree.communities[0], name="刘桂芳", sex="2")
+        assert person.id is not None
+        locked = await status_log.locked_retiree(session, person.id)
+        locked.last_certified_on = today - timedelta(days=220)
+        await status_log.apply(
+            registry_hub.unit_of_work(session, "test"),
+            factories.SETUP,
+            locked,
+            Suspend(ReasonCode.CERTIFICATION_OVERDUE),
+            effective_date=today - timedelta(days=30),
+            cause=status_log.Cause(CauseType.RULE, "test"),
+        )
+    page = console.page
+    await console.login(worker.username)
+    await console.visit(f"retirees/{person.id}")
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text("退休人员详情：刘桂芳")
+    await expect(page.get_by_text("查看完整信息将记入审计日志")).to_be_visible()
+    sentence = page.get_by_text(re.compile(r"^刘桂芳.*暂停发放养老金.*自动恢复"))
+    await expect(sentence).to_be_visible()
+    await expect(page.get_by_text(re.compile(r"^已暂停，自.*原因：超过6个月未认证；养老金暂停发放$"))).to_be_visible()
+
+    await page.get_by_role("button", name="现场认证").click()
+    dialog = page.get_by_role("dialog", name="现场认证")
+    await expect(dialog.get_by_label("认证日期")).to_have_value(today.isoformat())
+    await _checked_once_still(console)
+    await dialog.get_by_role("button", name="确认认证").click()
+    await expect(dialog.get_by_text("已记录现场认证，并已恢复发放")).to_be_visible()
+    await expect(dialog.get_by_text(re.compile(r"刘桂芳的养老金正常发放"))).to_be_visible()
+    await _checked_once_still(console)
+    await dialog.get_by_role("button", name="关闭", exact=True).click()
+    await expect(dialog).to_be_hidden()
+
+    await expect(page.get_by_text(re.compile(r"^已登记.*；养老金正常发放$"))).to_be_visible()
+    await expect(page.get_by_text(re.compile(r"^刘桂芳的养老金正常发放；上次认证为"))).to_be_visible()
+    history = page.get_by_role("list", name="人员经历")
+    await expect(history.get_by_role("heading", name=re.compile(r"^资格认证"))).to_be_visible()
+    await expect(history.get_by_role("heading", name=re.compile(r"认证后恢复"))).to_be_visible()
+    await expect(history.get_by_text(re.compile(r"超过6个月未认证"))).not_to_have_count(0)
+    await _checked_once_still(console)
+
+
+async def test_1_3_a_district_operator_cannot_see_another_districts_retiree(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        own, other = await factories.tree(session), await factories.tree(session)
+        operator = await factories.account(session, own.district, Role.OPERATOR)
+        await factories.retiree(session, own.communities[3], name="邵本区")
+        outsider = await factories.retiree(session, other.communities[0], name="邵外区")
+    page = console.page
+    await console.login(operator.username)
+
+    await console.visit(f"retirees/{outsider.id}")
+    await expect(page.get_by_text("无法查看该人员")).to_be_visible()
+    await expect(page.get_by_text(re.compile("不在本机构管辖范围内"))).to_be_visible()
+    await expect(page.get_by_text("邵外区")).to_have_count(0)
+
+    await console.visit("retirees")
+    await page.get_by_label("姓名", exact=True).fill("邵")
+    await page.get_by_label("姓名", exact=True).press("Enter")
+    table = page.get_by_role("region", name="退休人员列表")
+    await expect(table.get_by_role("link", name="邵本区")).to_be_visible()
+    await expect(table.get_by_text("邵外区")).to_have_count(0)
+    await _checked_once_still(console)
+
+
+async def _tick(table: Locator, name: str) -> None:
+    # Element Plus hides the native checkbox (0×0) under its styled box: a click on it is what a click on the box does.
+    box = table.get_by_role("checkbox", name=re.compile(f"^选择 {name}"))
+    await box.dispatch_event("click")
+    await expect(box).to_be_checked()
+
+
+async def test_4_5_an_operator_suspends_selected_retirees_and_sees_the_result_per_person(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        operator = await factories.account(session, tree.communities[0], Role.OPERATOR)
+        for name in ("钟立新", "钟立华"):
+            await factories.retiree(session, tree.communities[0], name=name)
+        await factories.retiree(session, tree.communities[0], name="钟立平", status=Status.SUSPENDED)
+    page = console.page
+    await console.login(operator.username)
+    await console.visit("retirees")
+    await page.get_by_label("姓名", exact=True).fill("钟立")
+    await page.get_by_label("姓名", exact=True).press("Enter")
+    table = page.get_by_role("region", name="退休人员列表")
+    await expect(table.get_by_role("link", name=re.compile("^钟立"))).to_have_count(3)
+    for name in ("钟立新", "钟立华", "钟立平"):
+        await _tick(table, name)
+    await expect(page.get_by_text("已选 3 人")).to_be_visible()
+
+    await page.get_by_role("button", name="暂停发放").click()
+    dialog = page.get_by_role("dialog", name="暂停发放")
+    await expect(dialog).to_contain_text("钟立新")
+    await dialog.get_by_label("暂停原因说明").fill("本人申请暂停")
+    await _checked_once_still(console)
+    await dialog.get_by_role("button", name="确认暂停").click()
+
+    results = dialog.get_by_role("region", name="暂停结果")
+    await expect(dialog.get_by_text("已暂停 2 人，1 人未能暂停（原因见下表）")).to_be_visible()
+    for name in ("钟立新", "钟立华"):
+        await expect(results.get_by_role("row", name=re.compile(name))).to_contain_text("已暂停")
+    refused = results.get_by_role("row", name=re.compile("钟立平"))
+    await expect(refused).to_contain_text("未暂停")
+    await expect(refused.get_by_role("cell").last).not_to_be_empty()
+    await _checked_once_still(console)
+    await dialog.get_by_role("button", name="关闭", exact=True).click()
+
+    await expect(table.get_by_role("row", name=re.compile("钟立新"))).to_contain_text("已暂停")
