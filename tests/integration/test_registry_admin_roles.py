@@ -15,6 +15,7 @@ from tests import factories
 from tests.support.api import Api
 
 pytestmark = pytest.mark.integration
+OWN_PASSWORD = "Own2026password"
 
 
 @dataclass
@@ -61,13 +62,17 @@ async def _new_account(api: Api, admins: Admins, **extra: object) -> dict[str, o
     answer = await api.call("POST", "/api/v1/staff", admins.sysadmin, json=body)
     assert answer.status_code == 201, answer.text
     account: dict[str, object] = answer.json()
+    # Issue 13: an account the administrator created changes its first password before anything else.
+    first = await api.token(str(account["username"]), "Welcome2026abc")
+    change = {"current_password": "Welcome2026abc", "new_password": OWN_PASSWORD}
+    assert (await api.call("POST", "/api/v1/auth/password", first, json=change)).status_code == 204
     return account
 
 
 async def test_system_administrator_creates_accounts_without_any_role(api: Api, admins: Admins) -> None:
     account = await _new_account(api, admins)
     assert account["role"] is None and account["role_label"] == "未授权"
-    headers = await api.token(str(account["username"]), "Welcome2026abc")
+    headers = await api.token(str(account["username"]), OWN_PASSWORD)
     answer = await api.call("GET", "/api/v1/retirees", headers)
     assert answer.status_code == 403 and answer.json()["code"] == "PERMISSION_DENIED"
 
@@ -84,7 +89,7 @@ async def test_security_administrator_grants_roles_and_nothing_else(api: Api, ad
     account = await _new_account(api, admins)
     grant = await api.call("PUT", f"/api/v1/staff/{account['id']}/role", admins.secadmin, json={"role": "operator"})
     assert grant.status_code == 200 and grant.json()["role"] == "operator", grant.text
-    headers = await api.token(str(account["username"]), "Welcome2026abc")
+    headers = await api.token(str(account["username"]), OWN_PASSWORD)
     assert (await api.call("GET", "/api/v1/retirees", headers)).status_code == 200
     create = await api.call(
         "POST",
@@ -146,7 +151,7 @@ async def test_nobody_grants_themself_a_role(api: Api, admins: Admins, registry_
 async def test_a_withdrawn_role_takes_effect_at_once(api: Api, admins: Admins) -> None:
     account = await _new_account(api, admins)
     await api.call("PUT", f"/api/v1/staff/{account['id']}/role", admins.secadmin, json={"role": "viewer"})
-    headers = await api.token(str(account["username"]), "Welcome2026abc")
+    headers = await api.token(str(account["username"]), OWN_PASSWORD)
     assert (await api.call("GET", "/api/v1/retirees", headers)).status_code == 200
     await api.call("PUT", f"/api/v1/staff/{account['id']}/role", admins.secadmin, json={"role": None})
     assert (await api.call("GET", "/api/v1/retirees", headers)).status_code == 403
