@@ -3,11 +3,11 @@ detail view."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from channels.errors import ErrorBody
 from domain.institutions.models import LEVEL_LABELS, Institution, Level
@@ -185,6 +185,8 @@ class StaffView(BaseModel):
     role: str | None
     role_label: str
     active: bool
+    locked_until: datetime | None = Field(description="登录失败过多被锁定至该时刻（已过则为空）；安全管理员可提前解锁")
+    must_change_password: bool = Field(description="下次登录须先修改密码（管理员新建或重置后）")
 
     @classmethod
     def of(cls, a: StaffAccount, institution: Institution) -> StaffView:
@@ -200,6 +202,8 @@ class StaffView(BaseModel):
             role=a.role,
             role_label=ROLE_LABELS[Role(a.role)] if a.role else "未授权",
             active=a.active,
+            locked_until=a.locked_until if a.locked_until and a.locked_until > datetime.now(UTC) else None,
+            must_change_password=a.must_change_password,
         )
 
 
