@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from channels.deps import ApplicationId, Session, StaffActor, StaffWork
 from channels.staff.views import RetireeSummary
 from domain.institutions import service as institutions
+from domain.institutions.models import Institution
 from domain.registrations import service as registrations
 from domain.registrations.models import APPLICATION_STATE_LABELS, ApplicationState, RegistrationApplication
 from domain.retirees.lifecycle import STATUS_LABELS, Status
@@ -72,12 +73,17 @@ class ApplicationView(BaseModel):
     name: str
     id_number: str
     contact_phone: str | None
+    community: str | None = Field(description="申请登记的社区")
     submitted_at: datetime | None
     reject_reason: str | None
 
 
 def application_view(
-    application: RegistrationApplication, personal_number: str, name: str, id_number: str
+    application: RegistrationApplication,
+    personal_number: str,
+    name: str,
+    id_number: str,
+    community: Institution | None = None,
 ) -> ApplicationView:
     return ApplicationView(
         id=application.id,
@@ -87,6 +93,7 @@ def application_view(
         name=name,
         id_number=mask_id_number(id_number) or "",
         contact_phone=mask_phone(application.contact_phone),
+        community=community.name if community else None,
         submitted_at=application.submitted_at,
         reject_reason=application.reject_reason,
     )
@@ -96,8 +103,8 @@ def application_view(
 async def pending_applications(session: Session, actor: StaffActor) -> list[ApplicationView]:
     """本机构（含下级社区）待确认的手机端登记申请。"""
     return [
-        application_view(a, r.personal_number, r.name, r.id_number)
-        for a, r in await registrations.pending_for(session, actor)
+        application_view(a, r.personal_number, r.name, r.id_number, c)
+        for a, r, c in await registrations.pending_for(session, actor)
     ]
 
 
@@ -107,8 +114,9 @@ class Rejection(BaseModel):
 
 async def _view(uow: StaffWork, application: RegistrationApplication) -> ApplicationView:
     retiree = await uow.session.get(Retiree, application.retiree_id)
+    community = await institutions.get(uow.session, application.community_id)
     assert retiree is not None
-    return application_view(application, retiree.personal_number, retiree.name, retiree.id_number)
+    return application_view(application, retiree.personal_number, retiree.name, retiree.id_number, community)
 
 
 @router.post("/applications/{application_id}/confirm", response_model=ApplicationView)

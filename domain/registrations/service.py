@@ -160,17 +160,21 @@ async def application_of(session: AsyncSession, application_id: str, id_number: 
     return application
 
 
-async def pending_for(session: AsyncSession, actor: Actor) -> list[tuple[RegistrationApplication, Retiree]]:
+async def pending_for(
+    session: AsyncSession, actor: Actor
+) -> list[tuple[RegistrationApplication, Retiree, Institution]]:
+    """The pending applications to the caller's communities (query scope, 1.3), oldest first, with the person and
+    the community applied to (a street or district worker decides for several communities)."""
     require(actor, Permission.READ_REGISTRY)
     rows = await session.execute(
-        select(RegistrationApplication, Retiree)
+        select(RegistrationApplication, Retiree, Institution)
         .join(Retiree, col(RegistrationApplication.retiree_id) == col(Retiree.id))
         .join(Institution, col(RegistrationApplication.community_id) == col(Institution.id))
         .where(col(Institution.path).like(f"{actor.query_path}%"))
         .where(col(RegistrationApplication.state) == ApplicationState.PENDING.value)
         .order_by(col(RegistrationApplication.submitted_at))
     )
-    return [(a, r) for a, r in rows]
+    return [(a, r, c) for a, r, c in rows]
 
 
 async def _decidable(uow: UnitOfWork, actor: Actor, application_id: str) -> RegistrationApplication:
