@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 
+from channels.http_headers import headers_for
 from domain.retirees.idnumber import InvalidIdNumber
 from domain.shared.errors import DomainError, ErrorCode
 
@@ -152,4 +153,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error(500, ErrorCode.INTERNAL_ERROR, "系统内部错误，请稍后重试或联系管理员")
+        answer = error(500, ErrorCode.INTERNAL_ERROR, "系统内部错误，请稍后重试或联系管理员")
+        # Starlette answers an unhandled exception from outside every middleware: the security headers are set here.
+        answer.headers.update(headers_for(request.url.path))
+        return answer
