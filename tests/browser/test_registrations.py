@@ -37,27 +37,41 @@ async def test_4_1_a_community_worker_confirms_a_mobile_application_and_register
         community = tree.communities[0]
         worker = await factories.account(session, community, Role.OPERATOR)
         applicant = await factories.retiree(session, name="李秀兰", sex="2")
+        mistaken = await factories.retiree(session, name="王德胜")  # applied to the wrong community: rejected
         walk_in = await factories.retiree(session, name="张国庆")
-        assert applicant.id is not None and community.id is not None
-        session.add(
-            RegistrationApplication(
-                id=str(uuid.uuid4()),
-                retiree_id=applicant.id,
-                community_id=community.id,
-                channel_client="测试渠道",
-                contact_phone="13903111234",
+        for person in (applicant, mistaken):
+            assert person.id is not None and community.id is not None
+            session.add(
+                RegistrationApplication(
+                    id=str(uuid.uuid4()),
+                    retiree_id=person.id,
+                    community_id=community.id,
+                    channel_client="测试渠道",
+                    contact_phone="13903111234",
+                )
             )
-        )
     page = console.page
     await console.login(worker.username)
 
-    await page.get_by_role("link", name="待确认的手机端登记申请：1").click()
+    await page.get_by_role("link", name="待确认的手机端登记申请：2").click()
     await expect(page).to_have_url(re.compile(r"/console/registrations/applications$"))
     await console.settled()
     applications = page.get_by_role("region", name="待确认的手机端登记申请")
     await expect(applications.get_by_text("李秀兰")).to_be_visible()
-    await expect(applications.get_by_text("139****1234")).to_be_visible()
+    await expect(applications.get_by_text("139****1234").first).to_be_visible()
+    await expect(applications.get_by_text(community.name).first).to_be_visible()
     await _axe(console)
+
+    await applications.get_by_role("button", name="退回：王德胜").click()
+    rejection = page.get_by_role("dialog", name="退回登记申请")
+    await expect(rejection).to_contain_text("王德胜")
+    await rejection.get_by_role("button", name="确认退回").click()
+    await expect(rejection.get_by_text("请输入退回原因")).to_be_visible()  # the reason is required
+    await _axe(console)
+    await rejection.get_by_label("退回原因").fill("申请社区有误，请向户籍所在社区申请")
+    await rejection.get_by_role("button", name="确认退回").click()
+    await expect(page.get_by_text("已退回 王德胜 的登记申请")).to_be_visible()
+    await expect(applications.get_by_text("王德胜")).to_have_count(0)
 
     await applications.get_by_role("button", name="确认登记：李秀兰").click()
     confirmation = page.get_by_role("dialog", name="确认登记")
@@ -95,3 +109,29 @@ async def test_4_1_a_community_worker_confirms_a_mobile_application_and_register
     await expect(page.get_by_role("alert").filter(has_text="人员已登记，不能重复登记")).to_be_visible()
     await expect(page.get_by_role("button", name="确认登记")).to_have_count(0)
     await _axe(console)
+
+
+async def test_4_1_a_viewer_sees_the_pending_applications_but_cannot_decide_or_register(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        viewer = await factories.account(session, tree.streets[0], Role.VIEWER)
+        applicant = await factories.retiree(session, name="陈淑芬", sex="2")
+        assert applicant.id is not None and tree.communities[1].id is not None
+        session.add(
+            RegistrationApplication(
+                id=str(uuid.uuid4()), retiree_id=applicant.id, community_id=tree.communities[1].id, channel_client="t"
+            )
+        )
+    page = console.page
+    await console.login(viewer.username)
+    await console.visit("registrations/applications")
+
+    applications = page.get_by_role("region", name="待确认的手机端登记申请")
+    await expect(applications.get_by_text("陈淑芬")).to_be_visible()
+    await expect(applications.get_by_text("测试社区01")).to_be_visible()
+    await expect(page.get_by_role("button", name=re.compile("^(确认登记|退回)"))).to_have_count(0)
+    menu = page.get_by_role("navigation", name="主菜单")
+    await expect(menu.get_by_role("menuitem", name="手机端登记申请")).to_be_visible()
+    await expect(menu.get_by_role("menuitem", name="柜台登记")).to_have_count(0)
