@@ -23,7 +23,7 @@ async def _axe(console: Console) -> None:
     await console.page.mouse.move(0, 0)
     await console.page.evaluate("() => document.activeElement instanceof HTMLElement && document.activeElement.blur()")
     # … and its colour back (Element Plus buttons fade between states).
-    await console.page.evaluate("() => Promise.all(document.getAnimations().map((a) => a.finished))")
+    await console.page.evaluate("() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)))")
     await console.check_accessibility()
 
 
