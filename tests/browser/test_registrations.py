@@ -135,3 +135,26 @@ async def test_4_1_a_viewer_sees_the_pending_applications_but_cannot_decide_or_r
     menu = page.get_by_role("navigation", name="主菜单")
     await expect(menu.get_by_role("menuitem", name="手机端登记申请")).to_be_visible()
     await expect(menu.get_by_role("menuitem", name="柜台登记")).to_have_count(0)
+
+
+async def test_4_1_a_street_operator_looks_up_at_the_counter_but_registration_is_for_community_staff(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        operator = await factories.account(session, tree.streets[0], Role.OPERATOR)
+        person = await factories.retiree(session, name="刘玉珍", sex="2")
+    page = console.page
+    await console.login(operator.username)
+    await console.visit("registrations/counter")
+    await expect(page.get_by_text("登记须由社区工作人员办理")).to_be_visible()
+
+    await page.get_by_label("个人编号").fill(person.personal_number)
+    await page.get_by_label("参保机构编码").fill("999999")
+    await page.get_by_role("button", name="查询", exact=True).click()
+    await expect(page.get_by_text("未找到该人员：请核对个人编号和参保机构编码")).to_be_visible()
+    await page.get_by_label("参保机构编码").fill(person.insuring_agency_code)
+    await page.get_by_role("button", name="查询", exact=True).click()
+    await expect(page.get_by_text("刘玉珍")).to_be_visible()
+    await expect(page.get_by_role("button", name="确认登记")).to_have_count(0)
+    await _axe(console)
