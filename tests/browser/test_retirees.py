@@ -149,3 +149,118 @@ async def test_4_5_an_operator_suspends_selected_retirees_and_sees_the_result_pe
     await dialog.get_by_role("button", name="关闭", exact=True).click()
 
     await expect(table.get_by_role("row", name=re.compile("钟立新"))).to_contain_text("已暂停")
+
+
+async def _suspended_for_missing_certification(hub: Hub, name: str) -> tuple[str, str, int]:
+    """An operator and a viewer of one community, and a retiree there suspended by the 4.5 rule (S01)."""
+    today = calendar.today()
+    async with hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        operator = await factories.account(session, tree.communities[0], Role.OPERATOR)
+        viewer = await factories.account(session, tree.communities[0], Role.VIEWER)
+        person = await factories.retiree(session, tree.communities[0], name=name)
+        assert person.id is not None
+        locked = await status_log.locked_retiree(session, person.id)
+        locked.last_certified_on = today - timedelta(days=220)
+        await status_log.apply(
+            hub.unit_of_work(session, "test"),
+            factories.SETUP,
+            locked,
+            Suspend(ReasonCode.CERTIFICATION_OVERDUE),
+            effective_date=today - timedelta(days=30),
+            cause=status_log.Cause(CauseType.RULE, "test"),
+        )
+        return operator.username, viewer.username, person.id
+
+
+async def test_4_5_a_refused_resumption_says_why_and_an_error_restoration_undoes_the_suspension(
+    registry_hub: Hub, console: Console
+) -> None:
+    operator, viewer, person = await _suspended_for_missing_certification(registry_hub, "田玉梅")
+    page = console.page
+    await console.login(viewer)
+    await console.visit(f"retirees/{person}")
+    await expect(page.get_by_text(re.compile(r"^田玉梅.*暂停发放养老金"))).to_be_visible()
+    for action in ("补充信息", "现场认证", "恢复发放", "差错恢复"):
+        await expect(page.get_by_role("button", name=action)).to_have_count(0)
+
+    await console.login(operator)
+    await console.visit(f"retirees/{person}")
+    await page.get_by_role("button", name="恢复发放").click()
+    dialog = page.get_by_role("dialog", name="恢复发放")
+    await dialog.get_by_label("恢复依据").fill("本人申请恢复")
+    await dialog.get_by_role("button", name="确认恢复").click()
+    await expect(dialog.get_by_role("alert")).to_contain_text("认证")
+    await _checked_once_still(console)
+    await dialog.get_by_role("button", name="取消").click()
+    await expect(dialog).to_be_hidden()
+
+    history = page.get_by_role("list", name="人员经历")
+    await history.get_by_role("button", name=re.compile(r"^差错恢复：.*超过6个月未认证")).click()
+    restoring = page.get_by_role("dialog", name="差错恢复")
+    await expect(restoring).to_contain_text("人员状态恢复为“已登记”")
+    await restoring.get_by_label("差错原因").fill("认证记录漏传，规则误判")
+    await _checked_once_still(console)
+    await restoring.get_by_role("button", name="确认差错恢复").click()
+    await expect(restoring.get_by_text("已差错恢复")).to_be_visible()
+    await restoring.get_by_role("button", name="关闭", exact=True).click()
+    await expect(page.get_by_text(re.compile(r"^已登记.*；养老金正常发放$"))).to_be_visible()
+    await expect(history.get_by_role("heading", name=re.compile(r"差错恢复"))).to_be_visible()
+    await expect(history.get_by_role("button", name=re.compile(r"^差错恢复："))).to_have_count(0)  # undone already
+    await _checked_once_still(console)
+
+
+async def test_4_2_an_operator_records_supplementary_information_with_special_categories(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        operator = await factories.account(session, tree.communities[0], Role.OPERATOR)
+        person = await factories.retiree(session, tree.communities[0], name="马德胜")
+    page = console.page
+    await console.login(operator.username)
+    await console.visit(f"retirees/{person.id}")
+    await expect(page.get_by_text("尚未采集补充信息。")).to_be_visible()
+    await page.get_by_role("button", name="补充信息").click()
+    dialog = page.get_by_role("dialog", name="补充信息")
+    await dialog.get_by_label("紧急联系人", exact=True).fill("马小红")
+    await dialog.get_by_label("紧急联系电话").fill("13903110000")
+    await dialog.get_by_text("退役军人").click()
+    await _checked_once_still(console)
+    await dialog.get_by_role("button", name="保存").click()
+    await expect(dialog.get_by_text("补充信息已保存")).to_be_visible()
+    await dialog.get_by_role("button", name="关闭", exact=True).click()
+    supplementary = page.get_by_role("region", name="补充信息")
+    await expect(supplementary).to_contain_text("马小红")
+    await expect(supplementary).to_contain_text("退役军人")
+
+
+async def test_6_7_a_worker_looks_up_anyone_in_the_city_and_is_told_who_is_outside_the_scope(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        own, other = await factories.tree(session), await factories.tree(session)
+        viewer = await factories.account(session, own.communities[0], Role.VIEWER)
+        neighbour = await factories.retiree(session, own.communities[0], name="韩春生")
+        stranger = await factories.retiree(session, other.communities[0], name="韩秋生")
+    page = console.page
+    await console.login(viewer.username)
+    await console.visit("status-lookup")
+    number = page.get_by_label("身份证号码或个人编号")
+
+    await number.fill(stranger.id_number)
+    await number.press("Enter")
+    await expect(page.get_by_text(re.compile("该人员不在本机构管辖范围内"))).to_be_visible()
+    await expect(page.get_by_text(stranger.personal_number)).to_be_visible()
+    await expect(page.get_by_text("韩秋生")).to_have_count(0)
+    await expect(page.get_by_role("link", name="查看详情")).to_have_count(0)
+    await _checked_once_still(console)
+
+    await number.fill(neighbour.personal_number)
+    await number.press("Enter")
+    await expect(page.get_by_text("韩春生")).to_be_visible()
+    await expect(page.get_by_text(re.compile("该人员不在本机构管辖范围内"))).to_have_count(0)
+    await page.get_by_role("link", name="查看详情").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("退休人员详情：韩春生")
+    await console.settled()
+    await _checked_once_still(console)
