@@ -171,3 +171,54 @@ async def test_1_1_an_operator_adds_a_community_under_their_street(registry_hub:
     await expect(refusal).to_contain_text("退休人员1条")
     await _axe(console)
     await refusal.get_by_role("button", name="知道了").click()
+
+
+async def test_1_4_the_system_admin_adds_and_deletes_a_code_and_sees_the_parameters_ranges(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        system_admin = await factories.account(session, tree.city, Role.SYSTEM_ADMIN)
+        operator = await factories.account(session, tree.district, Role.OPERATOR)
+    page = console.page
+    code = factories.code("T")[:10]
+
+    # An operator reads the dictionary and changes nothing.
+    await console.visit("login")
+    await console.login(operator.username)
+    await console.visit("admin/dictionary")
+    await expect(page.get_by_role("tabpanel", name="代码表")).to_contain_text("未说明的性别")
+    await expect(page.get_by_role("button", name="新增代码")).to_have_count(0)
+    await _logout(console)
+
+    await console.login(system_admin.username)
+    await console.visit("admin/dictionary")
+    await page.get_by_role("combobox", name="代码表").click()
+    await page.get_by_role("option", name="健康状况").click()
+    await page.get_by_role("button", name="新增代码").click()
+    dialog = page.get_by_role("dialog", name="新增代码")
+    await _axe(console)
+    await dialog.get_by_label("代码", exact=True).fill(code)
+    await dialog.get_by_label("名称", exact=True).fill("测试状况")
+    await dialog.get_by_role("button", name="确认新增").click()
+    await _confirm(page)
+    await expect(page.get_by_text("代码已新增")).to_be_visible()
+    table = page.get_by_role("tabpanel", name="代码表")
+    await expect(table.get_by_role("row", name=re.compile(code))).to_contain_text("自定义")
+    await page.get_by_role("button", name=f"删除代码 {code}").click()
+    await _confirm(page)
+    await expect(page.get_by_text("代码已删除")).to_be_visible()
+    await expect(table.get_by_role("row", name=re.compile(code))).to_have_count(0)
+
+    # The rule parameters with their descriptions and valid ranges; changing one says its range.
+    await page.get_by_role("tab", name="规则参数").click()
+    parameters = page.get_by_role("tabpanel", name="规则参数")
+    months = parameters.get_by_role("row", name=re.compile("certification_valid_months"))
+    await expect(months).to_contain_text("认证有效期（月）")
+    await expect(months).to_contain_text("1 至 24 的整数")
+    await page.get_by_role("button", name="修改参数 certification_valid_months").click()
+    dialog = page.get_by_role("dialog", name="修改规则参数")
+    await expect(dialog).to_contain_text("1 至 24 的整数")
+    await _axe(console)
+    await dialog.get_by_role("button", name="取消").click()
+    await expect(dialog).to_be_hidden()
