@@ -169,6 +169,29 @@ async def test_4_3_home_worklists_count_what_is_in_scope_and_link_to_the_lists(
     await expect(page.get_by_text("共 1 条")).to_be_visible()
     await _axe(console)
 
+    # The sync-state filter on the page itself: every state of the scope, then the refused ones only.
+    await page.get_by_role("combobox", name="上报状态").focus()  # its tags cover the input: opened by keyboard
+    await page.keyboard.press("Enter")
+    await page.get_by_role("option", name="待上报省平台").click()
+    await page.get_by_role("option", name="已上报，待省平台确认").click()
+    await page.get_by_role("option", name="上报失败").click()
+    await page.get_by_role("heading", level=1).click()  # closes the drop-down
+    await page.get_by_role("button", name="查询", exact=True).click()
+    await expect(page).to_have_url(re.compile(r"/console/worklists/status-sync\?sync_state=failed$"))
+    await expect(page.get_by_role("region", name="状态变更上报情况").get_by_role("link", name="孙冬梅")).to_be_visible()
+    await expect(page.get_by_text("共 1 条")).to_be_visible()
+    await _axe(console)
+
+    await console.visit("")
+    today = calendar.today().isoformat()
+    await expect(page.get_by_role("link", name="今日认证：0")).to_have_count(0)  # no list behind it
+    await expect(page.get_by_text("今日认证")).to_be_visible()
+    await page.get_by_role("link", name="今日登记：1").click()
+    await expect(page).to_have_url(re.compile(rf"/console/worklists/status-sync\?kind=registered&recorded_on={today}$"))
+    await console.settled()
+    await expect(page.get_by_role("region", name="状态变更上报情况").get_by_role("link", name="赵春华")).to_be_visible()
+    await expect(page.get_by_text("共 1 条")).to_be_visible()
+
 
 async def test_4_3_admin_roles_see_their_shortcuts_instead_of_worklists(registry_hub: Hub, console: Console) -> None:
     async with registry_hub.sessions() as session, session.begin():
