@@ -5,7 +5,7 @@ retirees and reads who was suspended and who could not be, with the reason (4.5)
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from playwright.async_api import Locator, expect
@@ -101,6 +101,11 @@ async def test_1_3_a_district_operator_cannot_see_another_districts_retiree(
     table = page.get_by_role("region", name="退休人员列表")
     await expect(table.get_by_role("link", name="邵本区")).to_be_visible()
     await expect(table.get_by_text("邵外区")).to_have_count(0)
+    await table.get_by_role("link", name="邵本区").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("退休人员详情：邵本区")
+    await page.go_back()
+    await expect(page.get_by_label("姓名", exact=True)).to_have_value("邵")
+    await expect(table.get_by_role("link", name="邵本区")).to_be_visible()
     await _checked_once_still(console)
 
 
@@ -117,16 +122,24 @@ async def test_4_5_an_operator_suspends_selected_retirees_and_sees_the_result_pe
     async with registry_hub.sessions() as session, session.begin():
         tree = await factories.tree(session)
         operator = await factories.account(session, tree.communities[0], Role.OPERATOR)
-        for name in ("钟立新", "钟立华"):
-            await factories.retiree(session, tree.communities[0], name=name)
-        await factories.retiree(session, tree.communities[0], name="钟立平", status=Status.SUSPENDED)
+        await factories.retiree(session, tree.communities[0], name="钟立新", birth=date(1950, 3, 1))
+        await factories.retiree(session, tree.communities[0], name="钟立华", birth=date(1945, 7, 9))
+        await factories.retiree(
+            session, tree.communities[0], name="钟立平", birth=date(1958, 1, 20), status=Status.SUSPENDED
+        )
     page = console.page
     await console.login(operator.username)
     await console.visit("retirees")
     await page.get_by_label("姓名", exact=True).fill("钟立")
     await page.get_by_label("姓名", exact=True).press("Enter")
     table = page.get_by_role("region", name="退休人员列表")
-    await expect(table.get_by_role("link", name=re.compile("^钟立"))).to_have_count(3)
+    people = table.get_by_role("link", name=re.compile("^钟立"))
+    await expect(people).to_have_count(3)
+    await table.get_by_role("columnheader", name=re.compile("^出生日期")).click()
+    await expect(people.first).to_have_text("钟立华")
+    await table.get_by_role("columnheader", name=re.compile("^出生日期")).click()
+    await expect(people.first).to_have_text("钟立平")
+    await expect(page).to_have_url(re.compile(r"sort=-birth_date"))
     for name in ("钟立新", "钟立华", "钟立平"):
         await _tick(table, name)
     await expect(page.get_by_text("已选 3 人")).to_be_visible()

@@ -1,8 +1,10 @@
-// The retiree search's state: the filters, the page and the sort (all server-side: GET /api/v1/retirees), and the
-// rows the operator has ticked (kept across pages, for 暂停发放).
+// The retiree search's state: the filters, the page and the sort (all server-side: GET /api/v1/retirees), kept in
+// the address so that going back from a person's page finds the same list; and the rows the operator has ticked
+// (kept across pages, for 暂停发放).
 
 import { ElMessage } from 'element-plus'
 import { reactive, ref } from 'vue'
+import { type LocationQuery, useRoute, useRouter } from 'vue-router'
 import { api, ApiError, type Schemas, unwrap } from '@/api/client'
 
 export type Row = Schemas['RetireeSummary']
@@ -20,20 +22,48 @@ const EMPTY: Filters = { name: '', personal_number: '', id_number: '', status: '
 // Columns the API sorts by (domain/retirees/service.py SORTABLE).
 const SORTABLE = new Set(['personal_number', 'name', 'birth_date', 'status'])
 
+function text(query: LocationQuery, key: string): string {
+  const value = query[key]
+  return typeof value === 'string' ? value : ''
+}
+
 export function useRetireeSearch() {
-  const filters = reactive<Filters>({ ...EMPTY })
+  const route = useRoute()
+  const router = useRouter()
+  const filters = reactive<Filters>({
+    name: text(route.query, 'name'),
+    personal_number: text(route.query, 'personal_number'),
+    id_number: text(route.query, 'id_number'),
+    status: text(route.query, 'status'),
+    management_form: text(route.query, 'management_form'),
+  })
   const rows = ref<Row[]>([])
   const total = ref(0)
-  const page = ref(1)
+  const page = ref(Math.max(1, Number(text(route.query, 'page')) || 1))
   const size = ref(20)
-  const sort = ref('personal_number')
+  const wanted = text(route.query, 'sort')
+  const sort = ref(SORTABLE.has(wanted.replace(/^-/, '')) ? wanted : 'personal_number')
   const loading = ref(false)
   const failure = ref<string | null>(null)
   const selected = ref(new Map<number, Row>())
 
+  /** The sort as the table shows it (its default-sort). */
+  function tableSort(): { prop: string; order: 'ascending' | 'descending' } {
+    return { prop: sort.value.replace(/^-/, ''), order: sort.value.startsWith('-') ? 'descending' : 'ascending' }
+  }
+
+  function remember(): void {
+    const query: Record<string, string> = {}
+    for (const [key, value] of Object.entries(filters)) if (value) query[key] = value
+    if (page.value > 1) query.page = String(page.value)
+    if (sort.value !== 'personal_number') query.sort = sort.value
+    void router.replace({ query })
+  }
+
   async function load(): Promise<void> {
     loading.value = true
     failure.value = null
+    remember()
     try {
       const answer = await unwrap(
         api.GET('/api/v1/retirees', {
@@ -99,5 +129,5 @@ export function useRetireeSearch() {
     selected.value = new Map()
   }
 
-  return { filters, rows, total, page, size, sort, loading, failure, selected, load, search, reset, sortBy, toggle, togglePage, clearSelection }
+  return { filters, rows, total, page, size, sort, tableSort, loading, failure, selected, load, search, reset, sortBy, toggle, togglePage, clearSelection }
 }
