@@ -88,7 +88,7 @@ async def test_1_2_the_system_admin_creates_an_account_the_security_admin_grants
     await console.visit("admin/accounts")
     await expect(page.get_by_text("安全管理员只能为账号授予或收回角色、解锁被锁定的账号")).to_be_visible()
     await page.get_by_role("textbox", name="按用户名、姓名或机构筛选").fill(username)
-    row = page.get_by_role("row", name=re.compile(username))
+    row = page.get_by_role("row", name=re.compile(f"^{username} "))  # not the grant dialog's own row
     await expect(row).to_have_count(1)
     await expect(row).to_contain_text("未授权")
     for refused in ("新建账号", re.compile("^修改 "), re.compile("^重置密码 "), re.compile("^停用 ")):
