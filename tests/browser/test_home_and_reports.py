@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from domain.status_log.models import StatusChange, SyncState
 from hub.bootstrap import Hub
 from tests import factories
 from tests.browser.support import Console
+from tests.support.harness import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +74,10 @@ class Desk:
 
 
 async def _desk(hub: Hub) -> Desk:
+    async def clear_of_midnight() -> bool:  # the counts and the data must be of the same city day
+        return datetime.now(calendar.BUSINESS_TZ).time() < time(23, 58)
+
+    await wait_until(clear_of_midnight, 150, "the city's new day")
     today = calendar.today()
     async with hub.sessions() as session, session.begin():
         tree = await factories.tree(session)

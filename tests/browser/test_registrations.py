@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import httpx
 import pytest
 from playwright.async_api import expect
 
@@ -39,6 +40,7 @@ async def test_4_1_a_community_worker_confirms_a_mobile_application_and_register
         applicant = await factories.retiree(session, name="李秀兰", sex="2")
         mistaken = await factories.retiree(session, name="王德胜")  # applied to the wrong community: rejected
         walk_in = await factories.retiree(session, name="张国庆")
+        raced = await factories.retiree(session, name="赵大成")  # registered by a colleague while the page shows them
         for person in (applicant, mistaken):
             assert person.id is not None and community.id is not None
             session.add(
@@ -106,6 +108,23 @@ async def test_4_1_a_community_worker_confirms_a_mobile_application_and_register
     await _axe(console)
 
     await look_up()
+    await expect(page.get_by_role("alert").filter(has_text="人员已登记，不能重复登记")).to_be_visible()
+    await expect(page.get_by_role("button", name="确认登记")).to_have_count(0)
+    await _axe(console)
+
+    # A colleague registers the next person between the look-up and the confirmation: the API's refusal is shown.
+    await page.get_by_label("个人编号").fill(raced.personal_number)
+    await page.get_by_role("button", name="查询", exact=True).click()
+    await expect(page.get_by_text("赵大成")).to_be_visible()
+    async with httpx.AsyncClient(base_url=console.base_url) as client:
+        colleague = await client.post(
+            "/api/v1/registrations",
+            headers={"Authorization": f"Bearer {await console.token()}"},
+            json={"personal_number": raced.personal_number, "insuring_agency_code": raced.insuring_agency_code},
+        )
+    assert colleague.status_code == 201, colleague.text
+    await page.get_by_role("button", name="确认登记").click()
+    await page.get_by_role("dialog", name="确认登记").get_by_role("button", name="确认登记").click()
     await expect(page.get_by_role("alert").filter(has_text="人员已登记，不能重复登记")).to_be_visible()
     await expect(page.get_by_role("button", name="确认登记")).to_have_count(0)
     await _axe(console)
