@@ -63,7 +63,9 @@ def api(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int 
 
 
 @app.command()
-def openapi(out: Annotated[str | None, typer.Option(help="Write to this file instead of standard output")] = None) -> None:
+def openapi(
+    out: Annotated[str | None, typer.Option(help="Write to this file instead of standard output")] = None,
+) -> None:
     """Print the API's OpenAPI document (the console generates its TypeScript types from it)."""
     from app.api import create_app
 
