@@ -85,6 +85,11 @@ class Console:
     async def check_accessibility(self) -> None:
         """axe-core on the current document; fails on any violation of impact serious or critical, naming the rule,
         its help text and the first few elements. Nothing is excluded."""
+        # A dialog fading in or a menu fading out has, for a moment, colours no one reads: wait until every
+        # animation and transition has finished (Element Plus's last a few hundred milliseconds).
+        await self.page.wait_for_function(
+            "() => document.getAnimations().every((a) => a.playState !== 'running')", polling=100
+        )
         if not await self.page.evaluate("() => typeof window.axe === 'object'"):
             # Evaluated through the DevTools protocol: the console's Content-Security-Policy (script-src 'self')
             # refuses an inline <script> (page.add_script_tag), but not this.

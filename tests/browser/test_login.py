@@ -60,10 +60,13 @@ async def test_1_2_a_worker_logs_in_and_out_and_the_token_no_longer_works(regist
     assert answer.json()["code"] == "TOKEN_REVOKED"
 
 
-async def test_1_2_five_failed_logins_lock_the_account_and_the_page_says_so(
+async def test_1_2_five_failed_logins_lock_the_account_the_security_admin_unlocks_it_and_the_owner_is_told(
     registry_hub: Hub, console: Console
 ) -> None:
-    username = await _worker(registry_hub)
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        username = (await factories.account(session, tree.communities[0], Role.OPERATOR)).username
+        security_admin = (await factories.account(session, tree.city, Role.SECURITY_ADMIN)).username
     page = console.page
     await console.visit("login")
     failure = page.get_by_role("alert")
@@ -87,6 +90,27 @@ async def test_1_2_five_failed_logins_lock_the_account_and_the_page_says_so(
 
     await expect(failure).to_contain_text("账号因连续登录失败已被锁定")
     await expect(page).to_have_url(re.compile(r"/console/login"))
+    await console.check_accessibility()
+
+    # The security administrator sees the account locked and unlocks it.
+    await console.login(security_admin)
+    await console.visit("admin/accounts")
+    await page.get_by_role("textbox", name="按用户名、姓名或机构筛选").fill(username)
+    row = page.get_by_role("row", name=re.compile(f"^{username} "))
+    await expect(row).to_contain_text("已锁定")
+    await row.get_by_role("button", name=f"解锁 {username}").click()
+    await page.get_by_role("dialog", name="请确认").get_by_role("button", name="确定").click()
+    await expect(page.get_by_text("账号已解锁")).to_be_visible()
+    await expect(row).not_to_contain_text("已锁定")
+    await page.get_by_role("button", name=USER_MENU).click()
+    await page.get_by_role("menuitem", name="退出登录").click()
+
+    # The owner logs in and is told of the failed attempts since their last login.
+    await console.login(username)
+    # five wrong passwords and the right one refused while locked
+    await expect(
+        page.get_by_text(re.compile("曾因多次密码错误被锁定；上次登录后有 6 次失败的登录尝试"))
+    ).to_be_visible()
     await console.check_accessibility()
 
 
