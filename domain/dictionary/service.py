@@ -154,7 +154,7 @@ async def set_parameter(session: AsyncSession, actor: Actor, name: str, value: s
         low, high = PARAMETER_RANGES[name]
         if not low <= int(value.strip()) <= high:
             raise DomainError(
-                ErrorCode.PARAMETER_NOT_A_NUMBER, f"参数 {name} 应为 {low} 至 {high} 之间的整数", field="value"
+                ErrorCode.PARAMETER_OUT_OF_RANGE, f"参数 {name} 应为 {low} 至 {high} 之间的整数", field="value"
             )
     before = parameter.value
     parameter.value = value.strip()

@@ -47,6 +47,7 @@ class ErrorCode(StrEnum):
     PARAMETER_NOT_FOUND = "PARAMETER_NOT_FOUND"  # setting a rule parameter that does not exist
     PARAMETER_NOT_A_CODE_LIST = "PARAMETER_NOT_A_CODE_LIST"  # a code-list parameter set to something else
     PARAMETER_NOT_A_NUMBER = "PARAMETER_NOT_A_NUMBER"  # a numeric parameter set to something not a whole number >= 0
+    PARAMETER_OUT_OF_RANGE = "PARAMETER_OUT_OF_RANGE"  # a rule parameter set outside its valid range (1.4)
 
     # Retirees and their identity numbers (GB 11643, 4.1, 4.2)
     RETIREE_NOT_FOUND = "RETIREE_NOT_FOUND"  # no retiree with that id, personal number or ID number

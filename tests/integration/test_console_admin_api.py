@@ -14,7 +14,7 @@ from tests.support.api import Api
 pytestmark = pytest.mark.integration
 
 
-async def test_the_auditor_filters_the_trail_by_target_and_time_and_counts_it(registry_hub: Hub, api: Api) -> None:
+async def test_1_2_the_auditor_filters_the_trail_by_target_and_time_and_counts_it(registry_hub: Hub, api: Api) -> None:
     async with registry_hub.sessions() as session, session.begin():
         tree = await factories.tree(session)
         auditor = await factories.account(session, tree.city, "auditor")
@@ -39,7 +39,9 @@ async def test_the_auditor_filters_the_trail_by_target_and_time_and_counts_it(re
     assert refused.status_code == 403 and refused.json()["code"] == "PERMISSION_DENIED"
 
 
-async def test_the_dictionary_names_its_categories_and_the_parameters_their_ranges(registry_hub: Hub, api: Api) -> None:
+async def test_1_4_the_dictionary_names_its_categories_and_the_parameters_their_ranges(
+    registry_hub: Hub, api: Api
+) -> None:
     async with registry_hub.sessions() as session, session.begin():
         tree = await factories.tree(session)
         admin = await factories.account(session, tree.city, "system_admin")
@@ -52,7 +54,8 @@ async def test_the_dictionary_names_its_categories_and_the_parameters_their_rang
     assert parameters["city_insuring_agency_codes"]["kind"] == "code_list"
     path = "/api/v1/dictionary/parameters/certification_valid_months"
     too_long = await api.call("PUT", path, headers, json={"value": "36"})
-    assert too_long.status_code == 422 and too_long.json()["detail"]["field"] == "value"
+    assert too_long.status_code == 422 and too_long.json()["code"] == "PARAMETER_OUT_OF_RANGE"
+    assert too_long.json()["detail"]["field"] == "value"
     assert "1 至 24" in too_long.json()["message"]
     kept = await api.call("PUT", path, headers, json={"value": months["value"]})
     assert kept.status_code == 200 and kept.json()["maximum"] == 24

@@ -16,7 +16,9 @@ from tests.support.api import Api
 pytestmark = pytest.mark.integration
 
 
-async def test_pending_applications_name_their_community_within_the_callers_scope(registry_hub: Hub, api: Api) -> None:
+async def test_4_1_pending_applications_name_their_community_within_the_callers_scope(
+    registry_hub: Hub, api: Api
+) -> None:
     async with registry_hub.sessions() as session, session.begin():
         tree = await factories.tree(session)
         street_worker = await factories.account(session, tree.streets[0], Role.OPERATOR)

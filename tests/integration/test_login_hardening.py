@@ -273,7 +273,7 @@ async def test_1_2_an_account_created_by_the_administrator_changes_its_password_
     assert actions[:1] == ["staff.create"] and "staff.login" in actions and "staff.change_own_password" in actions
 
 
-async def test_security_headers_on_api_and_health_answers(api: Api, people: People) -> None:
+async def test_1_2_security_headers_on_api_and_health_answers(api: Api, people: People) -> None:
     for answer in (
         await api.client.get("/health"),
         await api.call("GET", "/api/v1/auth/me", people.secadmin),
