@@ -127,6 +127,19 @@ async def retiree_search(page: Page, base: str) -> float:
     return time.perf_counter() - started
 
 
+async def dictionary(settings: Settings) -> None:
+    """The data dictionary's built-in codes, as `hub db upgrade` adds them (the pages' choices come from it)."""
+    from domain.dictionary.service import ensure_builtin
+    from hub.bootstrap import bootstrap
+
+    hub = bootstrap(settings, consumer_groups=())
+    try:
+        async with hub.sessions() as session, session.begin():
+            await ensure_builtin(session)
+    finally:
+        await hub.engine.dispose()
+
+
 def largest_community(dsn: str) -> int:
     """Put the demo community operator in the community with the most retirees (the city's largest has about
     12,000 at 1,000,000); the size of its registry."""
@@ -193,6 +206,7 @@ def main() -> None:
         seeded = load(settings.psycopg_dsn, retiree_count=args.retirees, demo_accounts=True)
         vacuum(settings.psycopg_dsn)
         print(f"loaded {seeded.retirees:,} retirees in {seeded.seconds:.1f} s", flush=True)
+    asyncio.run(dictionary(settings))
     report["retirees"] = scalar_count(settings.psycopg_dsn)
     report["largest_community_retirees"] = largest_community(settings.psycopg_dsn)
     api = Api(settings.database_url)
