@@ -11,6 +11,7 @@ from domain.registrations.models import RegistrationApplication
 from domain.retirees.models import Retiree, SupplementaryInfo
 from domain.staff.models import ChannelClient, StaffAccount
 from domain.status_log.models import StatusChange
+from domain.transfers.models import Transfer
 
 __all__ = [
     "AuditEntry",
@@ -29,4 +30,5 @@ __all__ = [
     "StaffAccount",
     "StatusChange",
     "SupplementaryInfo",
+    "Transfer",
 ]
