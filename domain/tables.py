@@ -3,6 +3,7 @@
 from domain.adjustments.models import PensionAdjustment
 from domain.audit.models import AuditEntry
 from domain.certifications.models import Certification, CertificationReminder, CertificationReport
+from domain.deaths.models import DeathRecord
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.employers.models import Employer
 from domain.institutions.models import Institution
@@ -20,6 +21,7 @@ __all__ = [
     "CertificationReport",
     "ChannelClient",
     "CodeEntry",
+    "DeathRecord",
     "Employer",
     "Institution",
     "Parameter",

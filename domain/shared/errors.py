@@ -85,6 +85,29 @@ class ErrorCode(StrEnum):
     RESTORE_NOTHING = "RESTORE_NOTHING"  # restoring an entry that did not change the retiree's status
     NOT_SUSPENDED = "NOT_SUSPENDED"  # resuming a retiree who is not suspended
     CERTIFICATION_STILL_OVERDUE = "CERTIFICATION_STILL_OVERDUE"  # resuming, by staff, a retiree still overdue
+    SUSPENSION_BATCH_NOT_FOUND = "SUSPENSION_BATCH_NOT_FOUND"  # a held-suspension batch id that does not exist
+    SUSPENSION_BATCH_DECIDED = "SUSPENSION_BATCH_DECIDED"  # approving or rejecting a batch already decided
+    SUSPENSION_BATCH_EMPTY_SELECTION = "SUSPENSION_BATCH_EMPTY_SELECTION"  # approving nobody still held in it
+
+    # Death registration and the pension overpaid after it (4.6)
+    DEATH_DATE_IN_FUTURE = "DEATH_DATE_IN_FUTURE"  # recording a death dated after today (the city's calendar)
+    DEATH_BEFORE_BIRTH = "DEATH_BEFORE_BIRTH"  # recording a death dated before the retiree's birth date
+    ALREADY_DECEASED = "ALREADY_DECEASED"  # recording the death of a retiree already recorded deceased
+    DEATH_NOT_FOUND = "DEATH_NOT_FOUND"  # asking for the death record of a retiree with none
+    OVERPAYMENT_NOT_FOUND = "OVERPAYMENT_NOT_FOUND"  # marking a death record that does not exist or is out of scope
+    OVERPAYMENT_NOT_TO_RECOVER = "OVERPAYMENT_NOT_TO_RECOVER"  # marking an overpayment not (or no longer) to recover
+    INVALID_RECOVERY_OUTCOME = "INVALID_RECOVERY_OUTCOME"  # marking an overpayment other than recovered or waived
+
+    # Transfers (4.4)
+    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"  # a transfer that does not exist or neither side of it is the caller's
+    TRANSFER_TARGET_REQUIRED = "TRANSFER_TARGET_REQUIRED"  # within the city without a receiving community
+    TRANSFER_TARGET_INVALID = "TRANSFER_TARGET_INVALID"  # the receiving institution is not an active community
+    TRANSFER_SAME_COMMUNITY = "TRANSFER_SAME_COMMUNITY"  # transferring to the community the person is already at
+    TRANSFER_DESTINATION_REQUIRED = "TRANSFER_DESTINATION_REQUIRED"  # out of the city without the destination city
+    TRANSFER_DESTINATION_INVALID = "TRANSFER_DESTINATION_INVALID"  # a destination not a GB/T 2260 city code
+    TRANSFER_CLOSED = "TRANSFER_CLOSED"  # taking in or cancelling a transfer already cancelled or taken in
+    TRANSFER_SENDER_ONLY = "TRANSFER_SENDER_ONLY"  # the receiving side trying to cancel a transfer
+    TRANSFER_DATE_INVALID = "TRANSFER_DATE_INVALID"  # taking in with a date before the transfer took effect
 
     # Reports (6.x)
     REPORT_DATE_OUT_OF_RANGE = "REPORT_DATE_OUT_OF_RANGE"  # a report asked for a date before records or too far ahead
