@@ -2,6 +2,9 @@
 
 The suspension rules of 4.5 (domain/suspensions/overdue.py) run chunk by chunk, each chunk its own transaction: a
 crash loses at most the chunk in flight, which the next run picks up, and a second run the same day finds nothing.
+Before them the brake (domain/suspensions/brake.py) counts the night's candidates and holds, as one batch for a
+city-level decision, those above the city's or an institution's threshold: a bad import or a connector outage must
+not suspend a whole district's pensions overnight.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import date
 from domain.certifications.reminders import due_per_street, send_reminders
 from domain.shared import calendar
 from domain.shared.actor import system_actor
+from domain.suspensions import brake
 from domain.suspensions.overdue import Rule, cutoffs, suspend_chunk
 from hub import metrics
 from hub.bootstrap import Hub
@@ -29,6 +33,8 @@ RULES_ACTOR = system_actor("suspension-rules")
 class RulesReport:
     today: date
     suspended: dict[Rule, int] = field(default_factory=dict)
+    held: dict[Rule, int] = field(default_factory=dict)
+    batch_id: int | None = None
     reminders: int = 0
     seconds: float = 0.0
 
@@ -38,8 +44,24 @@ async def run_suspension_rules(
 ) -> RulesReport:
     started = time.perf_counter()
     report = RulesReport(today)
-    async with hub.sessions() as session:
+    # The brake first: tonight's candidates counted set-based; those above a threshold held as one batch.
+    async with hub.sessions() as session, session.begin():
+        _, batch = await brake.hold(hub.unit_of_work(session, "rules"), RULES_ACTOR, today, rules)
         limits = await cutoffs(session, today)
+    if batch is not None:
+        report.batch_id = batch.id
+        report.held = {Rule(rule): n for rule, n in batch.per_rule.items()}
+        for rule, n in report.held.items():
+            metrics.suspensions_held.labels(rule=rule.value).inc(n)
+        log.warning(
+            "suspension brake on %s: %d retirees held as batch %s (%s), waiting for a city-level decision",
+            today,
+            batch.held,
+            batch.id,
+            batch.why,
+        )
+    async with hub.sessions() as session:
+        metrics.suspension_batches_held.set(await brake.held_batches(session))
     for rule in rules:
         total = 0
         while True:
@@ -54,6 +76,12 @@ async def run_suspension_rules(
     report.reminders = await send_certification_reminders(hub, today)
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def preview_suspension_rules(hub: Hub, today: date, *, rules: tuple[Rule, ...] = tuple(Rule)) -> brake.Preview:
+    """What tonight's run would do (``hub rules run --dry-run``), changing nothing."""
+    async with hub.sessions() as session:
+        return await brake.preview(session, today, rules)
 
 
 async def send_certification_reminders(hub: Hub, today: date) -> int:

@@ -12,10 +12,12 @@ from domain.registrations.models import RegistrationApplication
 from domain.retirees.models import Retiree, SupplementaryInfo
 from domain.staff.models import ChannelClient, StaffAccount
 from domain.status_log.models import StatusChange
+from domain.suspensions.models import BatchPerson, SuspensionBatch
 from domain.transfers.models import Transfer
 
 __all__ = [
     "AuditEntry",
+    "BatchPerson",
     "Certification",
     "CertificationReminder",
     "CertificationReport",
@@ -32,5 +34,6 @@ __all__ = [
     "StaffAccount",
     "StatusChange",
     "SupplementaryInfo",
+    "SuspensionBatch",
     "Transfer",
 ]

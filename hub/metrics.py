@@ -39,6 +39,12 @@ consumer_lag_seconds = Gauge(
     "hub_consumer_lag_seconds", "Age of the oldest uncommitted message of a group", ["group", "topic", "partition"]
 )
 rule_suspensions = Counter("hub_rule_suspensions", "Retirees suspended by the nightly rules of 4.5", ["rule"])
+suspension_batches_held = Gauge(
+    "hub_suspension_batches_held", "Batches of suspensions held by the brake (4.5), waiting for a city-level decision"
+)
+suspensions_held = Counter(
+    "hub_suspensions_held", "Retirees the nightly rules would have suspended but the brake held (4.5)", ["rule"]
+)
 webhook_pushes = Counter(
     "hub_webhook_pushes",
     "Pushes received by a webhook, by outcome (accepted or the refusal code)",

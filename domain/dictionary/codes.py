@@ -64,6 +64,7 @@ class ReasonCode(StrEnum):
     RESUMED_BY_PROVINCE = "R03"  # 省平台恢复发放
     DECEASED = "DTH"  # 死亡减员
     ERROR_RESTORED = "ERR"  # 差错恢复
+    TRANSFER_CANCELLED = "TCAN"  # 转移撤销 (4.4: the sending community cancels a transfer not yet taken in)
 
 
 # The built-in labels of the reason codes, keyed by the enum: a unit test refuses a member without one.
@@ -82,6 +83,7 @@ REASON_CODE_LABELS: dict[ReasonCode, str] = {
     ReasonCode.RESUMED_BY_PROVINCE: "省平台恢复发放",
     ReasonCode.DECEASED: "死亡减员",
     ReasonCode.ERROR_RESTORED: "差错恢复",
+    ReasonCode.TRANSFER_CANCELLED: "转移撤销",
 }
 
 CATEGORIES: tuple[Category, ...] = (
@@ -171,6 +173,8 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "transfer_in_deadline_days": ("90", "转出后应在该天数内完成转入，逾期暂停"),
     "certification_reminder_days": ("30", "认证到期前提前提醒的天数"),
     "aged_ledger_age": ("75", "高龄人员台账的年龄下限（周岁）"),
+    "suspension_brake_city": ("500", "一夜规则暂停人数的全市上限：超过则暂停挂起为批次，待市级经办人审批"),
+    "suspension_brake_institution": ("50", "一夜规则暂停人数的单个管理机构（社区）上限：超过则该机构的暂停挂起待审批"),
     "city_insuring_agency_codes": (
         "130100",
         "市本级参保机构编码（多个以英文逗号分隔）；其余参保机构统计为县（市、区）参保（7.2）",
@@ -187,6 +191,8 @@ PARAMETER_RANGES: dict[str, tuple[int, int]] = {
     "transfer_in_deadline_days": (1, 365),
     "certification_reminder_days": (0, 180),
     "aged_ledger_age": (60, 120),
+    "suspension_brake_city": (1, 1_000_000),
+    "suspension_brake_institution": (1, 100_000),
 }
 
 CATEGORY_BY_NAME = {category.name: category for category in CATEGORIES}

@@ -14,6 +14,7 @@ nobody: the job is idempotent, and a crash between chunks loses nothing (the nex
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -91,26 +92,60 @@ async def cutoffs(session: AsyncSession, today: date) -> Cutoffs:
     )
 
 
+# A retiree held by an open batch of the brake (domain/suspensions/brake.py) waits for its decision: the nightly
+# run neither suspends nor holds them again.
+NOT_HELD = (
+    "NOT EXISTS (SELECT 1 FROM suspension_batch_person held "
+    "WHERE held.retiree_id = retiree.id AND held.outcome = 'held')"
+)
+
+
+def due(rule: Rule) -> str:
+    """The rule's WHERE clause over ``retiree`` (with ``:before``), leaving out the retirees held by the brake."""
+    return f"{_CONDITIONS[rule]} AND {NOT_HELD}"
+
+
 async def count_due(session: AsyncSession, rule: Rule, limits: Cutoffs) -> int:
-    query = text(f"SELECT count(*) FROM retiree WHERE {_CONDITIONS[rule]}")
+    query = text(f"SELECT count(*) FROM retiree WHERE {due(rule)}")
     return int((await session.execute(query, {"before": limits.before(rule)})).scalar_one())
+
+
+_ROW = "SELECT id, personal_number, status, institution_id, suspension_reason, resume_to, insuring_agency_code"
 
 
 async def suspend_chunk(uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutoffs, *, size: int = 5000) -> int:
     """Suspend up to ``size`` due retirees in the caller's transaction; return how many."""
-    session = uow.session
     rows = (
-        await session.execute(
-            text(
-                "SELECT id, personal_number, status, institution_id, suspension_reason, resume_to, "
-                "insuring_agency_code FROM retiree "
-                f"WHERE {_CONDITIONS[rule]} ORDER BY id LIMIT :size FOR UPDATE SKIP LOCKED"
-            ),
+        await uow.session.execute(
+            text(f"{_ROW} FROM retiree WHERE {due(rule)} ORDER BY id LIMIT :size FOR UPDATE SKIP LOCKED"),
             {"before": limits.before(rule), "size": size},
         )
     ).all()
+    return len(await _suspend_rows(uow, actor, rule, rows, limits.today, f"{rule.value}:{limits.today.isoformat()}"))
+
+
+async def suspend_approved(
+    uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutoffs, retiree_ids: list[int], *, cause_ref: str
+) -> list[int]:
+    """Suspend, of ``retiree_ids`` (held by the brake and approved), those the rule still finds due on the batch's
+    night — anyone certified, registered or moved meanwhile is left alone; return the ids suspended."""
+    rows = (
+        await uow.session.execute(
+            text(f"{_ROW} FROM retiree WHERE {_CONDITIONS[rule]} AND id = ANY(:ids) ORDER BY id FOR UPDATE"),
+            {"before": limits.before(rule), "ids": retiree_ids},
+        )
+    ).all()
+    return await _suspend_rows(uow, actor, rule, rows, limits.today, cause_ref)
+
+
+async def _suspend_rows(
+    uow: UnitOfWork, actor: Actor, rule: Rule, rows: Sequence[Any], today: date, cause_ref: str
+) -> list[int]:
+    """The status changes, the retirees' new state, the events for the province and one audit entry for ``rows``
+    (locked by the caller), effective ``today``."""
+    session = uow.session
     if not rows:
-        return 0
+        return []
     reason = REASONS[rule]
     transitions = [
         decide(
@@ -137,7 +172,7 @@ async def suspend_chunk(uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutof
                 personal_number=r.personal_number,
                 change_kind=t.kind,
                 reason_code=t.reason_code,
-                effective_date=limits.today,
+                effective_date=today,
                 entered_at=entered_at,
                 institution_id=_institution_of(t),
                 codes=codes,
@@ -151,7 +186,7 @@ async def suspend_chunk(uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutof
     await session.execute(
         insert(StatusChange),
         [
-            _entry(entry_id, r, t, limits.today, rule, actor, event_id)
+            _entry(entry_id, r, t, today, cause_ref, actor, event_id)
             for r, t, entry_id, event_id in zip(rows, transitions, entry_ids, event_ids, strict=True)
         ],
     )
@@ -161,16 +196,16 @@ async def suspend_chunk(uow: UnitOfWork, actor: Actor, rule: Rule, limits: Cutof
             "UPDATE retiree SET status = 'suspended', suspension_reason = :reason, resume_to = status, "
             "status_since = :today, version = version + 1, updated_at = now() WHERE id = ANY(:ids)"
         ),
-        {"reason": reason.value, "today": limits.today, "ids": [r.id for r in rows]},
+        {"reason": reason.value, "today": today, "ids": [r.id for r in rows]},
     )
     await trail.record_bulk(
         session,
         actor,
         "retiree.suspended",
         [r.id for r in rows],
-        {"rule": rule.value, "reason": reason.value, "effective_date": limits.today.isoformat()},
+        {"rule": rule.value, "reason": reason.value, "effective_date": today.isoformat(), "cause": cause_ref},
     )
-    return len(rows)
+    return [r.id for r in rows]
 
 
 def _institution_of(t: Transition) -> int | None:
@@ -179,7 +214,7 @@ def _institution_of(t: Transition) -> int | None:
 
 
 def _entry(
-    entry_id: int, row: Any, t: Transition, today: date, rule: Rule, actor: Actor, event_id: str
+    entry_id: int, row: Any, t: Transition, today: date, cause_ref: str, actor: Actor, event_id: str
 ) -> dict[str, Any]:
     return {
         "id": entry_id,
@@ -194,7 +229,7 @@ def _entry(
         "effective_date": today,
         "institution_id": _institution_of(t),
         "cause_type": CauseType.RULE.value,
-        "cause_ref": f"{rule.value}:{today.isoformat()}",
+        "cause_ref": cause_ref,
         "actor": actor.name,
         "remarks": None,
         "reverses_id": None,
