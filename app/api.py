@@ -27,6 +27,7 @@ from channels.staff import (
     reports,
     retirees,
     timeline,
+    transfers,
     worklists,
 )
 from hub import __version__, metrics  # noqa: F401  (registers the hub's metrics on /metrics)
@@ -45,6 +46,7 @@ ROUTERS = (
     reports.router,
     worklists.router,
     timeline.router,
+    transfers.router,
     mobile_registration.router,
     mobile_notifications.router,
     auth_platform_webhook.router,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.audit import trail
+from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import ChangeKind, Command, Lifecycle, Status, Transition, decide, restore
 from domain.retirees.models import Retiree
 from domain.shared.actor import Actor
@@ -65,9 +66,16 @@ async def apply(
 
 
 async def restore_in_error(
-    uow: UnitOfWork, actor: Actor, entry_id: int, *, retiree_id: int, remarks: str | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    entry_id: int,
+    *,
+    retiree_id: int,
+    remarks: str | None = None,
+    reason_code: ReasonCode = ReasonCode.ERROR_RESTORED,
 ) -> StatusChange:
-    """Error restoration: a new entry that returns the retiree to the state before ``entry_id``; never an edit."""
+    """Error restoration: a new entry that returns the retiree to the state before ``entry_id``; never an edit.
+    ``reason_code`` says why when it is not an error (TCAN: a transfer cancelled before it was taken in, 4.4)."""
     session = uow.session
     entry = await session.get(StatusChange, entry_id)
     if entry is None or entry.retiree_id != retiree_id:
@@ -78,7 +86,9 @@ async def restore_in_error(
     already = await session.execute(select(col(StatusChange.id)).where(col(StatusChange.reverses_id) == entry_id))
     if already.first() is not None:
         raise DomainError(ErrorCode.ALREADY_RESTORED, "该变更已做过差错恢复")
-    transition = restore(retiree.lifecycle, _state_from_json(entry.before_state), _state_from_json(entry.after_state))
+    transition = restore(
+        retiree.lifecycle, _state_from_json(entry.before_state), _state_from_json(entry.after_state), reason_code
+    )
     cause = Cause(CauseType.STAFF if actor.kind == "staff" else CauseType.EVENT, entry.entry_id)
     return await _record(uow, actor, retiree, transition, entry.effective_date, cause, True, remarks, entry)
 
