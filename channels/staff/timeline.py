@@ -4,6 +4,7 @@ Scoped and audited like the detail view (domain/retirees/timeline.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -86,6 +87,21 @@ class ProvincialDetailView(BaseModel):
     event_id: str | None = Field(description="同步事件号")
 
 
+class DeathDetailView(BaseModel):
+    death_id: int = Field(description="死亡登记记录号")
+    death_date: date = Field(description="死亡日期")
+    evidence: str = Field(description="死亡信息来源代码")
+    evidence_label: str = Field(description="死亡信息来源（中文）")
+    document_number: str | None = Field(description="证明文件编号")
+    recorded_by: str = Field(description="登记人")
+    overpaid_months: list[str] = Field(description="多发待遇月份（YYYY-MM）")
+    overpaid_amount: Decimal = Field(description="应追回金额（元）")
+    recovery_state: str = Field(description="追回状态")
+    recovery_state_label: str = Field(description="追回状态（中文）")
+    recovery_remarks: str | None = Field(description="追回或核销说明")
+    withdrawn: bool = Field(description="死亡登记已作差错恢复（撤销）")
+
+
 class TimelineEntryView(BaseModel):
     """One entry: ``kind`` says which detail object is filled (status-change entries also fill ``status_change``)."""
 
@@ -101,6 +117,9 @@ class TimelineEntryView(BaseModel):
     supplementary: SupplementaryDetailView | None = Field(default=None, description="补充信息采集详情")
     provincial: ProvincialDetailView | None = Field(
         default=None, description="省平台同步详情（kind 为 arrived、provincial_update 时）"
+    )
+    death: DeathDetailView | None = Field(
+        default=None, description="死亡登记与多发待遇详情（kind 为 death、overpayment 时）"
     )
 
 

@@ -39,6 +39,7 @@ class WorklistKey(StrEnum):
     CERTIFIED_TODAY = "certified_today"
     SUSPENDED_TODAY = "suspended_today"
     RESUMED_TODAY = "resumed_today"
+    OVERPAYMENTS_TO_RECOVER = "overpayments_to_recover"
 
 
 class WorklistItem(BaseModel):
@@ -103,6 +104,13 @@ async def worklist(session: Session, actor: StaffActor) -> WorklistView:
                 n.changes_failed,
                 changes,
                 sync_state=[SyncState.FAILED.value],
+            ),
+            _item(
+                WorklistKey.OVERPAYMENTS_TO_RECOVER,
+                "待追回多发待遇",
+                n.overpayments_to_recover,
+                "/api/v1/deaths/overpayments",
+                state="to_recover",
             ),
         ],
         done_today=[

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +27,8 @@ from domain.audit.models import AuditEntry
 from domain.certifications.due import SOURCE_LABELS
 from domain.certifications.models import Certification
 from domain.certifications.rules import CertificationSource
+from domain.deaths.models import DeathRecord
+from domain.deaths.rules import EVIDENCE_LABELS, RECOVERY_STATE_LABELS, DeathEvidence, RecoveryState
 from domain.dictionary.codes import REASON_CODE_LABELS, ReasonCode
 from domain.institutions.models import Institution
 from domain.registrations.models import APPLICATION_STATE_LABELS, ApplicationState, RegistrationApplication
@@ -46,6 +49,8 @@ class TimelineKind(StrEnum):
     SUPPLEMENTARY_INFO = "supplementary_info"  # supplementary info captured (4.2)
     STATUS_CHANGE = "status_change"  # any other change of status: transfer, suspension, resumption, death, restoration
     CERTIFICATION = "certification"  # a proof-of-life certification (4.3, face result, 2.6, 2.7)
+    DEATH = "death"  # a death recorded by staff, with the pension overpaid after it (4.6)
+    OVERPAYMENT = "overpayment"  # the overpaid pension marked recovered or waived (4.6)
 
 
 class RegistrationChannel(StrEnum):
@@ -182,6 +187,22 @@ class ProvincialDetail:
 
 
 @dataclass(frozen=True)
+class DeathDetail:
+    death_id: int
+    death_date: date
+    evidence: str
+    evidence_label: str
+    document_number: str | None
+    recorded_by: str
+    overpaid_months: list[str]
+    overpaid_amount: Decimal
+    recovery_state: str
+    recovery_state_label: str
+    recovery_remarks: str | None
+    withdrawn: bool
+
+
+@dataclass(frozen=True)
 class Entry:
     kind: TimelineKind
     at: datetime
@@ -192,6 +213,7 @@ class Entry:
     certification: CertificationDetail | None = None
     supplementary: SupplementaryDetail | None = None
     provincial: ProvincialDetail | None = None
+    death: DeathDetail | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +279,36 @@ def _from_certification(c: Certification) -> Entry:
     return Entry(TimelineKind.CERTIFICATION, at, f"资格认证（{label}）", certification=detail)
 
 
+def _from_death(d: DeathRecord, restored: set[int]) -> list[Entry]:
+    """The death record (4.6), and a second entry when its overpayment was marked recovered or waived."""
+    assert d.id is not None
+    withdrawn = d.status_change_id in restored
+    state = RecoveryState.CANCELLED if withdrawn else RecoveryState(d.recovery_state)
+    evidence = EVIDENCE_LABELS[DeathEvidence(d.evidence)] if d.evidence in set(DeathEvidence) else d.evidence
+    detail = DeathDetail(
+        death_id=d.id,
+        death_date=d.death_date,
+        evidence=d.evidence,
+        evidence_label=evidence,
+        document_number=d.document_number,
+        recorded_by=d.recorded_by,
+        overpaid_months=list(d.overpaid_months),
+        overpaid_amount=d.overpaid_amount,
+        recovery_state=state.value,
+        recovery_state_label=RECOVERY_STATE_LABELS[state],
+        recovery_remarks=d.recovery_remarks,
+        withdrawn=withdrawn,
+    )
+    at = d.recorded_at or datetime.combine(d.recorded_on, time.min, tzinfo=BUSINESS_TZ)
+    owed = f"多发待遇{len(d.overpaid_months)}个月共{d.overpaid_amount}元" if d.overpaid_months else "无多发待遇"
+    title = f"死亡登记（{evidence}，死亡日期 {d.death_date.isoformat()}）：{owed}" + ("，已撤销" if withdrawn else "")
+    entries = [Entry(TimelineKind.DEATH, at, title, death=detail)]
+    if d.recovery_marked_at is not None:
+        mark = RECOVERY_STATE_LABELS[RecoveryState(d.recovery_state)]
+        entries.append(Entry(TimelineKind.OVERPAYMENT, d.recovery_marked_at, f"多发待遇{mark}", death=detail))
+    return entries
+
+
 def _changed_fields(action: str, detail: dict[str, Any]) -> list[str]:
     if action == "retiree.changed":
         return sorted(detail.get("changes", {}))
@@ -309,6 +361,10 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
     certifications: list[Certification] = await _rows(
         session, select(Certification).where(col(Certification.retiree_id) == retiree_id)
     )
+    deaths: list[DeathRecord] = await _rows(
+        session, select(DeathRecord).where(col(DeathRecord.retiree_id) == retiree_id)
+    )
+    restored = {e.reverses_id for e in changes if e.reverses_id is not None}
     audits: list[AuditEntry] = await _rows(
         session,
         select(AuditEntry)
@@ -324,6 +380,7 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
         *(_from_application(a, names) for a in applications),
         *(_from_certification(c) for c in certifications),
         *(_from_audit(a, retiree) for a in audits),
+        *(entry for d in deaths for entry in _from_death(d, restored)),
     ]
     if not any(e.kind is TimelineKind.ARRIVED for e in entries):
         entries.append(_created(retiree))

@@ -6,7 +6,8 @@
 - status changes the province has not acknowledged (pending, sent) and those it refused (failed) (6.22), the partial
   ``ix_status_change_unacknowledged``;
 - today's registrations, suspensions and resumptions (recorded today, ``ix_status_change_entered_at``) and
-  certifications (certified today, ``ix_certification_certified_on``), today in the city's calendar.
+  certifications (certified today, ``ix_certification_certified_on``), today in the city's calendar;
+- pension overpaid after a recorded death, still to recover (4.6), ``ix_death_record_to_recover``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlmodel import col
 
 from domain.certifications import due
 from domain.certifications.models import Certification
+from domain.deaths.service import count_to_recover
 from domain.dictionary.codes import ReasonCode
 from domain.institutions.models import Institution, in_subtree
 from domain.registrations.models import ApplicationState, RegistrationApplication
@@ -46,6 +48,7 @@ class Counts:
     certified_today: int
     suspended_today: int
     resumed_today: int
+    overpayments_to_recover: int = 0  # 4.6: pension overpaid after a recorded death, to recover
 
 
 def _count(query: Any) -> Any:
@@ -100,6 +103,7 @@ async def counts(session: AsyncSession, actor: Actor, *, today: date, due_within
                 certified,
                 _changes(actor, ChangeFilter(kind=ChangeKind.SUSPENDED, recorded_on=today)),
                 _changes(actor, ChangeFilter(kind=ChangeKind.RESUMED, recorded_on=today)),
+                count_to_recover(actor),
             )
         )
     ).one()

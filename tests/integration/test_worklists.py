@@ -191,6 +191,7 @@ async def test_4_3_worklist_counts_certifications_due_within_30_days_in_scope_on
         "certified_today": 2,
         "suspended_today": 1,  # the acknowledged suspension was recorded yesterday
         "resumed_today": 1,
+        "overpayments_to_recover": 0,  # no death recorded in this world (tests/integration/test_deaths.py)
     }
     district = await api.call("GET", "/api/v1/worklists", await api.token(world.district_operator))
     counts = _counts(district.json())
