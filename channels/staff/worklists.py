@@ -40,6 +40,7 @@ class WorklistKey(StrEnum):
     SUSPENDED_TODAY = "suspended_today"
     RESUMED_TODAY = "resumed_today"
     OVERPAYMENTS_TO_RECOVER = "overpayments_to_recover"
+    TRANSFERS_INCOMING = "transfers_incoming"
 
 
 class WorklistItem(BaseModel):
@@ -111,6 +112,14 @@ async def worklist(session: Session, actor: StaffActor) -> WorklistView:
                 n.overpayments_to_recover,
                 "/api/v1/deaths/overpayments",
                 state="to_recover",
+            ),
+            _item(
+                WorklistKey.TRANSFERS_INCOMING,
+                "待接收的转移人员",
+                n.transfers_incoming,
+                "/api/v1/transfers",
+                direction="incoming",
+                state="requested",
             ),
         ],
         done_today=[

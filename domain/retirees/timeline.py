@@ -249,6 +249,8 @@ def _from_change(e: StatusChange, names: dict[int, str]) -> Entry:
             TimelineKind.SUPPLEMENTARY_INFO, at, "补充信息采集", status_change=detail, supplementary=supplementary
         )
     title = f"{detail.change_kind_label}（{detail.reason_label}）"
+    if e.kind in (ChangeKind.TRANSFERRED_OUT, ChangeKind.TRANSFERRED_IN) and e.after_state.get("institution_id"):
+        title += f"：{names.get(e.after_state['institution_id'], '')}".rstrip("：")  # 4.4: where from / where to
     return Entry(TimelineKind.STATUS_CHANGE, at, title, status_change=detail)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,7 @@ from sqlmodel import col
 
 from domain.audit import trail
 from domain.dictionary.codes import ReasonCode
-from domain.institutions.models import Institution, Level
+from domain.institutions.models import Institution, Level, in_subtree
 from domain.registrations import service as registrations
 from domain.retirees import service as retirees
 from domain.retirees.lifecycle import TransferIn, TransferOut
@@ -315,6 +316,18 @@ async def listing(
         query.order_by(col(Transfer.requested_at), col(Transfer.id)).offset((page - 1) * size).limit(size)
     )
     return Page([Row(t, r, s, c) for t, r, s, c in rows], total, page, size)
+
+
+def waiting_count(actor: Actor) -> Any:
+    """The worklist's count (a scalar subquery): transfers waiting for a community of the caller's query scope."""
+    return (
+        select(func.count())
+        .select_from(Transfer)
+        .join(Institution, col(Transfer.to_institution_id) == col(Institution.id))
+        .where(in_subtree(actor.query_path))
+        .where(col(Transfer.state) == TransferState.REQUESTED.value)
+        .scalar_subquery()
+    )
 
 
 async def of_retiree(session: AsyncSession, retiree_id: int) -> list[Transfer]:

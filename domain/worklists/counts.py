@@ -33,6 +33,7 @@ from domain.shared.actor import Actor
 from domain.staff.permissions import Permission, require
 from domain.status_log.models import StatusChange, SyncState
 from domain.status_log.queries import UNACKNOWLEDGED, ChangeFilter, conditions
+from domain.transfers import service as transfers
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Counts:
     suspended_today: int
     resumed_today: int
     overpayments_to_recover: int = 0  # 4.6: pension overpaid after a recorded death, to recover
+    transfers_incoming: int = 0  # 4.4: transfers waiting for a community of the scope to take the person in
 
 
 def _count(query: Any) -> Any:
@@ -104,6 +106,7 @@ async def counts(session: AsyncSession, actor: Actor, *, today: date, due_within
                 _changes(actor, ChangeFilter(kind=ChangeKind.SUSPENDED, recorded_on=today)),
                 _changes(actor, ChangeFilter(kind=ChangeKind.RESUMED, recorded_on=today)),
                 count_to_recover(actor),
+                transfers.waiting_count(actor),
             )
         )
     ).one()

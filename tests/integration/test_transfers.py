@@ -122,6 +122,11 @@ async def test_4_4_a_transfer_within_the_city_waits_for_the_receiver_who_takes_t
     outgoing = (await api.call("GET", "/api/v1/transfers?direction=outgoing", sender)).json()
     assert [t["name"] for t in outgoing["items"] if t["id"] == transfer["id"]] == [person.name]
 
+    todo = {i["key"]: i for i in (await api.call("GET", "/api/v1/worklists", receiver)).json()["todo"]}
+    waiting = todo["transfers_incoming"]
+    assert waiting["count"] == 1 and waiting["path"] == "/api/v1/transfers"
+    assert waiting["query"] == {"direction": "incoming", "state": "requested"}
+
     # only the receiving side takes in; a stranger is told it does not exist
     path = f"/api/v1/transfers/{transfer['id']}"
     not_theirs = await api.call("POST", f"{path}/take-in", stranger, json={})
@@ -142,6 +147,9 @@ async def test_4_4_a_transfer_within_the_city_waits_for_the_receiver_who_takes_t
     assert moved.status == "registered" and moved.institution_id == s.communities[1]
     assert (await api.call("GET", f"/api/v1/retirees/{person.id}", receiver)).status_code == 200
     assert (await api.call("GET", f"/api/v1/retirees/{person.id}", sender)).status_code == 404
+    timeline = (await api.call("GET", f"/api/v1/retirees/{person.id}/timeline", receiver)).json()
+    titles = [e["title"] for e in timeline["entries"]]
+    assert any(t.startswith("转入") for t in titles) and any(t.startswith("转出") for t in titles), titles
     assert await _told_province(registry_hub, person.personal_number) == [
         ("transferred_out", "TOUT"),
         ("transferred_in", "TIN"),

@@ -192,6 +192,7 @@ async def test_4_3_worklist_counts_certifications_due_within_30_days_in_scope_on
         "suspended_today": 1,  # the acknowledged suspension was recorded yesterday
         "resumed_today": 1,
         "overpayments_to_recover": 0,  # no death recorded in this world (tests/integration/test_deaths.py)
+        "transfers_incoming": 0,  # no transfer in this world (tests/integration/test_transfers.py)
     }
     district = await api.call("GET", "/api/v1/worklists", await api.token(world.district_operator))
     counts = _counts(district.json())
