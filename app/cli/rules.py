@@ -22,9 +22,12 @@ def run(
         str | None, typer.Option(help="Run as of this date, YYYY-MM-DD (default: the server's date)")
     ] = None,
     rule: Annotated[list[str] | None, typer.Option(help="Only these rules (default: all)")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only print what the run would do (the brake included); change nothing")
+    ] = False,
 ) -> None:
-    """Run the rules once and print how many retirees each suspended."""
-    from app.jobs import run_suspension_rules
+    """Run the rules once and print how many retirees each suspended (and how many the brake held)."""
+    from app.jobs import preview_suspension_rules, run_suspension_rules
     from domain.suspensions.overdue import Rule
     from hub.bootstrap import bootstrap
 
@@ -38,11 +41,30 @@ def run(
     async def main() -> None:
         hub = bootstrap(Settings(), consumer_groups=())
         try:
-            report = await run_suspension_rules(hub, as_of, rules=chosen)
+            if dry_run:
+                plan = await preview_suspension_rules(hub, as_of, rules=chosen)
+            else:
+                report = await run_suspension_rules(hub, as_of, rules=chosen)
         finally:
             await hub.engine.dispose()
+        if dry_run:
+            typer.echo(f"dry run as of {as_of}: nothing changed")
+            for name, count in plan.per_rule.items():
+                typer.echo(f"{name.value}: {count} due, {plan.held_rules.get(name, 0)} would be held")
+            limits = plan.thresholds
+            typer.echo(f"thresholds: {limits.city} city-wide, {limits.institution} per institution")
+            for over in plan.institutions_over:
+                typer.echo(f"  above the per-institution threshold: {over.name} ({over.institution_id}): {over.count}")
+            if plan.decision.city_held:
+                typer.echo("the rest of the night exceeds the city threshold: held as well")
+            verdict = "the brake would hold" if plan.decision.holds_any else "the brake would not hold"
+            typer.echo(f"{verdict}: {plan.would_hold} held, {plan.would_suspend} suspended")
+            return
         for name, count in report.suspended.items():
             typer.echo(f"{name.value}: {count} suspended")
+        if report.batch_id is not None:
+            held = ", ".join(f"{r.value} {n}" for r, n in report.held.items())
+            typer.echo(f"held by the brake as batch {report.batch_id}: {held} (a city-level operator decides)")
         typer.echo(f"certification reminders: {report.reminders} sent")
         typer.echo(f"as of {as_of}, in {report.seconds:.1f} s")
 

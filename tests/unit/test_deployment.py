@@ -729,6 +729,18 @@ def test_alert_rules_fire_when_they_should(tmp_path: Path) -> None:
                 },
             ],
         },
+        {  # the brake holds a batch from minute 5 on (4.5, issue 14): the alert fires at once, quiet before
+            "interval": "1m",
+            "input_series": [_series("hub_suspension_batches_held", {}, "0x4 1x10")],
+            "alert_rule_test": [
+                {"eval_time": "3m", "alertname": "HubSuspensionBatchHeld", "exp_alerts": []},
+                {
+                    "eval_time": "6m",
+                    "alertname": "HubSuspensionBatchHeld",
+                    "exp_alerts": [{"exp_labels": {"severity": "warning"}}],
+                },
+            ],
+        },
     ]
     tests = {
         "rule_files": ["alerts.yml"],
