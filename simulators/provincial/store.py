@@ -48,6 +48,12 @@ _BUSINESS_EFFECTS: dict[str, dict[str, str]] = {
     "TRANSFER_IN": {"status_code": "1"},
     "REGISTER": {"status_code": "1"},
 }
+# An ERROR_RESTORE undoes the record it reverses (``reversesRecord``): what to set, by the reversed business type.
+# A transfer cancelled before it was taken in (4.4, reason TCAN) is the restoration of its TRANSFER_OUT.
+_RESTORE_EFFECTS: dict[str, dict[str, str]] = {
+    "TRANSFER_OUT": {"status_code": "1"},
+    "TRANSFER_IN": {"status_code": "3"},
+}
 
 
 class SimulatorError(Exception):
@@ -219,6 +225,15 @@ class Store:
                 ).scalar_one()
                 return first, True
             effect = _BUSINESS_EFFECTS.get(record["businessType"])
+            if record["businessType"] == "ERROR_RESTORE" and record.get("reversesRecord"):
+                reversed_type = (
+                    await connection.execute(
+                        select(business_record.c.business_type).where(
+                            business_record.c.idempotency_key == record["reversesRecord"]
+                        )
+                    )
+                ).scalar_one_or_none()
+                effect = _RESTORE_EFFECTS.get(reversed_type or "")
             if effect:
                 await connection.execute(
                     update(platform_retiree)
