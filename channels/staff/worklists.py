@@ -41,6 +41,7 @@ class WorklistKey(StrEnum):
     RESUMED_TODAY = "resumed_today"
     OVERPAYMENTS_TO_RECOVER = "overpayments_to_recover"
     TRANSFERS_INCOMING = "transfers_incoming"
+    SUSPENSION_BATCHES_HELD = "suspension_batches_held"
 
 
 class WorklistItem(BaseModel):
@@ -121,7 +122,21 @@ async def worklist(session: Session, actor: StaffActor) -> WorklistView:
                 direction="incoming",
                 state="requested",
             ),
-        ],
+        ]
+        # 4.5: the batches the brake held wait for a city-level decision; only the city level sees the item
+        + (
+            [
+                _item(
+                    WorklistKey.SUSPENSION_BATCHES_HELD,
+                    "挂起待审批的批量暂停",
+                    n.suspension_batches_held,
+                    "/api/v1/suspension-batches",
+                    state="held",
+                )
+            ]
+            if actor.is_city_level
+            else []
+        ),
         done_today=[
             _item(
                 WorklistKey.REGISTERED_TODAY,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import false, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -407,3 +408,76 @@ async def outcomes(session: AsyncSession, batch_id: int) -> dict[Outcome, int]:
 
 async def held_batches(session: AsyncSession) -> int:
     return int((await session.execute(text("SELECT count(*) FROM suspension_batch WHERE state = 'held'"))).scalar_one())
+
+
+async def batches(session: AsyncSession, actor: Actor, state: BatchState | None = None) -> list[SuspensionBatch]:
+    """The batches, newest first (the city level only)."""
+    require_city_reader(actor)
+    query = select(SuspensionBatch).order_by(col(SuspensionBatch.id).desc()).limit(200)
+    if state is not None:
+        query = query.where(col(SuspensionBatch.state) == state)
+    return list((await session.execute(query)).scalars().all())
+
+
+async def batch(session: AsyncSession, actor: Actor, batch_id: int) -> SuspensionBatch:
+    require_city_reader(actor)
+    found = await session.get(SuspensionBatch, batch_id)
+    if found is None:
+        raise NotFound(ErrorCode.SUSPENSION_BATCH_NOT_FOUND, f"没有编号为 {batch_id} 的批量暂停批次")
+    return found
+
+
+@dataclass(frozen=True)
+class HeldPerson:
+    retiree_id: int
+    personal_number: str
+    name: str
+    id_number: str
+    status: str
+    institution_id: int | None
+    institution: str
+    rule: str
+    reason_code: str
+    outcome: str
+
+
+async def people(
+    session: AsyncSession,
+    actor: Actor,
+    batch_id: int,
+    *,
+    institution_id: int | None = None,
+    rule: Rule | None = None,
+    outcome: Outcome | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> tuple[list[HeldPerson], int]:
+    """A page of the batch's people (ordered by institution, then id) and how many match the filters."""
+    await batch(session, actor, batch_id)
+    where = "p.batch_id = :batch"
+    params: dict[str, Any] = {"batch": batch_id, "limit": size, "offset": (page - 1) * size}
+    if institution_id is not None:
+        where += " AND p.institution_id = :institution"
+        params["institution"] = institution_id
+    if rule is not None:
+        where += " AND p.rule = :rule"
+        params["rule"] = rule.value
+    if outcome is not None:
+        where += " AND p.outcome = :outcome"
+        params["outcome"] = outcome.value
+    total = int(
+        (
+            await session.execute(text(f"SELECT count(*) FROM suspension_batch_person p WHERE {where}"), params)
+        ).scalar_one()
+    )
+    rows = await session.execute(
+        text(
+            "SELECT p.retiree_id, r.personal_number, r.name, r.id_number, r.status, p.institution_id, "
+            f"coalesce(i.name, '{NO_INSTITUTION}'), p.rule, p.reason_code, p.outcome "
+            "FROM suspension_batch_person p JOIN retiree r ON r.id = p.retiree_id "
+            f"LEFT JOIN institution i ON i.id = p.institution_id WHERE {where} "
+            "ORDER BY i.name NULLS FIRST, p.retiree_id LIMIT :limit OFFSET :offset"
+        ),
+        params,
+    )
+    return [HeldPerson(*row) for row in rows.all()], total

@@ -7,7 +7,8 @@
   ``ix_status_change_unacknowledged``;
 - today's registrations, suspensions and resumptions (recorded today, ``ix_status_change_entered_at``) and
   certifications (certified today, ``ix_certification_certified_on``), today in the city's calendar;
-- pension overpaid after a recorded death, still to recover (4.6), ``ix_death_record_to_recover``.
+- pension overpaid after a recorded death, still to recover (4.6), ``ix_death_record_to_recover``;
+- suspension batches the brake held for a city-level decision (4.5), city level only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -33,6 +34,7 @@ from domain.shared.actor import Actor
 from domain.staff.permissions import Permission, require
 from domain.status_log.models import StatusChange, SyncState
 from domain.status_log.queries import UNACKNOWLEDGED, ChangeFilter, conditions
+from domain.suspensions.models import BatchState, SuspensionBatch
 from domain.transfers import service as transfers
 
 
@@ -51,6 +53,19 @@ class Counts:
     resumed_today: int
     overpayments_to_recover: int = 0  # 4.6: pension overpaid after a recorded death, to recover
     transfers_incoming: int = 0  # 4.4: transfers waiting for a community of the scope to take the person in
+    suspension_batches_held: int = 0  # 4.5: batches the brake held for a city-level decision (city level only)
+
+
+def _held_batches(actor: Actor) -> Any:
+    """The suspension batches held by the brake: a city-level decision, so counted for the city level only."""
+    if not actor.is_city_level:
+        return literal(0)
+    return (
+        select(func.count())
+        .select_from(SuspensionBatch)
+        .where(col(SuspensionBatch.state) == BatchState.HELD.value)
+        .scalar_subquery()
+    )
 
 
 def _count(query: Any) -> Any:
@@ -107,6 +122,7 @@ async def counts(session: AsyncSession, actor: Actor, *, today: date, due_within
                 _changes(actor, ChangeFilter(kind=ChangeKind.RESUMED, recorded_on=today)),
                 count_to_recover(actor),
                 transfers.waiting_count(actor),
+                _held_batches(actor),
             )
         )
     ).one()
