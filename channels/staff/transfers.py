@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from channels.deps import BodyId, PathId, Session, StaffActor, StaffWork
-from domain.institutions.models import Institution
+from domain.institutions.models import LEVEL_LABELS, Institution, Level
 from domain.retirees.models import Retiree
 from domain.shared import calendar
 from domain.shared.masking import mask_id_number, mask_name
@@ -161,6 +161,36 @@ async def request_transfer(
         remarks=body.remarks,
     )
     return await _view(uow, transfer)
+
+
+class ReceivingInstitution(BaseModel):
+    id: int
+    code: str
+    name: str
+    level: str
+    level_label: str
+    parent_id: int | None
+    active: bool
+    selectable: bool = Field(description="可作为接收社区（在用的社区）")
+
+
+@router.get("/transfers/receiving-institutions", response_model=list[ReceivingInstitution])
+async def receiving_institutions(session: Session, actor: StaffActor) -> list[ReceivingInstitution]:
+    """市内转移可选的接收机构：全市机构树（仅在用的社区可选），供选择接收社区。"""
+    return [
+        ReceivingInstitution(
+            id=i.id,
+            code=i.code,
+            name=i.name,
+            level=i.level,
+            level_label=LEVEL_LABELS[Level(i.level)],
+            parent_id=i.parent_id,
+            active=i.active,
+            selectable=i.level == Level.COMMUNITY and i.active,
+        )
+        for i in await transfers.receiving_institutions(session, actor)
+        if i.id is not None
+    ]
 
 
 @router.post("/transfers/arrivals", response_model=TransferView, status_code=201)

@@ -318,6 +318,14 @@ async def listing(
     return Page([Row(t, r, s, c) for t, r, s, c in rows], total, page, size)
 
 
+async def receiving_institutions(session: AsyncSession, actor: Actor) -> list[Institution]:
+    """The whole city's institutions, for choosing the receiving community of a transfer within the city (the
+    sending side may send to any community of the city, not only those of its own subtree)."""
+    require(actor, Permission.CHANGE_REGISTRY)
+    rows = await session.execute(select(Institution).order_by(col(Institution.path)))
+    return list(rows.scalars())
+
+
 def waiting_count(actor: Actor) -> Any:
     """The worklist's count (a scalar subquery): transfers waiting for a community of the caller's query scope."""
     return (

@@ -280,3 +280,14 @@ async def test_4_4_a_transfer_not_taken_in_is_suspended_the_day_after_its_deadli
         ("transferred_out", "TOUT"),
         ("suspended", "S03"),
     ]
+
+
+async def test_4_4_the_sender_chooses_any_community_of_the_city_to_receive(registry_hub: Hub, api: Api) -> None:
+    s = await _setting(registry_hub, 0)
+    answer = await api.call("GET", "/api/v1/transfers/receiving-institutions", await api.token(s.sender))
+    assert answer.status_code == 200, answer.text
+    by_id = {i["id"]: i for i in answer.json()}
+    assert all(by_id[c]["selectable"] for c in s.communities)  # other streets' communities too
+    assert not by_id[s.street]["selectable"]
+    viewer = await api.call("GET", "/api/v1/transfers/receiving-institutions", await api.token(s.viewer))
+    assert viewer.status_code == 403
