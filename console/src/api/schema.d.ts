@@ -202,6 +202,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/deaths/overpayments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overpayments
+         * @description 4.6 多发待遇清单：本查询范围内死亡登记后多发的养老金，按追回状态筛选（默认待追回）。
+         */
+        get: operations["overpayments_api_v1_deaths_overpayments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deaths/{death_id}/recovery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Recovery
+         * @description 4.6 标记多发待遇已追回或核销（只能标记一次，须填写说明）。
+         */
+        post: operations["mark_recovery_api_v1_deaths__death_id__recovery_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dictionary/categories": {
         parameters: {
             query?: never;
@@ -596,6 +636,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/retirees/{retiree_id}/death": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Death Record
+         * @description 4.6 死亡登记记录（最近一次）及多发待遇；差错恢复后显示为已撤销。
+         */
+        get: operations["death_record_api_v1_retirees__retiree_id__death_get"];
+        put?: never;
+        /**
+         * Record Death
+         * @description 4.6 死亡登记：人员状态变为“已死亡”（死亡减员 DTH，法定生效日期为死亡日期）并上报省平台；计算死亡次月至登记
+         *     当月多发的养老金，列入待追回。已登记死亡（含省平台先行报送）的人员不能重复登记（ALREADY_DECEASED）。
+         */
+        post: operations["record_death_api_v1_retirees__retiree_id__death_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/retirees/{retiree_id}/resume": {
         parameters: {
             query?: never;
@@ -717,6 +782,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/retirees/{retiree_id}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Transfer
+         * @description 转出：市内转移（人员变为“转出待转入”，待接收社区接收）或转出市外（人员变为“已转出市外”）。
+         */
+        post: operations["request_transfer_api_v1_retirees__retiree_id__transfers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff": {
         parameters: {
             query?: never;
@@ -829,6 +914,227 @@ export interface paths {
         get: operations["status_change_list_api_v1_status_changes_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suspension-batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Batches
+         * @description 夜间暂停规则挂起的批次（最新的在前；?state=held 只看待审批的）。仅市级。
+         */
+        get: operations["list_batches_api_v1_suspension_batches_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suspension-batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Batch
+         * @description 一个批次：按规则、按管理机构的人数，处理结果。仅市级。
+         */
+        get: operations["get_batch_api_v1_suspension_batches__batch_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suspension-batches/{batch_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve
+         * @description 批准：全部（all=true），或只批准所选人员/管理机构。每人按规则重新核对，情况已变化（如已认证）的跳过；
+         *     其余经状态变更日志暂停并推送省平台。仅市级经办人。
+         */
+        post: operations["approve_api_v1_suspension_batches__batch_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suspension-batches/{batch_id}/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Batch People
+         * @description 批次中的人员（脱敏），可按管理机构、规则、处理结果筛选，分页。仅市级。
+         */
+        get: operations["batch_people_api_v1_suspension_batches__batch_id__people_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suspension-batches/{batch_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject
+         * @description 驳回批次中仍待审批的全部人员：不暂停任何人；若情况未改正，次日规则会再次发现。仅市级经办人。
+         */
+        post: operations["reject_api_v1_suspension_batches__batch_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suspension-rules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview
+         * @description 今晚暂停规则将如何运行（不做任何改变）：各规则人数、超过单机构上限的机构、是否会挂起。仅市级。
+         */
+        get: operations["preview_api_v1_suspension_rules_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Transfer List
+         * @description 本机构（查询范围内）待接收或已转出的转移记录；待接收列表中人员身份脱敏。
+         */
+        get: operations["transfer_list_api_v1_transfers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers/arrivals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Arrive
+         * @description 外市转入：按个人编号+参保机构编码，将返回本市或管理关系转入本市的人员登记到本社区。
+         */
+        post: operations["arrive_api_v1_transfers_arrivals_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers/receiving-institutions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Receiving Institutions
+         * @description 市内转移可选的接收机构：全市机构树（仅在用的社区可选），供选择接收社区。
+         */
+        get: operations["receiving_institutions_api_v1_transfers_receiving_institutions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers/{transfer_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel
+         * @description 撤销：转出社区在接收前撤销转移，人员恢复为原社区“已登记”。
+         */
+        post: operations["cancel_api_v1_transfers__transfer_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers/{transfer_id}/take-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take In
+         * @description 接收：人员登记到接收社区（重复接收不重复记录）。
+         */
+        post: operations["take_in_api_v1_transfers__transfer_id__take_in_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1146,6 +1452,39 @@ export interface components {
             /** Submitted At */
             submitted_at: string | null;
         };
+        /** Approval */
+        Approval: {
+            /**
+             * All
+             * @description 批准整个批次中仍待审批的全部人员
+             * @default false
+             */
+            all: boolean;
+            /**
+             * Institution Ids
+             * @description 只批准这些管理机构的人员（null 为未登记人员）
+             */
+            institution_ids?: (number | null)[] | null;
+            /**
+             * Retiree Ids
+             * @description 只批准这些人员
+             */
+            retiree_ids?: number[] | null;
+        };
+        /** Arrival */
+        Arrival: {
+            /**
+             * Effective Date
+             * @description 转入生效日期（默认今天）
+             */
+            effective_date?: string | null;
+            /** Insuring Agency Code */
+            insuring_agency_code: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Remarks */
+            remarks?: string | null;
+        };
         /** AuditCount */
         AuditCount: {
             /** Total */
@@ -1180,6 +1519,63 @@ export interface components {
             source_ip: string | null;
             /** Target */
             target: string | null;
+        };
+        /** BatchView */
+        BatchView: {
+            /** Created At */
+            created_at: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /**
+             * Held
+             * @description 批次人数
+             */
+            held: number;
+            /** Id */
+            id: number;
+            /**
+             * Night
+             * Format: date
+             * @description 规则运行日（暂停生效日期）
+             */
+            night: string;
+            /**
+             * Outcomes
+             * @description 按处理结果的人数：held/suspended/skipped/rejected
+             */
+            outcomes: {
+                [key: string]: number;
+            };
+            /** Per Institution */
+            per_institution: components["schemas"]["InstitutionCountView"][];
+            /** Per Rule */
+            per_rule: {
+                [key: string]: number;
+            };
+            /** Rejection Reason */
+            rejection_reason: string | null;
+            /**
+             * State
+             * @description held 待审批 | approved | partly_approved | rejected
+             */
+            state: string;
+            /** State Label */
+            state_label: string;
+            /**
+             * Why
+             * @description 挂起原因
+             */
+            why: string;
+        };
+        /** Cancellation */
+        Cancellation: {
+            /**
+             * Remarks
+             * @description 撤销原因
+             */
+            remarks?: string | null;
         };
         /** CategoryView */
         CategoryView: {
@@ -1517,6 +1913,230 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** DeathDetailView */
+        DeathDetailView: {
+            /**
+             * Death Date
+             * Format: date
+             * @description 死亡日期
+             */
+            death_date: string;
+            /**
+             * Death Id
+             * @description 死亡登记记录号
+             */
+            death_id: number;
+            /**
+             * Document Number
+             * @description 证明文件编号
+             */
+            document_number: string | null;
+            /**
+             * Evidence
+             * @description 死亡信息来源代码
+             */
+            evidence: string;
+            /**
+             * Evidence Label
+             * @description 死亡信息来源（中文）
+             */
+            evidence_label: string;
+            /**
+             * Overpaid Amount
+             * @description 应追回金额（元）
+             */
+            overpaid_amount: string;
+            /**
+             * Overpaid Months
+             * @description 多发待遇月份（YYYY-MM）
+             */
+            overpaid_months: string[];
+            /**
+             * Recorded By
+             * @description 登记人
+             */
+            recorded_by: string;
+            /**
+             * Recovery Remarks
+             * @description 追回或核销说明
+             */
+            recovery_remarks: string | null;
+            /**
+             * Recovery State
+             * @description 追回状态
+             */
+            recovery_state: string;
+            /**
+             * Recovery State Label
+             * @description 追回状态（中文）
+             */
+            recovery_state_label: string;
+            /**
+             * Withdrawn
+             * @description 死亡登记已作差错恢复（撤销）
+             */
+            withdrawn: boolean;
+        };
+        /**
+         * DeathEvidence
+         * @description How the death is known (死亡信息来源).
+         * @enum {string}
+         */
+        DeathEvidence: "death_certificate" | "cremation_record" | "hospital" | "family_report" | "other";
+        /** DeathRegistration */
+        DeathRegistration: {
+            /**
+             * Death Date
+             * Format: date
+             * @description 死亡日期（不能晚于今天，不能早于出生日期）
+             */
+            death_date: string;
+            /**
+             * Document Number
+             * @description 证明文件编号
+             */
+            document_number?: string | null;
+            /** @description 死亡信息来源：死亡证明、火化证明、医院证明、家属报告、其他 */
+            evidence: components["schemas"]["DeathEvidence"];
+            /**
+             * Remarks
+             * @description 备注
+             */
+            remarks?: string | null;
+        };
+        /** DeathView */
+        DeathView: {
+            /**
+             * Death Date
+             * Format: date
+             * @description 死亡日期（状态变更的法定生效日期）
+             */
+            death_date: string;
+            /**
+             * Document Number
+             * @description 证明文件编号
+             */
+            document_number: string | null;
+            /** @description 死亡信息来源 */
+            evidence: components["schemas"]["DeathEvidence"];
+            /**
+             * Evidence Label
+             * @description 死亡信息来源（中文）
+             */
+            evidence_label: string;
+            /**
+             * Id
+             * @description 死亡登记记录号
+             */
+            id: number;
+            /**
+             * Monthly Pension
+             * @description 月养老金（元）
+             */
+            monthly_pension: string;
+            /**
+             * Overpaid Amount
+             * @description 应追回金额（元）= 月数 × 月养老金
+             */
+            overpaid_amount: string;
+            /**
+             * Overpaid Months
+             * @description 多发待遇的月份（YYYY-MM）：死亡次月至登记当月
+             */
+            overpaid_months: string[];
+            /**
+             * Recorded At
+             * @description 登记时间
+             */
+            recorded_at: string | null;
+            /**
+             * Recorded By
+             * @description 登记人
+             */
+            recorded_by: string;
+            /**
+             * Recorded On
+             * Format: date
+             * @description 登记日期（本市日历），待遇发放至该月
+             */
+            recorded_on: string;
+            /**
+             * Recovery Marked At
+             * @description 标记时间
+             */
+            recovery_marked_at: string | null;
+            /**
+             * Recovery Marked By
+             * @description 标记人
+             */
+            recovery_marked_by: string | null;
+            /**
+             * Recovery Remarks
+             * @description 追回或核销说明
+             */
+            recovery_remarks: string | null;
+            /** @description 追回状态 */
+            recovery_state: components["schemas"]["RecoveryState"];
+            /**
+             * Recovery State Label
+             * @description 追回状态（中文）
+             */
+            recovery_state_label: string;
+            /**
+             * Remarks
+             * @description 备注
+             */
+            remarks: string | null;
+            /** Retiree Id */
+            retiree_id: number;
+            /**
+             * Status Change Id
+             * @description 对应的状态变更记录号（差错恢复时使用）
+             */
+            status_change_id: number;
+            /**
+             * Withdrawn
+             * @description 死亡登记已作差错恢复（撤销），多发待遇随之撤销
+             */
+            withdrawn: boolean;
+        };
+        /** DecisionView */
+        DecisionView: {
+            batch: components["schemas"]["BatchView"];
+            /**
+             * Rejected
+             * @description 本次驳回的人数
+             */
+            rejected: number;
+            /**
+             * Skipped
+             * @description 批准但情况已变化、未暂停的人数
+             */
+            skipped: number;
+            /**
+             * Suspended
+             * @description 本次暂停的人数
+             */
+            suspended: number;
+        };
+        /** DestinationIn */
+        DestinationIn: {
+            /**
+             * Address
+             * @description 转往地址
+             */
+            address?: string | null;
+            /**
+             * Code
+             * @description 转往城市行政区划代码（GB/T 2260）
+             */
+            code: string;
+            /**
+             * Name
+             * @description 转往城市名称
+             */
+            name: string;
+        };
         /** DistributionView */
         DistributionView: {
             /** Age Bands */
@@ -1638,7 +2258,7 @@ export interface components {
          *     is raised.
          * @enum {string}
          */
-        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "REPORT_DATE_OUT_OF_RANGE" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
+        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "REPORT_DATE_OUT_OF_RANGE" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
         /** FaceShareView */
         FaceShareView: {
             /** Attempts */
@@ -1651,6 +2271,53 @@ export interface components {
             shared_at: string | null;
             /** State */
             state: string;
+        };
+        /** HeldPeoplePage */
+        HeldPeoplePage: {
+            /** Items */
+            items: components["schemas"]["HeldPersonView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** HeldPersonView */
+        HeldPersonView: {
+            /**
+             * Id Number
+             * @description 身份证号码（脱敏）
+             */
+            id_number: string;
+            /** Institution */
+            institution: string;
+            /** Institution Id */
+            institution_id: number | null;
+            /**
+             * Name
+             * @description 姓名（脱敏）
+             */
+            name: string;
+            /** Outcome */
+            outcome: string;
+            /** Outcome Label */
+            outcome_label: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Reason Code */
+            reason_code: string;
+            /** Retiree Id */
+            retiree_id: number;
+            /** Rule */
+            rule: string;
+            /** Rule Label */
+            rule_label: string;
+            /**
+             * Status
+             * @description 当前状态
+             */
+            status: string;
         };
         /** IdentifiedRetiree */
         IdentifiedRetiree: {
@@ -1679,6 +2346,25 @@ export interface components {
              * @description 养老金编号（个人编号）
              */
             personal_number: string;
+        };
+        /** InstitutionCountView */
+        InstitutionCountView: {
+            /** Count */
+            count: number;
+            /**
+             * Institution Id
+             * @description 管理机构（社区）；空为未登记人员
+             */
+            institution_id: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Per Rule
+             * @description 按规则的人数
+             */
+            per_rule: {
+                [key: string]: number;
+            };
         };
         /** InstitutionCreate */
         InstitutionCreate: {
@@ -1784,6 +2470,36 @@ export interface components {
              */
             certified_on: string;
         };
+        /** OverpaymentPage */
+        OverpaymentPage: {
+            /**
+             * Items
+             * @description 本页记录，先登记的在前
+             */
+            items: components["schemas"]["OverpaymentRow"][];
+            /**
+             * Page
+             * @description 页码
+             */
+            page: number;
+            /**
+             * Page Size
+             * @description 每页条数
+             */
+            page_size: number;
+            /**
+             * Total
+             * @description 符合条件的总条数
+             */
+            total: number;
+        };
+        /** OverpaymentRow */
+        OverpaymentRow: {
+            /** @description 死亡登记与多发待遇 */
+            death: components["schemas"]["DeathView"];
+            /** @description 人员（列表口径，身份证号、电话已脱敏） */
+            retiree: components["schemas"]["RetireeSummary"];
+        };
         /** ParameterUpdate */
         ParameterUpdate: {
             /** Value */
@@ -1825,6 +2541,51 @@ export interface components {
         PasswordReset: {
             /** Password */
             password: string;
+        };
+        /** PreviewView */
+        PreviewView: {
+            /**
+             * Brake
+             * @description 今晚是否会挂起
+             */
+            brake: boolean;
+            /**
+             * City Held
+             * @description 其余人数超过全市上限，也将挂起
+             */
+            city_held: boolean;
+            /** City Threshold */
+            city_threshold: number;
+            /**
+             * Held Per Rule
+             * @description 其中将被挂起的人数
+             */
+            held_per_rule: {
+                [key: string]: number;
+            };
+            /** Institution Threshold */
+            institution_threshold: number;
+            /**
+             * Institutions Over
+             * @description 超过单机构上限的管理机构
+             */
+            institutions_over: components["schemas"]["InstitutionCountView"][];
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /**
+             * Per Rule
+             * @description 各规则今晚应暂停的人数
+             */
+            per_rule: {
+                [key: string]: number;
+            };
+            /** Would Hold */
+            would_hold: number;
+            /** Would Suspend */
+            would_suspend: number;
         };
         /** ProvincialDetailView */
         ProvincialDetailView: {
@@ -1879,7 +2640,49 @@ export interface components {
          *     text; every member has its Chinese label in :data:`REASON_CODE_LABELS`.
          * @enum {string}
          */
-        ReasonCode: "REG" | "SUP" | "TOUT" | "TIN" | "S01" | "S02" | "S03" | "S04" | "S05" | "R01" | "R02" | "R03" | "DTH" | "ERR";
+        ReasonCode: "REG" | "SUP" | "TOUT" | "TIN" | "S01" | "S02" | "S03" | "S04" | "S05" | "R01" | "R02" | "R03" | "DTH" | "ERR" | "TCAN";
+        /** ReceivingInstitution */
+        ReceivingInstitution: {
+            /** Active */
+            active: boolean;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Level Label */
+            level_label: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
+            /**
+             * Selectable
+             * @description 可作为接收社区（在用的社区）
+             */
+            selectable: boolean;
+        };
+        /** Recovery */
+        Recovery: {
+            /**
+             * Outcome
+             * @description recovered 已追回；waived 核销
+             * @enum {string}
+             */
+            outcome: "recovered" | "waived";
+            /**
+             * Remarks
+             * @description 追回或核销说明
+             */
+            remarks: string;
+        };
+        /**
+         * RecoveryState
+         * @description Where the overpaid pension stands.
+         * @enum {string}
+         */
+        RecoveryState: "none" | "to_recover" | "recovered" | "waived" | "cancelled";
         /** RegistrationCandidate */
         RegistrationCandidate: {
             /** Id Number */
@@ -1930,14 +2733,6 @@ export interface components {
              * @description 登记到的机构
              */
             institution_id: number | null;
-        };
-        /** Rejection */
-        Rejection: {
-            /**
-             * Reason
-             * @description 退回原因
-             */
-            reason: string;
         };
         /** ReportView */
         ReportView: {
@@ -2370,6 +3165,16 @@ export interface components {
          * @enum {string}
          */
         SyncState: "pending" | "sent" | "acknowledged" | "failed" | "not_sent";
+        /** TakeIn */
+        TakeIn: {
+            /**
+             * Effective Date
+             * @description 接收生效日期（默认今天）
+             */
+            effective_date?: string | null;
+            /** Remarks */
+            remarks?: string | null;
+        };
         /**
          * TimelineEntryView
          * @description One entry: ``kind`` says which detail object is filled (status-change entries also fill ``status_change``).
@@ -2385,6 +3190,8 @@ export interface components {
             at: string;
             /** @description 资格认证详情 */
             certification?: components["schemas"]["CertificationDetailView"] | null;
+            /** @description 死亡登记与多发待遇详情（kind 为 death、overpayment 时） */
+            death?: components["schemas"]["DeathDetailView"] | null;
             /** @description 条目类型 */
             kind: components["schemas"]["TimelineKind"];
             /** @description 省平台同步详情（kind 为 arrived、provincial_update 时） */
@@ -2405,7 +3212,7 @@ export interface components {
          * TimelineKind
          * @enum {string}
          */
-        TimelineKind: "arrived" | "provincial_update" | "registration_application" | "registration" | "supplementary_info" | "status_change" | "certification";
+        TimelineKind: "arrived" | "provincial_update" | "registration_application" | "registration" | "supplementary_info" | "status_change" | "certification" | "death" | "overpayment";
         /** TimelineView */
         TimelineView: {
             /**
@@ -2466,6 +3273,113 @@ export interface components {
              */
             token_type: string;
         };
+        /** TransferPage */
+        TransferPage: {
+            /** Items */
+            items: components["schemas"]["TransferView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** TransferRequest */
+        TransferRequest: {
+            /** @description 转往城市（转出市外） */
+            destination?: components["schemas"]["DestinationIn"] | null;
+            /**
+             * Effective Date
+             * @description 转移生效日期（默认今天）
+             */
+            effective_date?: string | null;
+            /**
+             * Kind
+             * @description within_city 市内转移；out_of_city 转出市外
+             * @enum {string}
+             */
+            kind: "within_city" | "out_of_city";
+            /** Remarks */
+            remarks?: string | null;
+            /**
+             * To Institution Id
+             * @description 接收社区（市内转移）
+             */
+            to_institution_id?: number | null;
+        };
+        /**
+         * TransferState
+         * @enum {string}
+         */
+        TransferState: "requested" | "taken_in" | "cancelled" | "completed";
+        /** TransferView */
+        TransferView: {
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Cancelled By */
+            cancelled_by: string | null;
+            /** Closing Remarks */
+            closing_remarks: string | null;
+            /** Destination Address */
+            destination_address: string | null;
+            /** Destination Code */
+            destination_code: string | null;
+            /** Destination Name */
+            destination_name: string | null;
+            /**
+             * Effective Date
+             * Format: date
+             */
+            effective_date: string;
+            /** From Institution */
+            from_institution: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description 身份证号码（脱敏）
+             */
+            id_number: string;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /**
+             * Name
+             * @description 姓名（接收方接收前为脱敏）
+             */
+            name: string;
+            /**
+             * Personal Number
+             * @description 个人编号
+             */
+            personal_number: string;
+            /** Remarks */
+            remarks: string | null;
+            /** Requested At */
+            requested_at: string | null;
+            /** Requested By */
+            requested_by: string;
+            /**
+             * Requested On
+             * Format: date
+             */
+            requested_on: string;
+            /** Retiree Id */
+            retiree_id: number;
+            /** State */
+            state: string;
+            /** State Label */
+            state_label: string;
+            /** Taken In By */
+            taken_in_by: string | null;
+            /** Taken In On */
+            taken_in_on: string | null;
+            /** To Institution */
+            to_institution: string | null;
+            /** To Institution Id */
+            to_institution_id: number | null;
+        };
         /** WorklistItem */
         WorklistItem: {
             /**
@@ -2497,7 +3411,7 @@ export interface components {
          * WorklistKey
          * @enum {string}
          */
-        WorklistKey: "applications_pending" | "certifications_due" | "suspended_uncertified" | "changes_unacknowledged" | "changes_failed" | "registered_today" | "certified_today" | "suspended_today" | "resumed_today";
+        WorklistKey: "applications_pending" | "certifications_due" | "suspended_uncertified" | "changes_unacknowledged" | "changes_failed" | "registered_today" | "certified_today" | "suspended_today" | "resumed_today" | "overpayments_to_recover" | "transfers_incoming" | "suspension_batches_held";
         /** WorklistView */
         WorklistView: {
             /**
@@ -2516,6 +3430,22 @@ export interface components {
              * @description 待办事项
              */
             todo: components["schemas"]["WorklistItem"][];
+        };
+        /** Rejection */
+        channels__staff__registrations__Rejection: {
+            /**
+             * Reason
+             * @description 退回原因
+             */
+            reason: string;
+        };
+        /** Rejection */
+        channels__staff__suspension_batches__Rejection: {
+            /**
+             * Reason
+             * @description 驳回原因
+             */
+            reason: string;
         };
     };
     responses: never;
@@ -3129,6 +4059,140 @@ export interface operations {
             };
             /** @description 当前角色无权查询（需查询权限） */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    overpayments_api_v1_deaths_overpayments_get: {
+        parameters: {
+            query?: {
+                /** @description 追回状态，默认待追回 */
+                state?: components["schemas"]["RecoveryState"];
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数 */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverpaymentPage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    mark_recovery_api_v1_deaths__death_id__recovery_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                death_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Recovery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeathView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4132,7 +5196,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Rejection"];
+                "application/json": components["schemas"]["channels__staff__registrations__Rejection"];
             };
         };
         responses: {
@@ -4770,6 +5834,144 @@ export interface operations {
             };
         };
     };
+    death_record_api_v1_retirees__retiree_id__death_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                retiree_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeathView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_death_api_v1_retirees__retiree_id__death_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                retiree_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeathRegistration"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeathView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     resume_api_v1_retirees__retiree_id__resume_post: {
         parameters: {
             query?: never;
@@ -5172,6 +6374,86 @@ export interface operations {
             };
             /** @description 人员不存在，或不在本机构管辖范围内 */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    request_transfer_api_v1_retirees__retiree_id__transfers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                retiree_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5658,6 +6940,723 @@ export interface operations {
             };
             /** @description 当前角色无权查询（需查询权限） */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_batches_api_v1_suspension_batches_get: {
+        parameters: {
+            query?: {
+                state?: ("held" | "approved" | "partly_approved" | "rejected") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchView"][];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_batch_api_v1_suspension_batches__batch_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approve_api_v1_suspension_batches__batch_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Approval"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    batch_people_api_v1_suspension_batches__batch_id__people_get: {
+        parameters: {
+            query?: {
+                institution_id?: number | null;
+                rule?: ("certification_overdue" | "registration_overdue" | "transfer_in_overdue") | null;
+                outcome?: ("held" | "suspended" | "skipped" | "rejected") | null;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path: {
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeldPeoplePage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject_api_v1_suspension_batches__batch_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["channels__staff__suspension_batches__Rejection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_api_v1_suspension_rules_preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    transfer_list_api_v1_transfers_get: {
+        parameters: {
+            query?: {
+                /** @description incoming 待接收；outgoing 转出 */
+                direction?: "incoming" | "outgoing";
+                /** @description 转移状态；默认待接收 */
+                state?: components["schemas"]["TransferState"] | null;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferPage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    arrive_api_v1_transfers_arrivals_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Arrival"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    receiving_institutions_api_v1_transfers_receiving_institutions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceivingInstitution"][];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_api_v1_transfers__transfer_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transfer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Cancellation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    take_in_api_v1_transfers__transfer_id__take_in_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transfer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TakeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

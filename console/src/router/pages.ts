@@ -1,5 +1,6 @@
 import type { RouteRecordRaw } from 'vue-router'
 import { adminRoutes } from '@/pages/admin/routes'
+import { deathRoutes } from '@/pages/deaths/routes'
 import { registrationRoutes } from '@/pages/registrations/routes'
 import { reportRoutes } from '@/pages/reports/routes'
 import { retireeRoutes } from '@/pages/retirees/routes'
@@ -17,6 +18,7 @@ export const pageRoutes: RouteRecordRaw[] = [
   },
   ...registrationRoutes,
   ...worklistRoutes,
+  ...deathRoutes,
   ...retireeRoutes,
   ...reportRoutes,
   ...adminRoutes,
