@@ -139,6 +139,8 @@ async def _record(
     retiree.updated_at = datetime.now(UTC)
     if transition.kind is ChangeKind.DECEASED and retiree.death_date is None:
         retiree.death_date = effective_date
+    if reverses is not None and reverses.kind == ChangeKind.DECEASED:
+        retiree.death_date = None  # a death recorded in error (4.6): the person is alive
     if transition.kind in (ChangeKind.REGISTERED, ChangeKind.TRANSFERRED_IN):
         retiree.registered_on = effective_date
     if tell_province:

@@ -194,7 +194,8 @@ async def test_4_6_a_death_recorded_in_error_is_restored_and_its_overpayment_can
     restore = f"/api/v1/retirees/{person.id}/status-changes/{record['status_change_id']}/restore"
     restored = await api.call("POST", restore, headers, json={"remarks": "误登记死亡，本人健在"})
     assert restored.status_code == 201, restored.text
-    assert (await api.call("GET", f"/api/v1/retirees/{person.id}", headers)).json()["status"] == "registered"
+    alive = (await api.call("GET", f"/api/v1/retirees/{person.id}", headers)).json()
+    assert (alive["status"], alive["death_date"]) == ("registered", None)
     withdrawn = (await api.call("GET", f"/api/v1/retirees/{person.id}/death", headers)).json()
     assert (withdrawn["withdrawn"], withdrawn["recovery_state"]) == (True, "cancelled")
     listed = await api.call("GET", "/api/v1/deaths/overpayments", headers, params={"state": "to_recover"})
@@ -205,6 +206,8 @@ async def test_4_6_a_death_recorded_in_error_is_restored_and_its_overpayment_can
     assert mark.status_code == 422 and mark.json()["code"] == "OVERPAYMENT_NOT_TO_RECOVER"
     told = [(e["change_kind"], e["reason_code"]) for e in await _told_province(registry_hub, person.personal_number)]
     assert told == [("deceased", "DTH"), ("error_restored", "ERR")]
+    again = await api.call("POST", f"/api/v1/retirees/{person.id}/death", headers, json=_body(today))
+    assert again.status_code == 201 and again.json()["id"] != record["id"]  # a new record; the old one stays
 
 
 async def test_4_6_a_death_the_province_reported_first_is_refused_naming_when_and_by_whom(
