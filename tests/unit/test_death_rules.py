@@ -32,7 +32,7 @@ pytestmark = pytest.mark.unit
         (date(2026, 1, 31), date(2026, 2, 1), ("2026-02",)),  # the 31st, then the short month
         (date(2026, 1, 31), date(2026, 3, 5), ("2026-02", "2026-03")),
         (date(2024, 2, 29), date(2024, 3, 1), ("2024-03",)),  # leap day
-        (date(2024, 2, 29), date(2025, 2, 28), tuple(f"2024-{m:02d}" for m in range(3, 13)) + ("2025-01", "2025-02")),
+        (date(2024, 2, 29), date(2025, 2, 28), (*(f"2024-{m:02d}" for m in range(3, 13)), "2025-01", "2025-02")),
         (date(2025, 12, 31), date(2026, 1, 1), ("2026-01",)),  # across the year end
         (date(2026, 2, 28), date(2026, 2, 28), ()),
     ],
