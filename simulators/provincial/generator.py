@@ -59,6 +59,7 @@ PERSON_CHANGE_KINDS = (
     "DEATH",
 )
 PERSONAL_NUMBER_PREFIX = "13019"
+RECENT_RETIREMENT_DAYS = 60  # newly approved people announced by the feed retired at most this long ago
 
 _FIRST_BIRTH = date(1940, 1, 1)
 _BIRTH_SPAN = (date(1964, 12, 31) - _FIRST_BIRTH).days + 1  # everyone born then has retired, men at 60 too
@@ -112,14 +113,44 @@ def _today() -> date:
     return date.today()
 
 
-def new_retiree(rng: random.Random, n: int, aac001: str | None = None) -> Payload:
-    """Retiree number ``n``: (birth day, order code) pairs are distinct for n < ~2.3 million, so ID numbers are."""
-    day = (n * _DAY_STRIDE) % _BIRTH_SPAN
-    sequence = _FIRST_SEQUENCE + (n // _BIRTH_SPAN) % _SEQUENCES
-    birth = _FIRST_BIRTH + timedelta(days=day)
+def today() -> date:
+    """The platform's date (``_today``, which tests may replace)."""
+    return _today()
+
+
+def _recent_births(today: date, age: int) -> list[date]:
+    """The birth days of people of ``age`` whose retirement (the first of the month after the birthday month) falls
+    within the last ``RECENT_RETIREMENT_DAYS`` days up to ``today``."""
+    births: list[date] = []
+    first = date(today.year, today.month, 1)
+    while (today - first).days <= RECENT_RETIREMENT_DAYS:
+        month_before = first - timedelta(days=1)  # the last day of the birthday month
+        day = date(month_before.year - age, month_before.month, 1)
+        while day.month == month_before.month:
+            births.append(day)
+            day += timedelta(days=1)
+        first = date(month_before.year, month_before.month, 1)
+    return births
+
+
+def new_retiree(rng: random.Random, n: int, aac001: str | None = None, *, today: date | None = None) -> Payload:
+    """Retiree number ``n``. Without ``today``, someone retired long ago (the platform's existing people): (birth
+    day, order code) pairs are distinct for n < ~2.3 million, so ID numbers are. With ``today``, someone newly
+    approved, as the feed announces them: retired within the last ~60 days (as real approvals are), so the hub's
+    registration deadline (90 days) has not passed yet; (area, birth day, order code) follow ``n`` and stay distinct
+    for ~100,000 consecutive numbers, born decades after the existing people, so never one of theirs."""
     sex = "1" if rng.random() < 0.51 else "2"
     age = 60 if sex == "1" else rng.choice((50, 50, 55))
-    area = rng.choice(DISTRICTS)[0]
+    if today is None:
+        day = (n * _DAY_STRIDE) % _BIRTH_SPAN
+        sequence = _FIRST_SEQUENCE + (n // _BIRTH_SPAN) % _SEQUENCES
+        birth = _FIRST_BIRTH + timedelta(days=day)
+        area = rng.choice(DISTRICTS)[0]
+    else:
+        births = _recent_births(today, age)
+        sequence = _FIRST_SEQUENCE + n % _SEQUENCES
+        birth = births[(n // _SEQUENCES) % len(births)]
+        area = DISTRICTS[(n // (_SEQUENCES * len(births))) % len(DISTRICTS)][0]
     retired = _retirement(birth, age)
     pension = 0.0
     while not 1800 <= pension <= 9000:

@@ -342,7 +342,8 @@ class Store:
                     if aac001 is not None and aac001 in known:
                         raise SimulatorError(409, f"platform retiree {aac001} exists already")
                     number = next(numbers)
-                    payload = generator.new_retiree(rng, number, aac001)
+                    # announced in the feed: newly approved, retired lately; else the platform's existing people
+                    payload = generator.new_retiree(rng, number, aac001, today=generator.today() if record else None)
                     subject = payload["aac001"]
                     known[subject] = {**payload, "status_code": "1"}
                     new_rows.append(payload)
