@@ -102,4 +102,5 @@ def test_1_4_reason_codes_keep_their_stored_values() -> None:
         "RESUMED_BY_PROVINCE": "R03",
         "DECEASED": "DTH",
         "ERROR_RESTORED": "ERR",
+        "TRANSFER_CANCELLED": "TCAN",
     }
