@@ -4,6 +4,7 @@ import { deathRoutes } from '@/pages/deaths/routes'
 import { registrationRoutes } from '@/pages/registrations/routes'
 import { reportRoutes } from '@/pages/reports/routes'
 import { retireeRoutes } from '@/pages/retirees/routes'
+import { suspensionBatchRoutes } from '@/pages/suspension-batches/routes'
 import { transferRoutes } from '@/pages/transfers/routes'
 import { worklistRoutes } from '@/pages/worklists/routes'
 import './meta'
@@ -21,6 +22,7 @@ export const pageRoutes: RouteRecordRaw[] = [
   ...worklistRoutes,
   ...deathRoutes,
   ...transferRoutes,
+  ...suspensionBatchRoutes,
   ...retireeRoutes,
   ...reportRoutes,
   ...adminRoutes,
