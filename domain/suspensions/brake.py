@@ -35,6 +35,7 @@ from domain.suspensions.models import BatchPerson, BatchState, Outcome, Suspensi
 from domain.suspensions.overdue import REASONS, Cutoffs, Rule, cutoffs, due, suspend_approved
 
 NO_INSTITUTION = "未登记（无管理机构）"
+APPROVAL_CHUNK = 5000  # approved people suspended per statement group, as the nightly run's chunks
 
 
 @dataclass(frozen=True)
@@ -327,9 +328,15 @@ async def approve(
         by_rule.setdefault(Rule(rule), []).append(retiree_id)
     suspended: list[int] = []
     for rule, ids in by_rule.items():
-        suspended += await suspend_approved(
-            uow, actor, rule, limits, ids, cause_ref=f"{rule.value}:{batch.night.isoformat()}:batch-{batch_id}"
-        )
+        for start in range(0, len(ids), APPROVAL_CHUNK):  # one transaction; statements of a bounded size
+            suspended += await suspend_approved(
+                uow,
+                actor,
+                rule,
+                limits,
+                ids[start : start + APPROVAL_CHUNK],
+                cause_ref=f"{rule.value}:{batch.night.isoformat()}:batch-{batch_id}",
+            )
     every = [retiree_id for retiree_id, _ in people]
     skipped = sorted(set(every) - set(suspended))
     await _mark(session, batch_id, suspended, Outcome.SUSPENDED)
