@@ -11,6 +11,7 @@ import uuid
 import pytest
 from playwright.async_api import Page, expect
 
+from domain.retirees.lifecycle import Status
 from domain.staff.permissions import Role
 from hub.bootstrap import Hub
 from tests import factories
@@ -122,3 +123,26 @@ async def test_4_4_the_sending_community_cancels_a_transfer_not_yet_taken_in(
     await expect(page.get_by_role("button", name="转移", exact=True)).to_be_visible()  # registered here again
     history = page.get_by_role("list", name="人员经历")
     await expect(history.get_by_role("heading", name=re.compile(r"^差错恢复（转移撤销）"))).to_be_visible()
+
+
+async def test_4_4_a_retiree_returning_from_another_city_is_registered_at_the_receiving_community(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        receiver = await factories.account(session, tree.communities[2], Role.OPERATOR)
+        person = await factories.retiree(session, tree.communities[0], name="周桂英", status=Status.MOVED_AWAY)
+        number, agency, retiree_id = person.personal_number, person.insuring_agency_code, person.id
+    page = console.page
+    await console.login(receiver.username)
+    await console.visit("transfers")
+    arrival = page.get_by_role("region", name="外市转入")
+    await arrival.get_by_label("个人编号", exact=True).fill(number)
+    await arrival.get_by_label("参保机构编码", exact=True).fill(agency)
+    await arrival.get_by_role("button", name="办理转入").click()
+    await _confirm(page, "确认外市转入", "确认转入")
+    await expect(page.get_by_text(re.compile(r"^周桂英 已转入"))).to_be_visible()
+    await console.visit(f"retirees/{retiree_id}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("退休人员详情：周桂英")
+    history = page.get_by_role("list", name="人员经历")
+    await expect(history.get_by_role("heading", name=re.compile(r"^转入（转入）"))).to_be_visible()
