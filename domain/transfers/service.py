@@ -32,11 +32,11 @@ from domain.dictionary.codes import ReasonCode
 from domain.institutions.models import Institution, Level, in_subtree
 from domain.registrations import service as registrations
 from domain.retirees import service as retirees
-from domain.retirees.lifecycle import TransferIn, TransferOut
+from domain.retirees.lifecycle import STATUS_LABELS, Status, TransferIn, TransferOut
 from domain.retirees.models import Retiree
 from domain.shared import calendar
 from domain.shared.actor import Actor
-from domain.shared.errors import ErrorCode, Forbidden, NotFound
+from domain.shared.errors import ErrorCode, Forbidden, IllegalTransition, NotFound
 from domain.shared.uow import UnitOfWork
 from domain.staff.permissions import Permission, require
 from domain.status_log import service as status_log
@@ -229,6 +229,12 @@ async def cancel(uow: UnitOfWork, actor: Actor, transfer_id: int, *, remarks: st
         return transfer
     rules.check_open(transfer.state, "撤销")
     assert transfer.out_entry_id is not None
+    waiting = await status_log.locked_retiree(session, transfer.retiree_id)
+    if waiting.status != Status.TRANSFERRING_OUT:  # e.g. suspended meanwhile (S03): resume first, then cancel
+        label = STATUS_LABELS[Status(waiting.status)]
+        raise IllegalTransition(
+            ErrorCode.ILLEGAL_TRANSITION, f"人员当前状态为“{label}”，不能撤销转移", status=waiting.status
+        )
     entry = await status_log.restore_in_error(
         uow,
         actor,

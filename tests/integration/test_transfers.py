@@ -267,10 +267,12 @@ async def test_4_4_a_transfer_not_taken_in_is_suspended_the_day_after_its_deadli
     s = await _setting(registry_hub, 2)
     in_time, overdue = s.people
     sender = await api.token(s.sender)
+    sent = []
     for person, effective in ((in_time, "1980-03-03"), (overdue, "1980-03-02")):
         body = {"kind": "within_city", "to_institution_id": s.communities[1], "effective_date": effective}
         answer = await api.call("POST", f"/api/v1/retirees/{person.id}/transfers", sender, json=body)
         assert answer.status_code == 201, answer.text
+        sent.append(answer.json()["id"])
     report = await run_suspension_rules(registry_hub, date(1980, 6, 1))
     assert report.suspended[Rule.TRANSFER_IN_OVERDUE] >= 1
     assert (await _person(registry_hub, in_time.id)).status == "transferring_out"
@@ -280,6 +282,13 @@ async def test_4_4_a_transfer_not_taken_in_is_suspended_the_day_after_its_deadli
         ("transferred_out", "TOUT"),
         ("suspended", "S03"),
     ]
+    # suspended on the way: neither cancelled nor taken in until resumed (nothing changes)
+    cancel = await api.call("POST", f"/api/v1/transfers/{sent[1]}/cancel", sender, json={})
+    assert cancel.status_code == 409 and cancel.json()["message"] == "人员当前状态为“已暂停”，不能撤销转移"
+    receiver = await api.token(s.receiver)
+    take_in = await api.call("POST", f"/api/v1/transfers/{sent[1]}/take-in", receiver, json={})
+    assert take_in.status_code == 409 and take_in.json()["code"] == "ILLEGAL_TRANSITION"
+    assert (await _person(registry_hub, overdue.id)).status == "suspended"
 
 
 async def test_4_4_the_sender_chooses_any_community_of_the_city_to_receive(registry_hub: Hub, api: Api) -> None:
