@@ -31,6 +31,20 @@ describe('the side menu', () => {
     expect(menuFor((p) => security.has(p), routes).flatMap((s) => s.items.map((i) => i.name))).toEqual(['home', 'accounts'])
   })
 
+  it('shows a page of the city level only to the city level (4.5 批量暂停审批)', () => {
+    const operator = new Set<Permission>(['registry.read', 'registry.change'])
+    const batches: RouteRecordRaw = {
+      path: 'batches',
+      name: 'batches',
+      component: {},
+      meta: { title: 'batches', permissions: ['registry.read'], cityLevel: true, menu: { group: 'work', order: 5 } },
+    }
+    const names = (cityLevel: boolean) =>
+      menuFor((p) => operator.has(p), [...routes, batches], cityLevel).flatMap((s) => s.items.map((i) => i.name))
+    expect(names(true)).toEqual(['home', 'counter', 'batches'])
+    expect(names(false)).toEqual(['home', 'counter'])
+  })
+
   it('gives the auditor the audit trail', () => {
     const auditor = new Set<Permission>(['audit.read'])
     expect(menuFor((p) => auditor.has(p), routes).flatMap((s) => s.items.map((i) => i.path))).toEqual(['/home', '/audit'])

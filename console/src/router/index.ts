@@ -41,6 +41,7 @@ export async function guard(to: RouteLocationNormalized): Promise<true | { name:
   if (session.mustChangePassword && to.name !== 'password') return { name: 'password', query: { redirect: to.fullPath } }
   const needed = to.meta.permissions
   if (needed && !needed.some((permission) => session.can(permission))) return { name: 'forbidden' }
+  if (to.meta.cityLevel && session.me?.institution.level !== 'city') return { name: 'forbidden' }
   return true
 }
 

@@ -22,14 +22,16 @@ export interface MenuSection {
   items: MenuItem[]
 }
 
-/** The side menu for a caller: the pages whose permissions they hold, grouped and ordered. */
-export function menuFor(can: (permission: Permission) => boolean, routes: RouteRecordRaw[]): MenuSection[] {
+/** The side menu for a caller: the pages whose permissions they hold (and, for pages of the city level only, at
+ * the city level), grouped and ordered. */
+export function menuFor(can: (permission: Permission) => boolean, routes: RouteRecordRaw[], cityLevel = true): MenuSection[] {
   const sections = new Map<MenuGroup, (MenuItem & { order: number })[]>()
   for (const route of routes) {
     const menu = route.meta?.menu
     if (!menu || typeof route.name !== 'string') continue
     const needed = route.meta?.permissions
     if (needed && !needed.some(can)) continue
+    if (route.meta?.cityLevel && !cityLevel) continue
     const items = sections.get(menu.group) ?? []
     items.push({
       name: route.name,

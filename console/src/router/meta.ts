@@ -11,6 +11,8 @@ declare module 'vue-router' {
     permissions?: Permission[]
     /** Open without logging in (the login page). */
     public?: boolean
+    /** Only for the city level (the API refuses everyone else): hidden from the menu and closed below it. */
+    cityLevel?: boolean
     /** In the side menu: its group and order. */
     menu?: { group: MenuGroup; order: number; icon?: string }
   }

@@ -8,6 +8,6 @@ export const suspensionBatchRoutes: RouteRecordRaw[] = [
     path: 'suspension-batches',
     name: 'suspension-batches',
     component: () => import('./SuspensionBatchesPage.vue'),
-    meta: { title: '批量暂停审批', permissions: ['registry.read'], menu: { group: 'work', order: 40, icon: 'Histogram' } },
+    meta: { title: '批量暂停审批', permissions: ['registry.read'], cityLevel: true, menu: { group: 'work', order: 40, icon: 'Histogram' } },
   },
 ]
