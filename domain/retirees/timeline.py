@@ -39,6 +39,7 @@ from domain.shared.actor import Actor
 from domain.shared.calendar import BUSINESS_TZ
 from domain.status_log.models import CauseType, StatusChange, SyncState
 from domain.status_log.queries import CAUSE_TYPE_LABELS, CHANGE_KIND_LABELS, SYNC_STATE_LABELS
+from domain.suspensions.models import BatchPerson, Outcome, SuspensionBatch
 
 
 class TimelineKind(StrEnum):
@@ -51,6 +52,7 @@ class TimelineKind(StrEnum):
     CERTIFICATION = "certification"  # a proof-of-life certification (4.3, face result, 2.6, 2.7)
     DEATH = "death"  # a death recorded by staff, with the pension overpaid after it (4.6)
     OVERPAYMENT = "overpayment"  # the overpaid pension marked recovered or waived (4.6)
+    SUSPENSION_HELD = "suspension_held"  # a nightly rule's suspension held by the brake for a city decision (4.5)
 
 
 class RegistrationChannel(StrEnum):
@@ -311,6 +313,26 @@ def _from_death(d: DeathRecord, restored: set[int]) -> list[Entry]:
     return entries
 
 
+_HELD_OUTCOMES = {
+    Outcome.HELD.value: "待市级审批",
+    Outcome.SUSPENDED.value: "已批准并暂停",
+    Outcome.SKIPPED.value: "已批准，但情况已变化，未暂停",
+    Outcome.REJECTED.value: "已驳回，未暂停",
+}
+
+
+def _from_held(person: BatchPerson, batch: SuspensionBatch) -> Entry:
+    """A nightly rule's suspension the brake held (4.5, issue 14): when it was held and what became of it (the
+    suspension itself, if approved, is a status-change entry of its own)."""
+    at = batch.created_at or datetime.combine(batch.night, time.min, tzinfo=BUSINESS_TZ)
+    outcome = _HELD_OUTCOMES.get(person.outcome.value, person.outcome.value)
+    why = (
+        f"，驳回原因：{batch.rejection_reason}" if person.outcome is Outcome.REJECTED and batch.rejection_reason else ""
+    )
+    title = f"规则暂停（{reason_label(person.reason_code)}）超过上限被挂起，批次 {batch.id}：{outcome}{why}"
+    return Entry(TimelineKind.SUSPENSION_HELD, at, title)
+
+
 def _changed_fields(action: str, detail: dict[str, Any]) -> list[str]:
     if action == "retiree.changed":
         return sorted(detail.get("changes", {}))
@@ -366,6 +388,13 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
     deaths: list[DeathRecord] = await _rows(
         session, select(DeathRecord).where(col(DeathRecord.retiree_id) == retiree_id)
     )
+    held = (
+        await session.execute(
+            select(BatchPerson, SuspensionBatch)
+            .join(SuspensionBatch, col(SuspensionBatch.id) == col(BatchPerson.batch_id))
+            .where(col(BatchPerson.retiree_id) == retiree_id)
+        )
+    ).all()
     restored = {e.reverses_id for e in changes if e.reverses_id is not None}
     audits: list[AuditEntry] = await _rows(
         session,
@@ -383,6 +412,7 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
         *(_from_certification(c) for c in certifications),
         *(_from_audit(a, retiree) for a in audits),
         *(entry for d in deaths for entry in _from_death(d, restored)),
+        *(_from_held(person, batch) for person, batch in held),
     ]
     if not any(e.kind is TimelineKind.ARRIVED for e in entries):
         entries.append(_created(retiree))

@@ -50,6 +50,7 @@ class BatchPerson(SQLModel, table=True):
         # A person is held by one open batch at most: the next night's run skips them while it is open.
         Index("ux_suspension_batch_person_held", "retiree_id", unique=True, postgresql_where=text("outcome = 'held'")),
         Index("ix_suspension_batch_person_batch_institution", "batch_id", "institution_id"),
+        Index("ix_suspension_batch_person_retiree", "retiree_id"),  # the retiree's timeline
     )
 
     batch_id: int = Field(

@@ -95,6 +95,11 @@ async def test_4_5_a_city_operator_approves_part_of_a_held_batch_and_rejects_the
         assert again.status_code == 409 and again.json()["code"] == "SUSPENSION_BATCH_DECIDED"
         missing = await api.call("GET", "/api/v1/suspension-batches/999999999", headers)
         assert missing.status_code == 404 and missing.json()["code"] == "SUSPENSION_BATCH_NOT_FOUND"
+        rejected_one = page["items"][2]["retiree_id"]
+        for retiree_id, says in ((chosen[0], "已批准并暂停"), (rejected_one, "已驳回，未暂停：导入数据有误")):
+            timeline = (await api.call("GET", f"/api/v1/retirees/{retiree_id}/timeline", headers)).json()
+            held_entries = [e for e in timeline["entries"] if e["kind"] == "suspension_held"]
+            assert len(held_entries) == 1 and says.split("：")[0] in held_entries[0]["title"], held_entries
         preview = await api.call("GET", "/api/v1/suspension-rules/preview", headers)
         assert preview.status_code == 200 and {"brake", "would_hold", "per_rule"} <= set(preview.json())
     finally:

@@ -56,6 +56,7 @@ def upgrade() -> None:
         ["batch_id", "institution_id"],
         unique=False,
     )
+    op.create_index("ix_suspension_batch_person_retiree", "suspension_batch_person", ["retiree_id"], unique=False)
     op.create_index(
         "ux_suspension_batch_person_held",
         "suspension_batch_person",
@@ -67,6 +68,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ux_suspension_batch_person_held", table_name="suspension_batch_person")
+    op.drop_index("ix_suspension_batch_person_retiree", table_name="suspension_batch_person")
     op.drop_index("ix_suspension_batch_person_batch_institution", table_name="suspension_batch_person")
     op.drop_table("suspension_batch_person")
     op.drop_index(op.f("ix_suspension_batch_night"), table_name="suspension_batch")

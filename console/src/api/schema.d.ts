@@ -3212,7 +3212,7 @@ export interface components {
          * TimelineKind
          * @enum {string}
          */
-        TimelineKind: "arrived" | "provincial_update" | "registration_application" | "registration" | "supplementary_info" | "status_change" | "certification" | "death" | "overpayment";
+        TimelineKind: "arrived" | "provincial_update" | "registration_application" | "registration" | "supplementary_info" | "status_change" | "certification" | "death" | "overpayment" | "suspension_held";
         /** TimelineView */
         TimelineView: {
             /**
