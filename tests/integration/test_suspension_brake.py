@@ -19,7 +19,9 @@ from domain.suspensions import brake
 from domain.suspensions.models import BatchState, Outcome
 from domain.suspensions.overdue import Rule
 from hub.bootstrap import Hub
+from hub.settings import Settings
 from tests import factories
+from tests.support.harness import hub_cli
 
 pytestmark = pytest.mark.integration
 
@@ -167,6 +169,34 @@ async def test_4_5_the_dry_run_says_what_the_brake_would_hold_and_changes_nothin
         assert plan.would_suspend == 0 and plan.would_hold == plan.total
         over = {c.institution_id: c.count for c in plan.institutions_over}
         assert all(over[c.id] == PEOPLE // 4 for c in tree.communities)
+    finally:
+        async with registry_hub.sessions() as session, session.begin():
+            await session.execute(
+                text("UPDATE retiree SET last_certified_on = DATE '2099-01-01' WHERE personal_number LIKE :like"),
+                {"like": f"{tag}%"},
+            )
+
+
+async def test_4_5_hub_rules_run_dry_run_prints_what_the_brake_would_hold(
+    registry_hub: Hub, settings: Settings
+) -> None:
+    tag = f"BRK{uuid.uuid4().hex[:8]}"
+    await _overdue_people(registry_hub, tag)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HUB_DATABASE_URL": settings.database_url,
+        "HUB_KAFKA_TOPIC_PREFIX": settings.kafka_topic_prefix,
+    }
+    try:
+        counts = "SELECT (SELECT count(*) FROM status_change) + (SELECT count(*) FROM suspension_batch)"
+        before = await _count(registry_hub, counts)
+        done = await hub_cli(
+            "rules", "run", "--dry-run", "--today", NIGHT.isoformat(), "--rule", "certification_overdue", env=env
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "nothing changed" in done.stdout and "the brake would hold" in done.stdout
+        assert "above the per-institution threshold" in done.stdout
+        assert await _count(registry_hub, counts) == before
     finally:
         async with registry_hub.sessions() as session, session.begin():
             await session.execute(
