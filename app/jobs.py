@@ -10,6 +10,7 @@ not suspend a whole district's pensions overnight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -60,8 +61,7 @@ async def run_suspension_rules(
             batch.id,
             batch.why,
         )
-    async with hub.sessions() as session:
-        metrics.suspension_batches_held.set(await brake.held_batches(session))
+    await refresh_held_batches(hub)
     for rule in rules:
         total = 0
         while True:
@@ -101,6 +101,29 @@ async def send_certification_reminders(hub: Hub, today: date) -> int:
 async def run_every_night(hub: Hub, at_hour: int, stop: asyncio.Event) -> None:
     """Run the rules at start-up and then every day at ``at_hour`` o'clock (server time). The rules are
     idempotent, so the run at start-up after a restart costs a few queries and changes nothing already done."""
-    await run_daily(
-        "suspension-rules", lambda: run_suspension_rules(hub, calendar.today()), at_hour, stop, at_start=True
+    await asyncio.gather(
+        run_daily(
+            "suspension-rules", lambda: run_suspension_rules(hub, calendar.today()), at_hour, stop, at_start=True
+        ),
+        watch_held_batches(hub, stop),
     )
+
+
+async def refresh_held_batches(hub: Hub) -> int:
+    """Set ``hub_suspension_batches_held`` to the batches still waiting for a decision; return it."""
+    async with hub.sessions() as session:
+        held = await brake.held_batches(session)
+    metrics.suspension_batches_held.set(held)
+    return held
+
+
+async def watch_held_batches(hub: Hub, stop: asyncio.Event, every: float = 60.0) -> None:
+    """Keep ``hub_suspension_batches_held`` current between nights: a batch approved or rejected in the console
+    clears the alert within a minute, not at the next run."""
+    while not stop.is_set():
+        try:
+            await refresh_held_batches(hub)
+        except Exception:  # the database away for a moment: the next round tries again
+            log.exception("could not count the held suspension batches")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)

@@ -10,14 +10,16 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from app.jobs import preview_suspension_rules, run_suspension_rules
+from app.jobs import preview_suspension_rules, refresh_held_batches, run_suspension_rules
 from domain.shared.actor import Actor
 from domain.shared.errors import ErrorCode, Forbidden
 from domain.suspensions import brake
 from domain.suspensions.models import BatchState, Outcome
 from domain.suspensions.overdue import Rule
+from hub import metrics  # noqa: F401  (registers hub_suspension_batches_held)
 from hub.bootstrap import Hub
 from hub.settings import Settings
 from tests import factories
@@ -27,6 +29,7 @@ pytestmark = pytest.mark.integration
 
 NIGHT = date(1970, 6, 1)
 PEOPLE = 10_000
+HELD_GAUGE = "hub_suspension_batches_held"
 
 
 async def _overdue_people(hub: Hub, tag: str) -> factories.Tree:
@@ -68,6 +71,7 @@ async def test_4_5_the_brake_holds_a_10000_person_night_and_releases_exactly_wha
         first = await run_suspension_rules(registry_hub, NIGHT, rules=(Rule.CERTIFICATION_OVERDUE,), chunk=2000)
         assert first.batch_id is not None and first.held[Rule.CERTIFICATION_OVERDUE] >= PEOPLE
         assert first.suspended[Rule.CERTIFICATION_OVERDUE] == 0
+        assert (REGISTRY.get_sample_value(HELD_GAUGE) or 0) >= 1  # the alert HubSuspensionBatchHeld fires
         suspended_sql = "SELECT count(*) FROM retiree WHERE personal_number LIKE :like AND status = 'suspended'"
         assert await _count(registry_hub, suspended_sql, **mine) == 0
 
@@ -134,6 +138,10 @@ async def test_4_5_the_brake_holds_a_10000_person_night_and_releases_exactly_wha
         async with registry_hub.sessions() as session:
             outcomes = await brake.outcomes(session, first.batch_id)
         assert outcomes[Outcome.SUSPENDED] == PEOPLE // 2 - 1 and outcomes[Outcome.SKIPPED] == 1
+        async with registry_hub.sessions() as session:
+            still_held = await brake.held_batches(session)
+        assert await refresh_held_batches(registry_hub) == still_held  # the gauge follows the decision
+        assert REGISTRY.get_sample_value(HELD_GAUGE) == still_held
         assert Outcome.HELD not in outcomes
         audited = (
             "SELECT array_agg(action ORDER BY id) FROM audit_entry WHERE target = :target "
