@@ -107,7 +107,7 @@ class ErrorCode(StrEnum):
     TRANSFER_DESTINATION_INVALID = "TRANSFER_DESTINATION_INVALID"  # a destination not a GB/T 2260 city code
     TRANSFER_CLOSED = "TRANSFER_CLOSED"  # taking in or cancelling a transfer already cancelled or taken in
     TRANSFER_SENDER_ONLY = "TRANSFER_SENDER_ONLY"  # the receiving side trying to cancel a transfer
-    TRANSFER_DATE_INVALID = "TRANSFER_DATE_INVALID"  # taking in with a date before the transfer took effect
+    TRANSFER_DATE_INVALID = "TRANSFER_DATE_INVALID"  # a date after today, or taking in before the transfer took effect
 
     # Reports (6.x)
     REPORT_DATE_OUT_OF_RANGE = "REPORT_DATE_OUT_OF_RANGE"  # a report asked for a date before records or too far ahead

@@ -77,6 +77,12 @@ def check_sender(covers_sender: bool) -> None:
         raise Forbidden(ErrorCode.TRANSFER_SENDER_ONLY, "只有转出社区可以撤销转移")
 
 
+def check_not_future(effective_date: date, today: date, what: str = "转移生效日期") -> None:
+    """A transfer takes effect today or earlier (a later date would move the person before the fact)."""
+    if effective_date > today:
+        raise DomainError(ErrorCode.TRANSFER_DATE_INVALID, f"{what}不能晚于今天", field="effective_date")
+
+
 def check_take_in_date(effective_date: date, taken_in_on: date) -> None:
     if taken_in_on < effective_date:
         raise DomainError(

@@ -63,6 +63,7 @@ async def request(
 ) -> Transfer:
     """The sending side transfers one of its people within the city (→ transferring_out) or out of it (→ moved_away)."""
     require(actor, Permission.CHANGE_REGISTRY)
+    rules.check_not_future(effective_date, calendar.today())
     session = uow.session
     await retirees.in_scope(session, actor, retiree_id)
     retiree = await status_log.locked_retiree(session, retiree_id)
@@ -119,6 +120,7 @@ async def arrive(
 ) -> Transfer:
     """In from another city: the receiving community registers the person (moved_away or approved → registered)."""
     require(actor, Permission.CHANGE_REGISTRY)
+    rules.check_not_future(effective_date, calendar.today(), "转入日期")
     session = uow.session
     community = await session.get(Institution, actor.institution_id) if actor.institution_id else None
     if community is None or community.level != Level.COMMUNITY or community.id is None:
@@ -196,6 +198,7 @@ async def take_in(
         return transfer  # arrived twice: one entry
     rules.check_open(transfer.state, "接收")
     on = effective_date or calendar.today()
+    rules.check_not_future(on, calendar.today(), "接收日期")
     rules.check_take_in_date(transfer.effective_date, on)
     assert transfer.to_institution_id is not None
     retiree = await status_log.locked_retiree(session, transfer.retiree_id)

@@ -203,6 +203,14 @@ async def test_4_4_refused_transfers_change_nothing(registry_hub: Hub, api: Api)
         ({"kind": "within_city", "to_institution_id": s.street}, "TRANSFER_TARGET_INVALID"),
         ({"kind": "out_of_city"}, "TRANSFER_DESTINATION_REQUIRED"),
         (
+            {
+                "kind": "within_city",
+                "to_institution_id": s.communities[1],
+                "effective_date": (calendar.today() + timedelta(days=1)).isoformat(),
+            },
+            "TRANSFER_DATE_INVALID",
+        ),
+        (
             {"kind": "out_of_city", "destination": {"code": "130100", "name": "石家庄市"}},
             "TRANSFER_DESTINATION_INVALID",
         ),

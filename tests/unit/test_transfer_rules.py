@@ -81,6 +81,13 @@ def test_4_4_taking_in_on_the_effective_date_is_allowed_a_day_before_is_not() ->
     assert refused.value.code is ErrorCode.TRANSFER_DATE_INVALID
 
 
+def test_4_4_a_transfer_takes_effect_today_at_the_latest() -> None:
+    rules.check_not_future(date(2026, 3, 1), date(2026, 3, 1))
+    with pytest.raises(DomainError) as refused:
+        rules.check_not_future(date(2026, 3, 2), date(2026, 3, 1))
+    assert refused.value.code is ErrorCode.TRANSFER_DATE_INVALID and refused.value.message == "转移生效日期不能晚于今天"
+
+
 def test_4_4_the_lifecycle_of_a_transfer_within_the_city_and_its_cancellation() -> None:
     registered = Lifecycle(Status.REGISTERED, 5)
     out = decide(registered, TransferOut(within_city=True))
