@@ -9,6 +9,7 @@ from domain.employers.models import Employer
 from domain.institutions.models import Institution
 from domain.notifications.models import RetireeNotification
 from domain.registrations.models import RegistrationApplication
+from domain.residence.models import IncomingResident, Residence
 from domain.retirees.models import Retiree, SupplementaryInfo
 from domain.staff.models import ChannelClient, StaffAccount
 from domain.status_log.models import StatusChange
@@ -25,10 +26,12 @@ __all__ = [
     "CodeEntry",
     "DeathRecord",
     "Employer",
+    "IncomingResident",
     "Institution",
     "Parameter",
     "PensionAdjustment",
     "RegistrationApplication",
+    "Residence",
     "Retiree",
     "RetireeNotification",
     "StaffAccount",

@@ -19,6 +19,8 @@ from sqlmodel import col
 from domain.audit import trail
 from domain.institutions.models import Institution, Level
 from domain.registrations.models import ApplicationState, RegistrationApplication
+from domain.residence import service as residences
+from domain.residence.cities import is_local
 from domain.retirees.idnumber import IdNumber, InvalidIdNumber
 from domain.retirees.lifecycle import Register, Status
 from domain.retirees.models import Retiree
@@ -51,22 +53,55 @@ async def _community_of(session: AsyncSession, actor: Actor) -> Institution:
 
 
 async def register_at_counter(
-    uow: UnitOfWork, actor: Actor, personal_number: str, agency_code: str, *, effective_date: date | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    personal_number: str,
+    agency_code: str,
+    *,
+    effective_date: date | None = None,
+    residence: residences.ResidenceInput | None = None,
 ) -> Retiree:
+    """Register at the caller's community. The documented exception (4.7): an insuring agency (a district-level
+    institution) registers, under itself, a person it insures whose residence is in another city — given here (then
+    recorded in the same transaction) or recorded before."""
     require(actor, Permission.CHANGE_REGISTRY)
-    community = await _community_of(uow.session, actor)
+    agency = await residences.agency_of(uow.session, actor)
+    if agency is None:
+        institution = await _community_of(uow.session, actor)
     found = await find_for_registration(uow.session, actor, personal_number, agency_code)
-    assert found.id is not None and community.id is not None
+    assert found.id is not None
+    if agency is not None:
+        institution = await _agency_for_non_local(uow.session, agency, found, residence)
+    assert institution.id is not None
     retiree = await status_log.locked_retiree(uow.session, found.id)
+    today = calendar.today()
+    if residence is not None:
+        await residences.record(uow, actor, retiree, residence, today=today)
     await status_log.apply(
         uow,
         actor,
         retiree,
-        Register(community.id),
-        effective_date=effective_date or calendar.today(),
+        Register(institution.id),
+        effective_date=effective_date or today,
         cause=status_log.Cause(CauseType.STAFF, actor.name),
     )
     return retiree
+
+
+async def _agency_for_non_local(
+    session: AsyncSession, agency: Institution, retiree: Retiree, residence: residences.ResidenceInput | None
+) -> Institution:
+    assert retiree.id is not None
+    city = residence.city_code if residence else None
+    if city is None:
+        on_file = await residences.current(session, retiree.id)
+        city = on_file.city_code if on_file else None
+    if city is None or is_local(city.strip()) or agency.code != retiree.insuring_agency_code:
+        raise Forbidden(
+            ErrorCode.NON_LOCAL_ONLY,
+            "登记须由社区工作人员办理；参保机构只能登记本机构参保、居住在外市的人员（须填写外市居住地）",
+        )
+    return agency
 
 
 # --- mobile registration -------------------------------------------------------------------------------------------

@@ -109,6 +109,16 @@ class ErrorCode(StrEnum):
     TRANSFER_SENDER_ONLY = "TRANSFER_SENDER_ONLY"  # the receiving side trying to cancel a transfer
     TRANSFER_DATE_INVALID = "TRANSFER_DATE_INVALID"  # a date after today, or taking in before the transfer took effect
 
+    # Non-local residents (4.7)
+    RESIDENCE_CITY_INVALID = "RESIDENCE_CITY_INVALID"  # a residence or insuring place not a city-level GB/T 2260 code
+    RESIDENCE_DATE_INVALID = "RESIDENCE_DATE_INVALID"  # a residence since a date after today or before the birth date
+    NON_LOCAL_ONLY = "NON_LOCAL_ONLY"  # an insuring agency registering a person with no residence in another city
+    INCOMING_RESIDENT_NOT_FOUND = "INCOMING_RESIDENT_NOT_FOUND"  # an insured-elsewhere resident absent or out of scope
+    INCOMING_RESIDENT_EXISTS = "INCOMING_RESIDENT_EXISTS"  # recording an insured-elsewhere resident a second time
+    INCOMING_PLACE_LOCAL = "INCOMING_PLACE_LOCAL"  # an insured-elsewhere resident whose insuring place is this city
+    INCOMING_COMMUNITY_INVALID = "INCOMING_COMMUNITY_INVALID"  # the community chosen is not a community in scope
+    INCOMING_NAME_REQUIRED = "INCOMING_NAME_REQUIRED"  # an insured-elsewhere resident recorded without a name
+
     # Reports (6.x)
     REPORT_DATE_OUT_OF_RANGE = "REPORT_DATE_OUT_OF_RANGE"  # a report asked for a date before records or too far ahead
 
