@@ -26,6 +26,7 @@ from channels.staff import (
     institutions,
     registrations,
     reports,
+    residence,
     retirees,
     suspension_batches,
     timeline,
@@ -43,6 +44,7 @@ ROUTERS = (
     dictionary.router,
     certifications.router,
     deaths.router,
+    residence.router,  # before retirees: GET /retirees/non-local must not be taken for /retirees/{id}
     retirees.router,
     registrations.router,
     audit.router,

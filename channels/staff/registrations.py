@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from channels.deps import ApplicationId, Session, StaffActor, StaffWork
+from channels.staff.residence import ResidenceBody
 from channels.staff.views import RetireeSummary
 from domain.institutions import service as institutions
 from domain.institutions.models import Institution
@@ -53,13 +54,23 @@ class CounterRegistration(BaseModel):
     personal_number: str = Field(pattern=r"^[0-9A-Za-z]{1,20}$")
     insuring_agency_code: str = Field(pattern=r"^[0-9A-Za-z]{6,12}$")
     effective_date: date | None = Field(default=None, description="登记生效日期（默认今天）")
+    residence: ResidenceBody | None = Field(
+        default=None,
+        description="居住地（4.7）：参保机构登记本机构参保、居住在外市的人员时必填（或此前已记录）；社区登记时可选",
+    )
 
 
 @router.post("", response_model=RetireeSummary, status_code=201)
 async def register(body: CounterRegistration, uow: StaffWork, actor: StaffActor) -> RetireeSummary:
-    """确认登记到本社区；已登记的人员返回“人员已登记，不能重复登记”。"""
+    """确认登记到本社区；已登记的人员返回“人员已登记，不能重复登记”。参保机构（县区经办机构）只能登记本机构参保、
+    居住在外市的人员（4.7），登记到本机构。"""
     retiree = await registrations.register_at_counter(
-        uow, actor, body.personal_number, body.insuring_agency_code, effective_date=body.effective_date
+        uow,
+        actor,
+        body.personal_number,
+        body.insuring_agency_code,
+        effective_date=body.effective_date,
+        residence=body.residence.input() if body.residence else None,
     )
     institution = await institutions.get(uow.session, retiree.institution_id) if retiree.institution_id else None
     return RetireeSummary.of(retiree, institution)

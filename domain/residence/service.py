@@ -333,3 +333,21 @@ async def incoming(
         await session.execute(base.order_by(col(IncomingResident.id).desc()).offset((page - 1) * size).limit(size))
     ).all()
     return [(r, i) for r, i in rows], total
+
+
+async def readable_history(session: AsyncSession, actor: Actor, retiree_id: int) -> list[Residence]:
+    """The residences of a retiree the caller may see (in scope, or not yet registered and of the caller's agency)."""
+    require(actor, Permission.READ_REGISTRY)
+    try:
+        await retirees.in_scope(session, actor, retiree_id)
+    except NotFound:
+        retiree = await session.get(Retiree, retiree_id)
+        agency = await agency_of(session, actor)
+        if not (
+            retiree is not None
+            and retiree.institution_id is None
+            and agency is not None
+            and agency.code == retiree.insuring_agency_code
+        ):
+            raise
+    return await history(session, retiree_id)

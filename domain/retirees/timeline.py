@@ -32,6 +32,8 @@ from domain.deaths.rules import EVIDENCE_LABELS, RECOVERY_STATE_LABELS, DeathEvi
 from domain.dictionary.codes import REASON_CODE_LABELS, ReasonCode
 from domain.institutions.models import Institution
 from domain.registrations.models import APPLICATION_STATE_LABELS, ApplicationState, RegistrationApplication
+from domain.residence.cities import city_name, is_local
+from domain.residence.models import Residence
 from domain.retirees.lifecycle import STATUS_LABELS, ChangeKind, Status
 from domain.retirees.models import Retiree
 from domain.retirees.service import in_scope
@@ -53,6 +55,7 @@ class TimelineKind(StrEnum):
     DEATH = "death"  # a death recorded by staff, with the pension overpaid after it (4.6)
     OVERPAYMENT = "overpayment"  # the overpaid pension marked recovered or waived (4.6)
     SUSPENSION_HELD = "suspension_held"  # a nightly rule's suspension held by the brake for a city decision (4.5)
+    RESIDENCE = "residence"  # where the retiree lives recorded or changed (4.7; not a status, not sent to the province)
 
 
 class RegistrationChannel(StrEnum):
@@ -333,6 +336,14 @@ def _from_held(person: BatchPerson, batch: SuspensionBatch) -> Entry:
     return Entry(TimelineKind.SUSPENSION_HELD, at, title)
 
 
+def _from_residence(r: Residence) -> Entry:
+    """A residence recorded (4.7): the city, since when, and whether that makes the person non-local."""
+    at = r.recorded_at or datetime.combine(r.since, time.min, tzinfo=BUSINESS_TZ)
+    where = f"{city_name(r.city_code) or ''}（{r.city_code}）"
+    kind = "本市" if is_local(r.city_code) else "异地居住"
+    return Entry(TimelineKind.RESIDENCE, at, f"居住地登记为{where}，{kind}，自 {r.since.isoformat()} 起")
+
+
 def _changed_fields(action: str, detail: dict[str, Any]) -> list[str]:
     if action == "retiree.changed":
         return sorted(detail.get("changes", {}))
@@ -395,6 +406,7 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
             .where(col(BatchPerson.retiree_id) == retiree_id)
         )
     ).all()
+    residences: list[Residence] = await _rows(session, select(Residence).where(col(Residence.retiree_id) == retiree_id))
     restored = {e.reverses_id for e in changes if e.reverses_id is not None}
     audits: list[AuditEntry] = await _rows(
         session,
@@ -413,6 +425,7 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
         *(_from_audit(a, retiree) for a in audits),
         *(entry for d in deaths for entry in _from_death(d, restored)),
         *(_from_held(person, batch) for person, batch in held),
+        *(_from_residence(r) for r in residences),
     ]
     if not any(e.kind is TimelineKind.ARRIVED for e in entries):
         entries.append(_created(retiree))
