@@ -1,6 +1,7 @@
 import type { RouteRecordRaw } from 'vue-router'
 import { adminRoutes } from '@/pages/admin/routes'
 import { deathRoutes } from '@/pages/deaths/routes'
+import { nonLocalRoutes } from '@/pages/non-local/routes'
 import { registrationRoutes } from '@/pages/registrations/routes'
 import { reportRoutes } from '@/pages/reports/routes'
 import { retireeRoutes } from '@/pages/retirees/routes'
@@ -24,6 +25,7 @@ export const pageRoutes: RouteRecordRaw[] = [
   ...transferRoutes,
   ...suspensionBatchRoutes,
   ...retireeRoutes,
+  ...nonLocalRoutes,
   ...reportRoutes,
   ...adminRoutes,
 ]
