@@ -216,6 +216,13 @@ async def add(body: IncomingBody, uow: StaffWork, actor: StaffActor) -> Incoming
     return IncomingView.of(row, community, masked=False)
 
 
+@router.get("/api/v1/incoming-residents/{resident_id}", response_model=IncomingView)
+async def read(resident_id: PathId, uow: StaffWork, actor: StaffActor) -> IncomingView:
+    """一名外地参保人员的完整信息（不脱敏，供修改；记入审计）。"""
+    row, community = await residences.read_incoming(uow, actor, resident_id)
+    return IncomingView.of(row, community, masked=False)
+
+
 @router.put("/api/v1/incoming-residents/{resident_id}", response_model=IncomingView)
 async def edit(resident_id: PathId, body: IncomingBody, uow: StaffWork, actor: StaffActor) -> IncomingView:
     """修改外市参保人员的信息。"""

@@ -63,6 +63,12 @@ async def agency_of(session: AsyncSession, actor: Actor) -> Institution | None:
 
 async def _retiree_for_change(session: AsyncSession, actor: Actor, retiree_id: int) -> Retiree:
     require(actor, Permission.CHANGE_REGISTRY)
+    return await _retiree_of_caller(session, actor, retiree_id)
+
+
+async def _retiree_of_caller(session: AsyncSession, actor: Actor, retiree_id: int) -> Retiree:
+    """In the caller's scope; or not yet registered and insured at the caller's agency, which records the residence
+    of its non-local people before (or while) registering them."""
     try:
         return await retirees.in_scope(session, actor, retiree_id)
     except NotFound:
@@ -74,7 +80,7 @@ async def _retiree_for_change(session: AsyncSession, actor: Actor, retiree_id: i
             and agency is not None
             and agency.code == retiree.insuring_agency_code
         ):
-            return retiree  # not yet registered: its insuring agency records the residence before registering
+            return retiree
         raise
 
 
@@ -302,6 +308,18 @@ async def edit_incoming(
     return row, community
 
 
+async def read_incoming(uow: UnitOfWork, actor: Actor, resident_id: int) -> tuple[IncomingResident, Institution]:
+    """One resident unmasked (to edit), in scope; audited like the retiree detail view."""
+    require(actor, Permission.READ_REGISTRY)
+    session = uow.session
+    row = await session.get(IncomingResident, resident_id)
+    community = await session.get(Institution, row.community_id) if row else None
+    if row is None or community is None or not actor.covers(community.path):
+        raise NotFound(ErrorCode.INCOMING_RESIDENT_NOT_FOUND, "未找到该外地参保人员，或不在本机构管辖范围内")
+    await trail.record(session, actor, "incoming_resident.viewed", target=str(resident_id))
+    return row, community
+
+
 async def remove_incoming(uow: UnitOfWork, actor: Actor, resident_id: int) -> None:
     require(actor, Permission.CHANGE_REGISTRY)
     session = uow.session
@@ -338,16 +356,5 @@ async def incoming(
 async def readable_history(session: AsyncSession, actor: Actor, retiree_id: int) -> list[Residence]:
     """The residences of a retiree the caller may see (in scope, or not yet registered and of the caller's agency)."""
     require(actor, Permission.READ_REGISTRY)
-    try:
-        await retirees.in_scope(session, actor, retiree_id)
-    except NotFound:
-        retiree = await session.get(Retiree, retiree_id)
-        agency = await agency_of(session, actor)
-        if not (
-            retiree is not None
-            and retiree.institution_id is None
-            and agency is not None
-            and agency.code == retiree.insuring_agency_code
-        ):
-            raise
+    await _retiree_of_caller(session, actor, retiree_id)
     return await history(session, retiree_id)

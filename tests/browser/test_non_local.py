@@ -76,3 +76,46 @@ async def test_4_7_an_agency_records_a_retiree_living_in_another_city_and_finds_
     await expect(row).to_be_visible()
     await expect(row.get_by_text("北京市朝阳区望京街道1号")).to_be_visible()
     await _still(console)
+
+
+async def test_4_7_a_community_adds_and_edits_a_person_insured_elsewhere_living_here(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        worker = await factories.account(session, tree.communities[0], Role.OPERATOR)
+    number = factories.id_number()
+    page = console.page
+    await console.login(worker.username)
+    await console.visit("non-local")
+    await page.get_by_role("tab", name="外地参保本市居住").click()
+    await page.get_by_role("button", name="新增外地参保人员").click()
+    editor = page.get_by_role("dialog", name="新增外地参保人员")
+    await expect(editor).to_be_visible()
+    await _still(console)
+    await editor.get_by_label("身份证号码").fill(number)
+    await editor.get_by_label("姓名", exact=True).fill("孙唐山")
+    await editor.get_by_role("combobox", name="参保地").click(force=True)
+    await page.get_by_role("option", name="石家庄市（130100）").click()
+    await editor.get_by_label("本市居住地址").fill("本社区3号楼")
+    await editor.get_by_role("button", name="保存").click()
+    await _confirm(page, "确认新增", "确认保存")
+    await expect(editor.get_by_text("参保地为本市的人员属于本系统登记的退休人员")).to_be_visible()  # refused, said why
+    await editor.get_by_role("combobox", name="参保地").click(force=True)
+    await page.get_by_role("option", name="唐山市（130200）").click()
+    await editor.get_by_role("button", name="保存").click()
+    await _confirm(page, "确认新增", "确认保存")
+    await expect(editor).to_be_hidden()
+    listed = page.get_by_role("region", name="外地参保本市居住人员")
+    row = listed.get_by_role("row").filter(has_text="孙唐山")
+    await expect(row.get_by_text("唐山市")).to_be_visible()
+
+    await row.get_by_role("button", name="修改：孙唐山").click()
+    changing = page.get_by_role("dialog", name="修改外地参保人员")
+    await expect(changing.get_by_label("身份证号码")).to_have_value(number)
+    await changing.get_by_label("本市居住地址").fill("本社区5号楼")
+    await changing.get_by_role("button", name="保存").click()
+    await _confirm(page, "确认修改", "确认保存")
+    await expect(changing).to_be_hidden()
+    await expect(row.get_by_text("本社区5号楼")).to_be_visible()
+    await _still(console)

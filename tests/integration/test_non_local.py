@@ -261,6 +261,9 @@ async def test_4_7_people_insured_elsewhere_living_here_are_kept_by_their_commun
     assert all(i["id"] != resident["id"] for i in theirs["items"])
 
     path = f"/api/v1/incoming-residents/{resident['id']}"
+    full = await api.call("GET", path, community)
+    assert full.status_code == 200 and full.json()["id_number"] == body["id_number"]
+    assert (await api.call("GET", path, other)).status_code == 404
     assert (await api.call("PUT", path, other, json=body)).status_code == 404
     assert (await api.call("DELETE", path, other)).status_code == 404
     edited = await api.call(
