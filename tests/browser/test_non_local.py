@@ -5,6 +5,7 @@ under 本市参保异地居住; and the people insured elsewhere who live here a
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -119,3 +120,42 @@ async def test_4_7_a_community_adds_and_edits_a_person_insured_elsewhere_living_
     await expect(changing).to_be_hidden()
     await expect(row.get_by_text("本社区5号楼")).to_be_visible()
     await _still(console)
+
+
+async def test_4_7_an_insuring_agency_registers_its_retiree_living_in_another_city_at_the_counter(
+    registry_hub: Hub, console: Console
+) -> None:
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        tree.district.code = f"A{uuid.uuid4().hex[:10]}"  # an insuring-agency code the counter form accepts
+        await session.flush()
+        worker = await factories.account(session, tree.district, Role.OPERATOR)
+        person = await factories.retiree(session, None, name="周在沪", agency=tree.district.code)
+    page = console.page
+    await console.login(worker.username)
+    await console.visit("registrations/counter")
+    await expect(page.get_by_text(re.compile("参保机构.*只能登记本机构参保、居住在外市的人员"))).to_be_visible()
+    await page.get_by_label("个人编号").fill(person.personal_number)
+    await page.get_by_label("参保机构编码").fill(person.insuring_agency_code)
+    await page.get_by_role("button", name="查询", exact=True).click()
+    await expect(page.get_by_text("周在沪")).to_be_visible()
+
+    await page.get_by_role("button", name="确认登记").click()  # no residence given: refused, said why
+    await _confirm(page, "确认登记", "确认登记")
+    await expect(page.get_by_role("alert").filter(has_text="须填写外市居住地")).to_be_visible()
+    await expect(page.get_by_role("dialog", name="确认登记")).to_be_hidden()  # its overlay gone before the next click
+
+    await page.get_by_role("combobox", name="居住城市").click(force=True)
+    await page.get_by_role("option", name="上海市（310100）").click()
+    picker = page.get_by_role("combobox", name="居住起始日期")
+    await picker.fill((calendar.today() - timedelta(days=30)).isoformat())
+    await picker.press("Enter")
+    await page.get_by_role("button", name="确认登记").click()
+    await _confirm(page, "确认登记", "确认登记")
+    await expect(page.get_by_text(f"周在沪 已登记到 {tree.district.name}")).to_be_visible()
+    await _still(console)
+
+    await console.visit("non-local")
+    listed = page.get_by_role("region", name="本市参保异地居住人员")
+    row = listed.get_by_role("row").filter(has=page.get_by_role("link", name="周在沪"))
+    await expect(row).to_contain_text("上海市")
