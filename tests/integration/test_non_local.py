@@ -172,6 +172,7 @@ async def test_4_7_the_insuring_agency_registers_its_non_local_retiree_and_nobod
     done = await api.call("POST", "/api/v1/registrations", agency, json=registration(mine, residence=residence))
     assert done.status_code == 201, done.text
     assert done.json()["institution"] == s.tree.district.name and done.json()["status"] == "registered"
+    assert await _province_events(registry_hub, mine.personal_number) == 1  # the registration (REGISTER), once
     shown = (await api.call("GET", f"/api/v1/retirees/{mine.id}/residence", agency)).json()
     assert shown["current"]["city_code"] == "110100"
     listed = (await api.call("GET", "/api/v1/retirees/non-local?city_code=110100", agency)).json()
