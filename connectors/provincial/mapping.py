@@ -299,6 +299,7 @@ BUSINESS_TYPES = {
     "resumed": "RESUME",
     "deceased": "DEATH",
     "error_restored": "ERROR_RESTORE",
+    "institution_changed": "ORG_CHANGE",  # 4.8: moved to another community by a split or merge
 }
 
 

@@ -65,6 +65,7 @@ class ReasonCode(StrEnum):
     DECEASED = "DTH"  # 死亡减员
     ERROR_RESTORED = "ERR"  # 差错恢复
     TRANSFER_CANCELLED = "TCAN"  # 转移撤销 (4.4: the sending community cancels a transfer not yet taken in)
+    COMMUNITY_MOVE = "ORG"  # 机构拆分合并 (4.8: a community's retirees moved to another community of the street)
 
 
 # The built-in labels of the reason codes, keyed by the enum: a unit test refuses a member without one.
@@ -84,6 +85,7 @@ REASON_CODE_LABELS: dict[ReasonCode, str] = {
     ReasonCode.DECEASED: "死亡减员",
     ReasonCode.ERROR_RESTORED: "差错恢复",
     ReasonCode.TRANSFER_CANCELLED: "转移撤销",
+    ReasonCode.COMMUNITY_MOVE: "机构拆分合并",
 }
 
 CATEGORIES: tuple[Category, ...] = (

@@ -45,6 +45,7 @@ class ChangeKind(StrEnum):
     RESUMED = "resumed"
     DECEASED = "deceased"
     ERROR_RESTORED = "error_restored"
+    INSTITUTION_CHANGED = "institution_changed"  # 4.8: moved to another community by a split or merge
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,17 @@ class RecordSupplementaryInfo:
     reason_code: ReasonCode = ReasonCode.SUPPLEMENTARY_INFO
 
 
-Command = Register | TransferOut | TransferIn | Suspend | Resume | RecordDeath | RecordSupplementaryInfo
+@dataclass(frozen=True)
+class ChangeInstitution:
+    """4.8: the person is moved to another community by a split or merge; the status stays as it is."""
+
+    institution_id: int
+    reason_code: ReasonCode = ReasonCode.COMMUNITY_MOVE
+
+
+Command = (
+    Register | TransferOut | TransferIn | Suspend | Resume | RecordDeath | RecordSupplementaryInfo | ChangeInstitution
+)
 
 
 @dataclass(frozen=True)
@@ -132,6 +143,12 @@ def _refuse(state: Lifecycle, action: str, code: ErrorCode = ErrorCode.ILLEGAL_T
 
 def decide(state: Lifecycle, command: Command) -> Transition:
     """The transition a command makes from a state, or IllegalTransition if the state does not allow it."""
+    if isinstance(command, ChangeInstitution):
+        return _change_institution(state, command)
+    return _decide_status(state, command)
+
+
+def _decide_status(state: Lifecycle, command: Command) -> Transition:
     match command:
         case Register(institution_id=institution_id, reason_code=reason):
             if state.status is Status.REGISTERED:
@@ -172,6 +189,17 @@ def decide(state: Lifecycle, command: Command) -> Transition:
                 raise _refuse(state, "补充信息采集")
             return Transition(state, state, ChangeKind.SUPPLEMENTARY_INFO_RECORDED, reason)
     raise TypeError(f"not a lifecycle command: {command!r}")
+
+
+def _change_institution(state: Lifecycle, command: ChangeInstitution) -> Transition:
+    """Only people under a community's management (registered, or suspended there, not in a transfer) move with it."""
+    movable = state.status is Status.REGISTERED or (
+        state.status is Status.SUSPENDED and state.resume_to is Status.REGISTERED
+    )
+    if not movable or state.institution_id is None:
+        raise _refuse(state, "机构调整")
+    after = replace(state, institution_id=command.institution_id)
+    return Transition(state, after, ChangeKind.INSTITUTION_CHANGED, command.reason_code)
 
 
 def restore(

@@ -254,6 +254,10 @@ def _from_change(e: StatusChange, names: dict[int, str]) -> Entry:
             TimelineKind.SUPPLEMENTARY_INFO, at, "补充信息采集", status_change=detail, supplementary=supplementary
         )
     title = f"{detail.change_kind_label}（{detail.reason_label}）"
+    if e.kind == ChangeKind.INSTITUTION_CHANGED:  # 4.8: 机构调整 from the old community to the new one
+        before, after = e.before_state.get("institution_id"), e.after_state.get("institution_id")
+        title = f"机构调整：{names.get(before, '') if before else ''} → {names.get(after, '') if after else ''}"
+        return Entry(TimelineKind.STATUS_CHANGE, at, f"{title}（{detail.reason_label}）", status_change=detail)
     if e.kind in (ChangeKind.TRANSFERRED_OUT, ChangeKind.TRANSFERRED_IN) and e.after_state.get("institution_id"):
         title += f"：{names.get(e.after_state['institution_id'], '')}".rstrip("：")  # 4.4: where from / where to
     return Entry(TimelineKind.STATUS_CHANGE, at, title, status_change=detail)
@@ -414,9 +418,11 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
         .where(col(AuditEntry.retiree_id) == retiree_id)
         .where(col(AuditEntry.action).in_(list(_PROVINCIAL_ACTIONS))),
     )
-    ids = {a.community_id for a in applications} | {
-        e.after_state["institution_id"] for e in changes if e.after_state.get("institution_id")
-    }
+    ids = (
+        {a.community_id for a in applications}
+        | {e.after_state["institution_id"] for e in changes if e.after_state.get("institution_id")}
+        | {e.before_state["institution_id"] for e in changes if e.before_state.get("institution_id")}
+    )
     names = await _names(session, ids)
     entries = [
         *(_from_change(e, names) for e in changes),

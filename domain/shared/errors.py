@@ -119,6 +119,38 @@ class ErrorCode(StrEnum):
     INCOMING_COMMUNITY_INVALID = "INCOMING_COMMUNITY_INVALID"  # the community chosen is not a community in scope
     INCOMING_NAME_REQUIRED = "INCOMING_NAME_REQUIRED"  # an insured-elsewhere resident recorded without a name
 
+    # Community split and merge (4.8)
+    MOVE_NOT_FOUND = "MOVE_NOT_FOUND"  # a community move that does not exist or is outside the caller's scope
+    MOVE_COMMUNITY_INVALID = "MOVE_COMMUNITY_INVALID"  # a source or target that is not an active community
+    MOVE_SAME_COMMUNITY = "MOVE_SAME_COMMUNITY"  # moving people to the community they are in
+    MOVE_DIFFERENT_STREET = "MOVE_DIFFERENT_STREET"  # source and target under different streets/towns
+    MOVE_STREET_LEVEL_ONLY = "MOVE_STREET_LEVEL_ONLY"  # a community's own staff moving people (street or above only)
+    MOVE_DATE_INVALID = "MOVE_DATE_INVALID"  # an effective date after today or before a person's registration
+    MOVE_SELECTION_REQUIRED = "MOVE_SELECTION_REQUIRED"  # a split with neither a list nor a filter
+    MOVE_NOBODY = "MOVE_NOBODY"  # the selection holds nobody who can move
+    MOVE_ALREADY_OPEN = "MOVE_ALREADY_OPEN"  # a second move from a source while one is pending or running
+    MOVE_ACCOUNTS_CHOICE = "MOVE_ACCOUNTS_CHOICE"  # a merge without saying what becomes of the source's accounts
+    MOVE_OPEN_TRANSFERS = "MOVE_OPEN_TRANSFERS"  # merging a community with transfers out of or into it still open
+
+    # Employer hand-over of archives (3.1 - 3.3)
+    HANDOVER_NOT_FOUND = "HANDOVER_NOT_FOUND"  # a hand-over batch that does not exist or whose agency is out of scope
+    HANDOVER_NOT_EDITABLE = "HANDOVER_NOT_EDITABLE"  # editing a batch neither drafted nor returned
+    HANDOVER_STATE = "HANDOVER_STATE"  # submitting, receiving or returning a batch whose state does not allow it
+    HANDOVER_VERSION_CONFLICT = "HANDOVER_VERSION_CONFLICT"  # editing a batch changed meanwhile (stale version)
+    HANDOVER_AGENCY_INVALID = "HANDOVER_AGENCY_INVALID"  # the receiving institution is not an active district agency
+    HANDOVER_AGENCY_ONLY = "HANDOVER_AGENCY_ONLY"  # neither the city bureau nor the receiving agency acting on it
+    HANDOVER_EMPLOYER_NOT_FOUND = "HANDOVER_EMPLOYER_NOT_FOUND"  # an employer code or id that does not exist
+    HANDOVER_EMPTY = "HANDOVER_EMPTY"  # a batch without people, or one person listed twice
+    HANDOVER_ITEMS_REQUIRED = "HANDOVER_ITEMS_REQUIRED"  # a person listed without any archive item
+    HANDOVER_VOUCHER_INVALID = "HANDOVER_VOUCHER_INVALID"  # a voucher without number, amount <= 0 or dated ahead
+    HANDOVER_PERSON_NOT_OF_EMPLOYER = "HANDOVER_PERSON_NOT_OF_EMPLOYER"  # a person not a retiree of the employer
+    HANDOVER_PERSON_MOVED_AWAY = "HANDOVER_PERSON_MOVED_AWAY"  # a person who moved out of the city (archive left)
+    HANDOVER_PERSON_HANDED_OVER = "HANDOVER_PERSON_HANDED_OVER"  # a person whose archive was received already
+    HANDOVER_PERSON_IN_OPEN_BATCH = "HANDOVER_PERSON_IN_OPEN_BATCH"  # a person in another batch not yet received
+    HANDOVER_RESULTS_INCOMPLETE = "HANDOVER_RESULTS_INCOMPLETE"  # a receipt not naming a result for every person
+    HANDOVER_DISCREPANCY_REQUIRED = "HANDOVER_DISCREPANCY_REQUIRED"  # a discrepancy without its code
+    HANDOVER_REASON_REQUIRED = "HANDOVER_REASON_REQUIRED"  # returning a batch without a reason
+
     # Reports (6.x)
     REPORT_DATE_OUT_OF_RANGE = "REPORT_DATE_OUT_OF_RANGE"  # a report asked for a date before records or too far ahead
 

@@ -34,6 +34,7 @@ CHANGE_KIND_LABELS: dict[ChangeKind, str] = {
     ChangeKind.RESUMED: "恢复发放",
     ChangeKind.DECEASED: "死亡减员",
     ChangeKind.ERROR_RESTORED: "差错恢复",
+    ChangeKind.INSTITUTION_CHANGED: "机构调整",
 }
 
 SYNC_STATE_LABELS: dict[SyncState, str] = {

@@ -221,6 +221,13 @@ def create_api(settings: SimulatorSettings | None = None) -> FastAPI:
             raise HTTPException(404, f"no platform retiree {aac001}")
         return retiree
 
+    @api.get("/admin/orgs/{aac001}")
+    async def admin_org(aac001: str) -> dict[str, Any]:
+        org = await simulator.store.org(aac001)
+        if org is None:
+            raise HTTPException(404, f"no organisation change for {aac001}")
+        return org
+
     @api.get("/admin/stats")
     async def admin_stats() -> dict[str, int]:
         return await simulator.store.counts()

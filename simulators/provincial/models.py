@@ -75,6 +75,17 @@ business_record = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# The organisation managing each person, as the platform knows it: set by an ORG_CHANGE business record (4.8).
+platform_org = Table(
+    "platform_org",
+    metadata,
+    Column("aac001", String(20), primary_key=True),
+    Column("org_code", String(20), nullable=False),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # Numbers the simulator's own new retirees (personal number and ID number both derive from it).
 retiree_number = Sequence("retiree_number_seq", metadata=metadata)
 

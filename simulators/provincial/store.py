@@ -31,6 +31,7 @@ from simulators.provincial.models import (
     metadata,
     person_change,
     person_change_row_id,
+    platform_org,
     platform_retiree,
     retiree_number,
 )
@@ -125,7 +126,7 @@ class Store:
         async with self.engine.begin() as connection:
             await connection.execute(
                 text(
-                    "TRUNCATE platform_retiree, change_record, business_record, "
+                    "TRUNCATE platform_retiree, change_record, business_record, platform_org, "
                     f"{EXCHANGE_SCHEMA}.person_change RESTART IDENTITY"
                 )
             )
@@ -240,7 +241,40 @@ class Store:
                     .where(platform_retiree.c.aac001 == record["aac001"])
                     .values(**effect, updated_at=func.now())
                 )
+            if record["businessType"] == "ORG_CHANGE":
+                await self._change_org(connection, record)
             return receipt, False
+
+    @staticmethod
+    async def _change_org(connection: AsyncConnection, record: Payload) -> None:
+        """ORG_CHANGE (4.8): the person is now managed by ``orgCode``, from ``effectiveDate``."""
+        values = {
+            "org_code": record["orgCode"],
+            "idempotency_key": record["idempotencyKey"],
+            "effective_date": date.fromisoformat(str(record["effectiveDate"])[:10]),
+        }
+        await connection.execute(
+            pg_insert(platform_org)
+            .values(aac001=record["aac001"], **values)
+            .on_conflict_do_update(index_elements=["aac001"], set_={**values, "updated_at": func.now()})
+        )
+
+    async def org(self, aac001: str) -> dict[str, Any] | None:
+        """The organisation managing the person as the platform knows it (ORG_CHANGE), or None."""
+        async with self.engine.connect() as connection:
+            row = (
+                (await connection.execute(select(platform_org).where(platform_org.c.aac001 == aac001)))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        return {
+            "aac001": row["aac001"],
+            "orgCode": row["org_code"],
+            "effectiveDate": row["effective_date"].isoformat(),
+            "idempotencyKey": row["idempotency_key"],
+        }
 
     async def status_digest(self, first: str, last: str, limit: int) -> tuple[int, list[dict[str, str]]]:
         in_range = (platform_retiree.c.aac001 >= first) & (platform_retiree.c.aac001 <= last)

@@ -103,4 +103,5 @@ def test_1_4_reason_codes_keep_their_stored_values() -> None:
         "DECEASED": "DTH",
         "ERROR_RESTORED": "ERR",
         "TRANSFER_CANCELLED": "TCAN",
+        "COMMUNITY_MOVE": "ORG",
     }
