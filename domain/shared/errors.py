@@ -151,6 +151,17 @@ class ErrorCode(StrEnum):
     HANDOVER_DISCREPANCY_REQUIRED = "HANDOVER_DISCREPANCY_REQUIRED"  # a discrepancy without its code
     HANDOVER_REASON_REQUIRED = "HANDOVER_REASON_REQUIRED"  # returning a batch without a reason
 
+    # Pension adjustment notice and objections (4.9, 4.10)
+    NOTICE_COMMUNITY_ONLY = "NOTICE_COMMUNITY_ONLY"  # a notice asked for an institution that is not a community
+    OBJECTION_NOT_FOUND = "OBJECTION_NOT_FOUND"  # an objection that does not exist or neither side is the caller's
+    OBJECTION_NO_ADJUSTMENT = "OBJECTION_NO_ADJUSTMENT"  # an objection for a retiree with no adjustment that year
+    OBJECTION_DESCRIPTION_REQUIRED = "OBJECTION_DESCRIPTION_REQUIRED"  # an objection recorded without a description
+    OBJECTION_CLOSED = "OBJECTION_CLOSED"  # answering or withdrawing an objection already answered or withdrawn
+    OBJECTION_AGENCY_ONLY = "OBJECTION_AGENCY_ONLY"  # answering by staff not of the insuring agency (or the city)
+    OBJECTION_COMMUNITY_ONLY = "OBJECTION_COMMUNITY_ONLY"  # withdrawing by staff not over the retiree's community
+    OBJECTION_REASON_REQUIRED = "OBJECTION_REASON_REQUIRED"  # rejecting an objection without the reason
+    OBJECTION_CORRECTION_REQUIRED = "OBJECTION_CORRECTION_REQUIRED"  # 已更正 without the corrected amount or a note
+
     # Reports (6.x)
     REPORT_DATE_OUT_OF_RANGE = "REPORT_DATE_OUT_OF_RANGE"  # a report asked for a date before records or too far ahead
 
