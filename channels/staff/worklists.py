@@ -42,6 +42,7 @@ class WorklistKey(StrEnum):
     OVERPAYMENTS_TO_RECOVER = "overpayments_to_recover"
     TRANSFERS_INCOMING = "transfers_incoming"
     SUSPENSION_BATCHES_HELD = "suspension_batches_held"
+    HANDOVERS_WAITING = "handovers_waiting"
 
 
 class WorklistItem(BaseModel):
@@ -135,6 +136,20 @@ async def worklist(session: Session, actor: StaffActor) -> WorklistView:
                 )
             ]
             if actor.is_city_level
+            else []
+        )
+        # 3.3: employers' archive hand-overs wait for the receiving agency (city and district level only)
+        + (
+            [
+                _item(
+                    WorklistKey.HANDOVERS_WAITING,
+                    "待接收的单位移交档案",
+                    n.handovers_waiting,
+                    "/api/v1/handovers",
+                    state="submitted",
+                )
+            ]
+            if actor.institution_path.count("/") <= 3
             else []
         ),
         done_today=[

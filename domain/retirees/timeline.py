@@ -30,6 +30,9 @@ from domain.certifications.rules import CertificationSource
 from domain.deaths.models import DeathRecord
 from domain.deaths.rules import EVIDENCE_LABELS, RECOVERY_STATE_LABELS, DeathEvidence, RecoveryState
 from domain.dictionary.codes import REASON_CODE_LABELS, ReasonCode
+from domain.handover.models import DISCREPANCY_LABELS
+from domain.handover.queries import RetireeBatch
+from domain.handover.queries import of_retiree as handover_batches
 from domain.institutions.models import Institution
 from domain.registrations.models import APPLICATION_STATE_LABELS, ApplicationState, RegistrationApplication
 from domain.residence.cities import city_name, is_local
@@ -56,6 +59,7 @@ class TimelineKind(StrEnum):
     OVERPAYMENT = "overpayment"  # the overpaid pension marked recovered or waived (4.6)
     SUSPENSION_HELD = "suspension_held"  # a nightly rule's suspension held by the brake for a city decision (4.5)
     RESIDENCE = "residence"  # where the retiree lives recorded or changed (4.7; not a status, not sent to the province)
+    ARCHIVE_HANDOVER = "archive_handover"  # the archive submitted / received in an employer's hand-over (3.1, 3.3)
 
 
 class RegistrationChannel(StrEnum):
@@ -348,6 +352,20 @@ def _from_residence(r: Residence) -> Entry:
     return Entry(TimelineKind.RESIDENCE, at, f"居住地登记为{where}，{kind}，自 {r.since.isoformat()} 起")
 
 
+def _from_handover(b: RetireeBatch) -> list[Entry]:
+    """An employer's hand-over of the archive (3.1, 3.3): submitted to the agency, then received (not a status, not
+    sent to the province)."""
+    entries = []
+    if b.submitted_at is not None:
+        title = f"档案移交：单位提交移交批次 {b.number}，接收机构 {b.agency}"
+        entries.append(Entry(TimelineKind.ARCHIVE_HANDOVER, b.submitted_at, title))
+    if b.received_at is not None:
+        noted = f"，有差异：{DISCREPANCY_LABELS[b.discrepancy]}" if b.discrepancy else ""
+        title = f"档案移交：{b.agency}已接收档案，批次 {b.number}{noted}"
+        entries.append(Entry(TimelineKind.ARCHIVE_HANDOVER, b.received_at, title))
+    return entries
+
+
 def _changed_fields(action: str, detail: dict[str, Any]) -> list[str]:
     if action == "retiree.changed":
         return sorted(detail.get("changes", {}))
@@ -432,6 +450,7 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
         *(entry for d in deaths for entry in _from_death(d, restored)),
         *(_from_held(person, batch) for person, batch in held),
         *(_from_residence(r) for r in residences),
+        *(entry for b in await handover_batches(session, retiree_id) for entry in _from_handover(b)),
     ]
     if not any(e.kind is TimelineKind.ARRIVED for e in entries):
         entries.append(_created(retiree))

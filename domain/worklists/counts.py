@@ -8,7 +8,8 @@
 - today's registrations, suspensions and resumptions (recorded today, ``ix_status_change_entered_at``) and
   certifications (certified today, ``ix_certification_certified_on``), today in the city's calendar;
 - pension overpaid after a recorded death, still to recover (4.6), ``ix_death_record_to_recover``;
-- suspension batches the brake held for a city-level decision (4.5), city level only.
+- suspension batches the brake held for a city-level decision (4.5), city level only;
+- employers' archive hand-over batches submitted to an agency of the scope, waiting for receipt (3.3).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from domain.certifications import due
 from domain.certifications.models import Certification
 from domain.deaths.service import count_to_recover
 from domain.dictionary.codes import ReasonCode
+from domain.handover import queries as handovers
 from domain.institutions.models import Institution, in_subtree
 from domain.registrations.models import ApplicationState, RegistrationApplication
 from domain.retirees.lifecycle import ChangeKind, Status
@@ -54,6 +56,7 @@ class Counts:
     overpayments_to_recover: int = 0  # 4.6: pension overpaid after a recorded death, to recover
     transfers_incoming: int = 0  # 4.4: transfers waiting for a community of the scope to take the person in
     suspension_batches_held: int = 0  # 4.5: batches the brake held for a city-level decision (city level only)
+    handovers_waiting: int = 0  # 3.3: archive hand-over batches submitted to an agency of the scope, to receive
 
 
 def _held_batches(actor: Actor) -> Any:
@@ -123,6 +126,7 @@ async def counts(session: AsyncSession, actor: Actor, *, today: date, due_within
                 count_to_recover(actor),
                 transfers.waiting_count(actor),
                 _held_batches(actor),
+                handovers.waiting_count(actor),
             )
         )
     ).one()

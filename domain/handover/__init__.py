@@ -1,0 +1,1 @@
+"""Employer hand-over of retirees' archives to a district agency (3.1 - 3.3)."""
