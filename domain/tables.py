@@ -1,6 +1,6 @@
 """Imports every bounded context's tables, so that Alembic and the tests see the whole registry schema."""
 
-from domain.adjustments.models import PensionAdjustment
+from domain.adjustments.models import AdjustmentObjection, PensionAdjustment
 from domain.audit.models import AuditEntry
 from domain.certifications.models import Certification, CertificationReminder, CertificationReport
 from domain.deaths.models import DeathRecord
@@ -17,6 +17,7 @@ from domain.suspensions.models import BatchPerson, SuspensionBatch
 from domain.transfers.models import Transfer
 
 __all__ = [
+    "AdjustmentObjection",
     "AuditEntry",
     "BatchPerson",
     "Certification",

@@ -43,6 +43,7 @@ class WorklistKey(StrEnum):
     TRANSFERS_INCOMING = "transfers_incoming"
     SUSPENSION_BATCHES_HELD = "suspension_batches_held"
     HANDOVERS_WAITING = "handovers_waiting"
+    ADJUSTMENT_OBJECTIONS_WAITING = "adjustment_objections_waiting"
 
 
 class WorklistItem(BaseModel):
@@ -147,6 +148,20 @@ async def worklist(session: Session, actor: StaffActor) -> WorklistView:
                     n.handovers_waiting,
                     "/api/v1/handovers",
                     state="submitted",
+                )
+            ]
+            if actor.institution_path.count("/") <= 3
+            else []
+        )
+        # 4.10: the retirees' objections to the year's adjustment wait for their insuring agency (city and district)
+        + (
+            [
+                _item(
+                    WorklistKey.ADJUSTMENT_OBJECTIONS_WAITING,
+                    "待核实答复的调资异议",
+                    n.adjustment_objections_waiting,
+                    "/api/v1/adjustment-objections",
+                    waiting="true",
                 )
             ]
             if actor.institution_path.count("/") <= 3

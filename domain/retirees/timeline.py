@@ -22,6 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from domain.adjustments.models import (
+    OBJECTION_CATEGORY_LABELS,
+    OBJECTION_RESULT_LABELS,
+    AdjustmentObjection,
+    ObjectionCategory,
+    ObjectionResult,
+)
 from domain.audit import trail
 from domain.audit.models import AuditEntry
 from domain.certifications.due import SOURCE_LABELS
@@ -59,6 +66,7 @@ class TimelineKind(StrEnum):
     OVERPAYMENT = "overpayment"  # the overpaid pension marked recovered or waived (4.6)
     SUSPENSION_HELD = "suspension_held"  # a nightly rule's suspension held by the brake for a city decision (4.5)
     RESIDENCE = "residence"  # where the retiree lives recorded or changed (4.7; not a status, not sent to the province)
+    ADJUSTMENT_OBJECTION = "adjustment_objection"  # 调资异议 recorded, answered or withdrawn (4.10; not a status)
     ARCHIVE_HANDOVER = "archive_handover"  # the archive submitted / received in an employer's hand-over (3.1, 3.3)
 
 
@@ -366,6 +374,20 @@ def _from_handover(b: RetireeBatch) -> list[Entry]:
     return entries
 
 
+def _from_objection(o: AdjustmentObjection) -> list[Entry]:
+    """A 调资异议 (4.10): recorded, and answered or withdrawn."""
+    category = OBJECTION_CATEGORY_LABELS.get(ObjectionCategory(o.category), o.category)
+    at = o.recorded_at or datetime.now(UTC)
+    entries = [Entry(TimelineKind.ADJUSTMENT_OBJECTION, at, f"调资异议登记：{o.adjustment_year}年，{category}")]
+    if o.answered_at is not None and o.result is not None:
+        result = OBJECTION_RESULT_LABELS.get(ObjectionResult(o.result), o.result)
+        note = f"：{o.answer_note}" if o.answer_note else ""
+        entries.append(Entry(TimelineKind.ADJUSTMENT_OBJECTION, o.answered_at, f"调资异议答复（{result}）{note}"))
+    if o.withdrawn_at is not None:
+        entries.append(Entry(TimelineKind.ADJUSTMENT_OBJECTION, o.withdrawn_at, f"调资异议撤回：{o.adjustment_year}年"))
+    return entries
+
+
 def _changed_fields(action: str, detail: dict[str, Any]) -> list[str]:
     if action == "retiree.changed":
         return sorted(detail.get("changes", {}))
@@ -429,6 +451,9 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
         )
     ).all()
     residences: list[Residence] = await _rows(session, select(Residence).where(col(Residence.retiree_id) == retiree_id))
+    objections: list[AdjustmentObjection] = await _rows(
+        session, select(AdjustmentObjection).where(col(AdjustmentObjection.retiree_id) == retiree_id)
+    )
     restored = {e.reverses_id for e in changes if e.reverses_id is not None}
     audits: list[AuditEntry] = await _rows(
         session,
@@ -450,6 +475,7 @@ async def timeline(session: AsyncSession, actor: Actor, retiree_id: int) -> Time
         *(entry for d in deaths for entry in _from_death(d, restored)),
         *(_from_held(person, batch) for person, batch in held),
         *(_from_residence(r) for r in residences),
+        *(entry for o in objections for entry in _from_objection(o)),
         *(entry for b in await handover_batches(session, retiree_id) for entry in _from_handover(b)),
     ]
     if not any(e.kind is TimelineKind.ARRIVED for e in entries):

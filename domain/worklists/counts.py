@@ -9,7 +9,9 @@
   certifications (certified today, ``ix_certification_certified_on``), today in the city's calendar;
 - pension overpaid after a recorded death, still to recover (4.6), ``ix_death_record_to_recover``;
 - suspension batches the brake held for a city-level decision (4.5), city level only;
-- employers' archive hand-over batches submitted to an agency of the scope, waiting for receipt (3.3).
+- employers' archive hand-over batches submitted to an agency of the scope, waiting for receipt (3.3);
+- adjustment objections waiting for an answer from an insuring agency of the scope (4.10),
+  ``ix_adjustment_objection_agency_state``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from domain.adjustments import objections
 from domain.certifications import due
 from domain.certifications.models import Certification
 from domain.deaths.service import count_to_recover
@@ -57,6 +60,7 @@ class Counts:
     transfers_incoming: int = 0  # 4.4: transfers waiting for a community of the scope to take the person in
     suspension_batches_held: int = 0  # 4.5: batches the brake held for a city-level decision (city level only)
     handovers_waiting: int = 0  # 3.3: archive hand-over batches submitted to an agency of the scope, to receive
+    adjustment_objections_waiting: int = 0  # 4.10: objections waiting for an insuring agency of the scope to answer
 
 
 def _held_batches(actor: Actor) -> Any:
@@ -127,6 +131,7 @@ async def counts(session: AsyncSession, actor: Actor, *, today: date, due_within
                 transfers.waiting_count(actor),
                 _held_batches(actor),
                 handovers.waiting_count(actor),
+                objections.waiting_count(actor),
             )
         )
     ).one()
