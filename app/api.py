@@ -18,6 +18,7 @@ from channels.mobile import notifications as mobile_notifications
 from channels.mobile import registration as mobile_registration
 from channels.staff import (
     accounts,
+    adjustments,
     audit,
     auth,
     certifications,
@@ -56,6 +57,7 @@ ROUTERS = (
     transfers.router,
     community_moves.router,
     handovers.router,
+    adjustments.router,
     suspension_batches.router,
     mobile_registration.router,
     mobile_notifications.router,
