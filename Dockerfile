@@ -37,6 +37,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN groupadd --system --gid 10001 hub \
     && useradd --system --uid 10001 --gid hub --home-dir /app --no-create-home --shell /usr/sbin/nologin hub
+# The CJK font every printed PDF embeds (channels/printing/pdf.py: rosters, notices, ledgers).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app

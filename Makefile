@@ -68,7 +68,14 @@ bench-registry: setup services
 bench-console: setup services console
 	$(PY) -m bench.console $(BENCH_ARGS)
 
+# Issue 15 item 5: a 12,000-row roster printed as PDF and XLSX (time, tracemalloc peak, ru_maxrss); needs only the font.
+.PHONY: bench-printing
+bench-printing: setup
+	bash $(SERVICES) start fonts
+	$(PY) -m bench.printing $(BENCH_ARGS)
+
 test-unit: setup
+	bash $(SERVICES) start fonts
 	$(PY) -m pytest tests/unit
 
 test: setup services lint console console-test

@@ -5,6 +5,8 @@
 #   scripts/services.sh start  [all|postgres|kafka|prometheus|browser]  install what is missing, start (no-op if running)
 #                                                                 (browser: Debian's Chromium and CJK fonts for the
 #                                                                 browser tests, tests/browser/; nothing to start)
+#                                                                 (fonts: Debian's fonts-wqy-microhei, the CJK font the
+#                                                                 hub's printed PDFs embed, channels/printing/pdf.py)
 #   scripts/services.sh stop   [all|postgres|kafka|prometheus]   stop (Kafka: SIGTERM, then SIGKILL after 30 s)
 #   scripts/services.sh restart [all|postgres|kafka|prometheus]  stop, then start (outage drills, tests/e2e/test_resilience.py)
 #   scripts/services.sh status                                    what runs, and where
@@ -217,6 +219,15 @@ start_browser() {
   say "Chromium ready at ${HUB_CHROMIUM:-/usr/bin/chromium}"
 }
 
+# ---------------------------------------------------------------- fonts (printed documents)
+# channels/printing/pdf.py draws every printed PDF (rosters, notices, ledgers) with WenQuanYi Micro Hei: the server
+# side needs it, not only the browser tests.
+start_fonts() {
+  apt_install fonts-wqy-microhei
+  [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || fail "fonts-wqy-microhei installed but its font file is missing"
+  say "CJK font for printing ready"
+}
+
 # ---------------------------------------------------------------- commands
 status() {
   local bin; bin="$(pg_bin)"
@@ -238,7 +249,8 @@ environment() {
 command="${1:-status}"
 target="${2:-all}"
 case "$command:$target" in
-  start:all) start_postgres; start_kafka; start_prometheus; start_browser ;;
+  start:all) start_fonts; start_postgres; start_kafka; start_prometheus; start_browser ;;
+  start:fonts) start_fonts ;;
   start:postgres | start:kafka | start:prometheus | start:browser) "start_$target" ;;
   stop:all) stop_prometheus; stop_kafka; stop_postgres ;;
   stop:postgres | stop:kafka | stop:prometheus) "stop_$target" ;;
