@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.certifications.reminders import due_per_street, send_reminders
+from domain.community_moves import apply as community_moves
 from domain.shared import calendar
 from domain.shared.actor import system_actor
 from domain.suspensions import brake
@@ -106,6 +107,7 @@ async def run_every_night(hub: Hub, at_hour: int, stop: asyncio.Event) -> None:
             "suspension-rules", lambda: run_suspension_rules(hub, calendar.today()), at_hour, stop, at_start=True
         ),
         watch_held_batches(hub, stop),
+        apply_community_moves_forever(hub, stop),
     )
 
 
@@ -125,5 +127,63 @@ async def watch_held_batches(hub: Hub, stop: asyncio.Event, every: float = 60.0)
             await refresh_held_batches(hub)
         except Exception:  # the database away for a moment: the next round tries again
             log.exception("could not count the held suspension batches")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+
+
+@dataclass
+class MovesReport:
+    """What one pass over the open community moves (4.8) did."""
+
+    moves: int = 0
+    chunks: int = 0
+    moved: int = 0
+    skipped: int = 0
+    completed: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+async def run_community_moves(
+    hub: Hub, *, chunk: int = community_moves.DEFAULT_CHUNK, include_failed: bool = True
+) -> MovesReport:
+    """Apply every open community move (4.8), each chunk its own transaction, so a run stopped anywhere is carried
+    on by the next (``hub moves run``, and the rules scheduler every few seconds). A move whose chunk fails is marked
+    failed with the error and retried by the next pass; the other moves go on."""
+    report = MovesReport()
+    async with hub.sessions() as session:
+        ids = await community_moves.open_moves(session, include_failed=include_failed)
+    for move_id in ids:
+        report.moves += 1
+        try:
+            while True:
+                async with hub.sessions() as session, session.begin():
+                    result = await community_moves.apply_chunk(
+                        hub.unit_of_work(session, "community-moves"), move_id, size=chunk
+                    )
+                report.chunks += 1
+                report.moved += result.moved
+                report.skipped += result.skipped
+                if result.completed:
+                    report.completed.append(move_id)
+                    log.info("community move %s completed", move_id)
+                    break
+        except Exception as error:
+            log.exception("community move %s failed; the next pass carries on from its last chunk", move_id)
+            report.failed[move_id] = f"{type(error).__name__}: {error}"
+            async with hub.sessions() as session, session.begin():
+                await community_moves.mark_failed(session, move_id, report.failed[move_id])
+    return report
+
+
+async def apply_community_moves_forever(hub: Hub, stop: asyncio.Event, every: float = 5.0) -> None:
+    """Apply the community moves the console records, within seconds, without anyone typing ``hub moves run``; a
+    failed move is retried once a minute."""
+    rounds = 0
+    while not stop.is_set():
+        try:
+            await run_community_moves(hub, include_failed=rounds % 12 == 0)
+        except Exception:  # the database away for a moment: the next round tries again
+            log.exception("could not apply the community moves")
+        rounds += 1
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)

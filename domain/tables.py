@@ -3,6 +3,7 @@
 from domain.adjustments.models import AdjustmentObjection, PensionAdjustment
 from domain.audit.models import AuditEntry
 from domain.certifications.models import Certification, CertificationReminder, CertificationReport
+from domain.community_moves.models import CommunityMove, MoveMember
 from domain.deaths.models import DeathRecord
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.employers.models import Employer
@@ -25,10 +26,12 @@ __all__ = [
     "CertificationReport",
     "ChannelClient",
     "CodeEntry",
+    "CommunityMove",
     "DeathRecord",
     "Employer",
     "IncomingResident",
     "Institution",
+    "MoveMember",
     "Parameter",
     "PensionAdjustment",
     "RegistrationApplication",

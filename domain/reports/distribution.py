@@ -1,5 +1,6 @@
 """7.2 retiree distribution (退休人员分布情况统计): how many retirees each institution under the caller's scope
-manages, split by where they are insured (the city itself, 市本级, or a county, city or district, 县（市、区）), by
+manages (as of a past date: where each was managed then, see domain/status_log/institution_on.py), split by
+where they are insured (the city itself, 市本级, or a county, city or district, 县（市、区）), by
 status, by sex and by age band; beside it the same figures by insuring agency.
 
 One grouped query over the scope does the counting in PostgreSQL; Python only pivots a few thousand groups into
@@ -23,6 +24,7 @@ from domain.shared import calendar
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError, ErrorCode
 from domain.staff.permissions import Permission, require
+from domain.status_log.institution_on import INSTITUTION_ON, INSTITUTION_ON_JOIN
 
 # People under management: registered, suspended, or transferring out (still on their community's books).
 MANAGED = (Status.REGISTERED, Status.SUSPENDED, Status.TRANSFERRING_OUT)
@@ -34,15 +36,16 @@ OWN_LEVEL_LABEL = "本级直管"
 
 # Counts each (unit, agency, status, sex, age band) group. The unit is the child of the scope's node that the
 # retiree's institution lies under ('' for the node itself), read from the materialised path.
-_MANAGED_GROUPS = text(
-    """
+_GROUPS = """
     SELECT split_part(substr(i.path, :depth), '/', 1) AS unit, r.insuring_agency_code AS agency, r.status, r.sex,
            :bands - width_bucket(r.birth_date, :thresholds) AS band, count(*) AS people
-    FROM retiree r JOIN institution i ON i.id = r.institution_id
+    FROM retiree r {history} JOIN institution i ON i.id = {institution}
     WHERE i.path LIKE :prefix AND r.status = ANY(:statuses)
     GROUP BY 1, 2, 3, 4, 5
     """
-)
+_MANAGED_GROUPS = text(_GROUPS.format(history="", institution="r.institution_id"))
+# As of a past date, each retiree counts where they were managed then (4.8: a split or merge since moved them).
+_MANAGED_GROUPS_ON = text(_GROUPS.format(history=INSTITUTION_ON_JOIN, institution=INSTITUTION_ON))
 _UNREGISTERED_GROUPS = text(
     """
     SELECT r.insuring_agency_code AS agency, r.sex,
@@ -145,9 +148,11 @@ async def retiree_distribution(session: AsyncSession, actor: Actor, on: date | N
     by_agency: dict[str, Counts] = defaultdict(Counts)
     total = Counts()
     bands = {"bands": len(AGE_BAND_BOUNDS), "thresholds": band_thresholds(on)}
-    groups = await session.execute(
-        _MANAGED_GROUPS, {"depth": len(prefix) + 1, "prefix": f"{prefix}%", "statuses": list(MANAGED), **bands}
-    )
+    managed = {"depth": len(prefix) + 1, "prefix": f"{prefix}%", "statuses": list(MANAGED), **bands}
+    if on < today:
+        groups = await session.execute(_MANAGED_GROUPS_ON, {**managed, "on": on})
+    else:
+        groups = await session.execute(_MANAGED_GROUPS, managed)
     for unit, agency, status, sex, band, people in groups:
         for counts in (by_unit[unit], by_agency[agency], total):
             counts.add(city=agency in city_codes, status=status, sex=sex, band=band, people=people)

@@ -46,6 +46,14 @@ class StatusChange(SQLModel, table=True):
         Index(
             "ux_status_change_reverses", "reverses_id", unique=True, postgresql_where=text("reverses_id IS NOT NULL")
         ),
+        # 4.8: where a retiree was on a past date is read from the institution changes after it (institution_on).
+        Index(
+            "ix_status_change_institution_changed",
+            "effective_date",
+            "retiree_id",
+            "id",
+            postgresql_where=text("kind = 'institution_changed'"),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
