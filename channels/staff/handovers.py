@@ -9,9 +9,11 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from channels.deps import BodyId, PathId, Session, StaffActor
+from channels.printing import PrintColumn, PrintedDocument, PrintFormat, print_response, print_responses
 from domain.employers.models import Employer
 from domain.handover import queries
 from domain.handover import service as handovers
@@ -30,6 +32,7 @@ from domain.handover.rules import PersonItems, PersonResult, Voucher
 from domain.institutions.models import Institution
 from domain.retirees.lifecycle import STATUS_LABELS, Status
 from domain.retirees.models import Retiree
+from domain.shared import calendar
 from domain.shared.masking import mask_id_number
 
 router = APIRouter(prefix="/api/v1", tags=["单位移交 3.1-3.3"])
@@ -39,7 +42,7 @@ PageSize = Query(default=20, ge=1, le=100)
 EmployerCode = Annotated[str, Path(min_length=1, max_length=30, description="单位编号")]
 
 
-class PersonIn(BaseModel):
+class HandoverPersonIn(BaseModel):
     retiree_id: BodyId
     items: list[ArchiveItem] = Field(min_length=1, max_length=10, description="移交材料")
     copies: int = Field(default=1, ge=1, le=99, description="份数")
@@ -53,7 +56,7 @@ class HandoverBody(BaseModel):
     contact_person: str | None = Field(default=None, max_length=50, description="单位经办人")
     contact_phone: str | None = Field(default=None, max_length=30, description="联系电话")
     remarks: str | None = Field(default=None, max_length=500)
-    people: list[PersonIn] = Field(min_length=1, max_length=5000, description="移交人员及其材料")
+    people: list[HandoverPersonIn] = Field(min_length=1, max_length=5000, description="移交人员及其材料")
 
     def voucher(self) -> Voucher:
         return Voucher(self.voucher_number, self.voucher_amount, self.voucher_date)
@@ -70,19 +73,19 @@ class HandoverEdit(HandoverBody):
     version: int | None = Field(default=None, ge=1, description="修改所依据的批次版本（不符则拒绝）")
 
 
-class Return(BaseModel):
+class HandoverReturn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="退回原因")
 
 
-class ResultIn(BaseModel):
+class HandoverResultIn(BaseModel):
     retiree_id: BodyId
     result: ReceiptResult = Field(description="received 已接收；discrepancy 有差异")
     discrepancy: Discrepancy | None = Field(default=None, description="差异类型（有差异时必填）")
     remarks: str | None = Field(default=None, max_length=200, description="备注")
 
 
-class Receipt(BaseModel):
-    results: list[ResultIn] = Field(min_length=1, max_length=5000, description="逐人接收结果")
+class HandoverReceipt(BaseModel):
+    results: list[HandoverResultIn] = Field(min_length=1, max_length=5000, description="逐人接收结果")
 
 
 class HandoverView(BaseModel):
@@ -180,19 +183,19 @@ class HandoverPage(BaseModel):
     size: int
 
 
-class Codes(BaseModel):
+class HandoverCode(BaseModel):
     code: str
     label: str
 
 
 class HandoverCodes(BaseModel):
-    items: list[Codes] = Field(description="移交材料")
-    discrepancies: list[Codes] = Field(description="差异类型")
-    results: list[Codes] = Field(description="接收结果")
-    states: list[Codes] = Field(description="批次状态")
+    items: list[HandoverCode] = Field(description="移交材料")
+    discrepancies: list[HandoverCode] = Field(description="差异类型")
+    results: list[HandoverCode] = Field(description="接收结果")
+    states: list[HandoverCode] = Field(description="批次状态")
 
 
-class EmployerView(BaseModel):
+class HandoverEmployer(BaseModel):
     id: int
     code: str
     name: str
@@ -202,7 +205,7 @@ class EmployerView(BaseModel):
     status: str
 
 
-class CandidateView(BaseModel):
+class HandoverCandidate(BaseModel):
     retiree_id: int
     personal_number: str
     name: str = Field(description="姓名")
@@ -215,16 +218,16 @@ class CandidateView(BaseModel):
     deceased: bool
 
 
-class CandidatePage(BaseModel):
+class HandoverCandidatePage(BaseModel):
     employer_code: str
     employer_name: str
-    items: list[CandidateView]
+    items: list[HandoverCandidate]
     total: int
     page: int
     size: int
 
 
-class SummaryView(BaseModel):
+class HandoverSummaryView(BaseModel):
     employer_code: str
     employer_name: str
     total: int = Field(description="退休人员合计（不含已转出市外且未移交的）")
@@ -238,9 +241,9 @@ def _status_label(status: str) -> str:
     return STATUS_LABELS[Status(status)] if status in set(Status) else status
 
 
-def _employer_view(e: Employer) -> EmployerView:
+def _employer_view(e: Employer) -> HandoverEmployer:
     assert e.id is not None
-    return EmployerView(
+    return HandoverEmployer(
         id=e.id,
         code=e.code,
         name=e.name,
@@ -258,9 +261,9 @@ async def _view(session: Session, batch: ArchiveHandover) -> HandoverView:
     return HandoverView.of(batch, employer, agency)
 
 
-def _candidate(r: Retiree) -> CandidateView:
+def _candidate(r: Retiree) -> HandoverCandidate:
     assert r.id is not None
-    return CandidateView(
+    return HandoverCandidate(
         retiree_id=r.id,
         personal_number=r.personal_number,
         name=r.name,
@@ -278,10 +281,10 @@ def _candidate(r: Retiree) -> CandidateView:
 async def handover_codes(actor: StaffActor) -> HandoverCodes:
     """移交材料、差异类型、接收结果和批次状态的代码及名称。"""
     return HandoverCodes(
-        items=[Codes(code=k.value, label=v) for k, v in ARCHIVE_ITEM_LABELS.items()],
-        discrepancies=[Codes(code=k.value, label=v) for k, v in DISCREPANCY_LABELS.items()],
-        results=[Codes(code=k.value, label=v) for k, v in RECEIPT_RESULT_LABELS.items()],
-        states=[Codes(code=k.value, label=v) for k, v in HANDOVER_STATE_LABELS.items()],
+        items=[HandoverCode(code=k.value, label=v) for k, v in ARCHIVE_ITEM_LABELS.items()],
+        discrepancies=[HandoverCode(code=k.value, label=v) for k, v in DISCREPANCY_LABELS.items()],
+        results=[HandoverCode(code=k.value, label=v) for k, v in RECEIPT_RESULT_LABELS.items()],
+        states=[HandoverCode(code=k.value, label=v) for k, v in HANDOVER_STATE_LABELS.items()],
     )
 
 
@@ -327,13 +330,13 @@ async def submit(handover_id: PathId, session: Session, actor: StaffActor) -> Ha
 
 
 @router.post("/handovers/{handover_id}/return", response_model=HandoverView)
-async def return_batch(handover_id: PathId, body: Return, session: Session, actor: StaffActor) -> HandoverView:
+async def return_batch(handover_id: PathId, body: HandoverReturn, session: Session, actor: StaffActor) -> HandoverView:
     """3.3 退回：接收经办机构核对不符时退回移交批次并说明原因（重复退回返回当前状态）。"""
     return await _view(session, await handovers.return_batch(session, actor, handover_id, reason=body.reason))
 
 
 @router.post("/handovers/{handover_id}/receive", response_model=HandoverView)
-async def receive(handover_id: PathId, body: Receipt, session: Session, actor: StaffActor) -> HandoverView:
+async def receive(handover_id: PathId, body: HandoverReceipt, session: Session, actor: StaffActor) -> HandoverView:
     """3.3 退休人员档案接收：逐人确认已接收或有差异（差异类型及备注），确认接收（重复接收返回当前状态）。"""
     results = [PersonResult(r.retiree_id, r.result, r.discrepancy, r.remarks) for r in body.results]
     return await _view(session, await handovers.receive(session, actor, handover_id, results=results))
@@ -403,24 +406,24 @@ async def handover_detail(handover_id: PathId, session: Session, actor: StaffAct
     return HandoverDetail(**view.model_dump(), people=people)
 
 
-@router.get("/employers", response_model=list[EmployerView])
+@router.get("/employers", response_model=list[HandoverEmployer])
 async def employer_search(
     session: Session,
     actor: StaffActor,
     q: str = Query(default="", max_length=50, description="单位编号（前缀）或名称"),
     limit: int = Query(default=20, ge=1, le=50),
-) -> list[EmployerView]:
+) -> list[HandoverEmployer]:
     """按单位编号或名称查找单位（办理移交时选择单位）。"""
     return [_employer_view(e) for e in await queries.search_employers(session, actor, q, limit=limit)]
 
 
-@router.get("/employers/{code}/not-handed-over", response_model=CandidatePage)
+@router.get("/employers/{code}/not-handed-over", response_model=HandoverCandidatePage)
 async def not_handed_over(
     code: EmployerCode, session: Session, actor: StaffActor, page: int = PageNo, size: int = PageSize
-) -> CandidatePage:
+) -> HandoverCandidatePage:
     """单位未移交人员：档案未接收且不在未办结批次中的退休人员（已故人员档案仍须移交；身份证号脱敏）。"""
     employer, result = await queries.not_handed_over(session, actor, code, page=page, size=size)
-    return CandidatePage(
+    return HandoverCandidatePage(
         employer_code=employer.code,
         employer_name=employer.name,
         items=[_candidate(r) for r in result.items],
@@ -430,11 +433,11 @@ async def not_handed_over(
     )
 
 
-@router.get("/employers/{code}/handover-summary", response_model=SummaryView)
-async def handover_summary(code: EmployerCode, session: Session, actor: StaffActor) -> SummaryView:
+@router.get("/employers/{code}/handover-summary", response_model=HandoverSummaryView)
+async def handover_summary(code: EmployerCode, session: Session, actor: StaffActor) -> HandoverSummaryView:
     """单位档案移交汇总：合计、已移交、移交中、未移交。"""
     s = await queries.summary(session, actor, code)
-    return SummaryView(
+    return HandoverSummaryView(
         employer_code=s.employer_code,
         employer_name=s.employer_name,
         total=s.total,
@@ -442,4 +445,59 @@ async def handover_summary(code: EmployerCode, session: Session, actor: StaffAct
         in_progress=s.in_progress,
         not_handed_over=s.not_handed_over,
         with_discrepancy=s.with_discrepancy,
+    )
+
+
+ROSTER_COLUMNS = (
+    PrintColumn("序号", 10, "center"),
+    PrintColumn("个人编号", 24),
+    PrintColumn("姓名", 16),
+    PrintColumn("性别", 9, "center"),
+    PrintColumn("身份证号", 34),
+    PrintColumn("出生日期", 20, "center"),
+    PrintColumn("退休日期", 20, "center"),
+    PrintColumn("移交材料", 48),
+    PrintColumn("份数", 10, "right"),
+    PrintColumn("接收结果/备注", 46),
+)
+
+
+@router.get(
+    "/handovers/{handover_id}/roster.{fmt}",
+    response_class=StreamingResponse,
+    responses=print_responses(),
+)
+async def roster(handover_id: PathId, fmt: PrintFormat, session: Session, actor: StaffActor) -> StreamingResponse:
+    """3.2 打印移交花名册：退休人员档案移交花名册（PDF 或 XLSX；身份证号脱敏；含签字栏）。"""
+    batch = await handovers.locked(session, actor, handover_id, lock=False)
+    employer = await session.get(Employer, batch.employer_id)
+    agency = await session.get(Institution, batch.agency_id)
+    assert employer is not None and agency is not None and batch.id is not None
+    subtitle = (
+        f"移交批次 {batch.number} · 移交单位 {employer.name}（{employer.code}） · 接收机构 {agency.name} · "
+        f"缴费凭证 {batch.voucher_number}（{batch.voucher_amount:.2f}元，{batch.voucher_date.isoformat()}） · "
+        f"状态 {HANDOVER_STATE_LABELS[batch.state]} · 共{batch.person_count}人"
+    )
+    document = PrintedDocument(
+        title="退休人员档案移交花名册",
+        institution=agency.name,
+        data_as_of=batch.received_on or calendar.today(),
+        columns=ROSTER_COLUMNS,
+        landscape=True,
+        subtitle=subtitle,
+        footer_lines=(
+            "移交单位经办人（签字）：＿＿＿＿＿＿　　"
+            "接收经办机构经办人（签字）：＿＿＿＿＿＿　　"
+            "日期：＿＿＿＿年＿＿月＿＿日",
+        ),
+    )
+    return await print_response(
+        session,
+        actor,
+        fmt,
+        document,
+        queries.roster_rows(session, batch.id),
+        total_rows=batch.person_count,
+        filename=f"退休人员档案移交花名册_{batch.number}",
+        audit_subject={"handover": batch.number, "handover_id": batch.id, "employer": employer.code},
     )

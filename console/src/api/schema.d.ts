@@ -4,6 +4,273 @@
  */
 
 export interface paths {
+    "/api/v1/adjustment-objections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Listing
+         * @description 调资异议（社区看本辖区登记的，参保经办机构看送本机构的），最新在前；证件号码和电话脱敏。
+         */
+        get: operations["listing_api_v1_adjustment_objections_get"];
+        put?: never;
+        /**
+         * Record
+         * @description 社区登记退休人员对本年度调资的异议，登记即送参保经办机构核实（进入其待办）。同一人员、年度、类别已有待核实的
+         *     异议时返回该异议（200，不重复登记）。人员状态不变，不向省平台推送。
+         */
+        post: operations["record_api_v1_adjustment_objections_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustment-objections/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Categories
+         * @description 调资异议类别。
+         */
+        get: operations["categories_api_v1_adjustment_objections_categories_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustment-objections/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary
+         * @description 调资异议汇总（4.10）：本查询范围下一级各机构当年的异议总数、按类别、按状态（待核实及各答复结果、已撤回）。
+         */
+        get: operations["summary_api_v1_adjustment_objections_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustment-objections/summary.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary Pdf
+         * @description 打印调资异议汇总表（PDF）；记入审计。
+         */
+        get: operations["summary_pdf_api_v1_adjustment_objections_summary_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustment-objections/summary.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Summary Xlsx
+         * @description 导出调资异议汇总表（Excel）；记入审计。
+         */
+        get: operations["summary_xlsx_api_v1_adjustment_objections_summary_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustment-objections/{objection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read
+         * @description 一条调资异议（联系电话不脱敏，记入审计）。
+         */
+        get: operations["read_api_v1_adjustment_objections__objection_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustment-objections/{objection_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer
+         * @description 参保经办机构（或市级）答复：核实无误、已更正（填更正后金额或说明）、不予受理（须填原因）。更正本身在省养老
+         *     保险系统中办理，本系统只记录答复。
+         */
+        post: operations["answer_api_v1_adjustment_objections__objection_id__answer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustment-objections/{objection_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw
+         * @description 社区撤回尚未答复的调资异议。
+         */
+        post: operations["withdraw_api_v1_adjustment_objections__objection_id__withdraw_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustments/notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notice
+         * @description 调待公示表（4.9）：该社区管理的（已登记、暂停、转出中）、当年有调资记录的人员，每人一行（同年多批次合计），
+         *     附合计人数和增加总额。选择社区以外的机构被拒绝（NOTICE_COMMUNITY_ONLY）。
+         */
+        get: operations["notice_api_v1_adjustments_notice_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustments/notice.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notice Pdf
+         * @description 打印调待公示表（PDF，A4，供张贴）；记入审计。
+         */
+        get: operations["notice_pdf_api_v1_adjustments_notice_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustments/notice.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notice Xlsx
+         * @description 导出调待公示表（Excel）；记入审计。
+         */
+        get: operations["notice_xlsx_api_v1_adjustments_notice_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustments/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Adjusted People
+         * @description 本管辖范围内当年有调资记录的人员（按姓名或个人编号查找，最多 20 人），供登记调资异议时选择。
+         */
+        get: operations["adjusted_people_api_v1_adjustments_people_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/adjustments/years": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Years
+         * @description 已有调资记录的年度（供选择公示年度）。
+         */
+        get: operations["years_api_v1_adjustments_years_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/entries": {
         parameters: {
             query?: never;
@@ -202,6 +469,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/community-moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Listing
+         * @description 本机构（查询范围内）街道的拆分合并记录，最新在前。
+         */
+        get: operations["listing_api_v1_community_moves_get"];
+        put?: never;
+        /**
+         * Create
+         * @description 办理拆分合并：记录并锁定迁移名单，后台分批执行（202，返回记录号，控制台轮询进度）。同一请求号重复提交返回同一记录。
+         */
+        post: operations["create_api_v1_community_moves_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/community-moves/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description 预览：将迁移的人数与前 20 名（脱敏），以及不迁移的人员和原因；不做任何更改。
+         */
+        post: operations["preview_api_v1_community_moves_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/community-moves/{move_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Detail
+         * @description 拆分合并进度：状态、已处理/总数、迁移/跳过/未迁移人数、错误。
+         */
+        get: operations["detail_api_v1_community_moves__move_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deaths/overpayments": {
         parameters: {
             query?: never;
@@ -342,6 +673,214 @@ export interface paths {
         /** Set Parameter */
         put: operations["set_parameter_api_v1_dictionary_parameters__name__put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/employers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Employer Search
+         * @description 按单位编号或名称查找单位（办理移交时选择单位）。
+         */
+        get: operations["employer_search_api_v1_employers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/employers/{code}/handover-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Handover Summary
+         * @description 单位档案移交汇总：合计、已移交、移交中、未移交。
+         */
+        get: operations["handover_summary_api_v1_employers__code__handover_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/employers/{code}/not-handed-over": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Not Handed Over
+         * @description 单位未移交人员：档案未接收且不在未办结批次中的退休人员（已故人员档案仍须移交；身份证号脱敏）。
+         */
+        get: operations["not_handed_over_api_v1_employers__code__not_handed_over_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handovers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Handover List
+         * @description 本机构（查询范围内）的移交批次，新的在前。
+         */
+        get: operations["handover_list_api_v1_handovers_get"];
+        put?: never;
+        /**
+         * Draft
+         * @description 3.1 单位移交：登记移交单（单位、接收经办机构、缴费凭证）及移交人员和材料，保存为草稿。
+         */
+        post: operations["draft_api_v1_handovers_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handovers/codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Handover Codes
+         * @description 移交材料、差异类型、接收结果和批次状态的代码及名称。
+         */
+        get: operations["handover_codes_api_v1_handovers_codes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handovers/{handover_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Handover Detail
+         * @description 一个移交批次及其人员（身份证号脱敏）和接收结果。
+         */
+        get: operations["handover_detail_api_v1_handovers__handover_id__get"];
+        /**
+         * Edit
+         * @description 修改草稿或已退回的移交批次（整批替换人员名单）。
+         */
+        put: operations["edit_api_v1_handovers__handover_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handovers/{handover_id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive
+         * @description 3.3 退休人员档案接收：逐人确认已接收或有差异（差异类型及备注），确认接收（重复接收返回当前状态）。
+         */
+        post: operations["receive_api_v1_handovers__handover_id__receive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handovers/{handover_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Return Batch
+         * @description 3.3 退回：接收经办机构核对不符时退回移交批次并说明原因（重复退回返回当前状态）。
+         */
+        post: operations["return_batch_api_v1_handovers__handover_id__return_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handovers/{handover_id}/roster.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Roster
+         * @description 3.2 打印移交花名册：退休人员档案移交花名册（PDF 或 XLSX；身份证号脱敏；含签字栏）。
+         */
+        get: operations["roster_api_v1_handovers__handover_id__roster__fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/handovers/{handover_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit
+         * @description 提交移交批次，待接收经办机构接收（重复提交返回当前状态）。
+         */
+        post: operations["submit_api_v1_handovers__handover_id__submit_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -681,6 +1220,26 @@ export interface paths {
          * @description 6.9 基本信息：完整信息，每次查看均记入审计日志。
          */
         get: operations["retiree_detail_api_v1_retirees__retiree_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retirees/{retiree_id}/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retiree Adjustments
+         * @description 退休人员的历次调资记录（省平台调待结果，最新在前）。
+         */
+        get: operations["retiree_adjustments_api_v1_retirees__retiree_id__adjustments_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1464,6 +2023,64 @@ export interface components {
             /** Phone */
             phone?: string | null;
         };
+        /** AdjustedPerson */
+        AdjustedPerson: {
+            /** Effective Months */
+            effective_months: string;
+            /**
+             * Id Number
+             * @description 身份证号码（脱敏）
+             */
+            id_number: string;
+            /** Increase */
+            increase: string;
+            /** Name */
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Retiree Id */
+            retiree_id: number;
+        };
+        /** AdjustmentView */
+        AdjustmentView: {
+            /** Adjustment Year */
+            adjustment_year: number;
+            /** Amount After */
+            amount_after: string;
+            /** Amount Before */
+            amount_before: string;
+            /** Applied At */
+            applied_at: string | null;
+            /** Batch Id */
+            batch_id: string;
+            /** Effective Month */
+            effective_month: string;
+            /** Increase */
+            increase: string;
+        };
+        /** AdjustmentYears */
+        AdjustmentYears: {
+            /**
+             * Years
+             * @description 已有调资记录的年度，最新在前
+             */
+            years: number[];
+        };
+        /** AnswerBody */
+        AnswerBody: {
+            /**
+             * Corrected Amount
+             * @description 更正后的月基本养老金（已更正时）
+             */
+            corrected_amount?: number | string | null;
+            /**
+             * Note
+             * @description 更正说明，或不予受理的原因（必填）
+             */
+            note?: string | null;
+            /** @description 核实结果：verified 核实无误，corrected 已更正，rejected 不予受理 */
+            result: components["schemas"]["ObjectionResult"];
+        };
         /** ApplicationDetailView */
         ApplicationDetailView: {
             /**
@@ -1588,6 +2205,12 @@ export interface components {
              */
             retiree_ids?: number[] | null;
         };
+        /**
+         * ArchiveItem
+         * @description What a retiree's archive bag holds (移交材料).
+         * @enum {string}
+         */
+        ArchiveItem: "retirement_approval" | "personnel_file" | "wage_relation" | "medical_relation" | "id_copy";
         /** Arrival */
         Arrival: {
             /**
@@ -1902,7 +2525,7 @@ export interface components {
          * @description The kinds of entry of the status-change log; the same names as person_status.changed's change_kind.
          * @enum {string}
          */
-        ChangeKind: "registered" | "supplementary_info_recorded" | "transferred_out" | "transferred_in" | "suspended" | "resumed" | "deceased" | "error_restored";
+        ChangeKind: "registered" | "supplementary_info_recorded" | "transferred_out" | "transferred_in" | "suspended" | "resumed" | "deceased" | "error_restored" | "institution_changed";
         /**
          * ChangeReason
          * @enum {string}
@@ -1960,6 +2583,13 @@ export interface components {
             client_id: string;
             /** Client Secret */
             client_secret: string;
+        };
+        /** Code */
+        Code: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
         };
         /** CodeCreate */
         CodeCreate: {
@@ -2263,6 +2893,11 @@ export interface components {
              */
             name: string;
         };
+        /**
+         * Discrepancy
+         * @enum {string}
+         */
+        Discrepancy: "archive_missing" | "materials_incomplete" | "person_mismatch" | "other";
         /** DistributionView */
         DistributionView: {
             /** Age Bands */
@@ -2384,7 +3019,16 @@ export interface components {
          *     is raised.
          * @enum {string}
          */
-        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "RESIDENCE_CITY_INVALID" | "RESIDENCE_DATE_INVALID" | "NON_LOCAL_ONLY" | "INCOMING_RESIDENT_NOT_FOUND" | "INCOMING_RESIDENT_EXISTS" | "INCOMING_PLACE_LOCAL" | "INCOMING_COMMUNITY_INVALID" | "INCOMING_NAME_REQUIRED" | "REPORT_DATE_OUT_OF_RANGE" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
+        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "PARAMETER_NOT_A_TIME_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "RESIDENCE_CITY_INVALID" | "RESIDENCE_DATE_INVALID" | "NON_LOCAL_ONLY" | "INCOMING_RESIDENT_NOT_FOUND" | "INCOMING_RESIDENT_EXISTS" | "INCOMING_PLACE_LOCAL" | "INCOMING_COMMUNITY_INVALID" | "INCOMING_NAME_REQUIRED" | "MOVE_NOT_FOUND" | "MOVE_COMMUNITY_INVALID" | "MOVE_SAME_COMMUNITY" | "MOVE_DIFFERENT_STREET" | "MOVE_STREET_LEVEL_ONLY" | "MOVE_DATE_INVALID" | "MOVE_SELECTION_REQUIRED" | "MOVE_NOBODY" | "MOVE_ALREADY_OPEN" | "MOVE_ACCOUNTS_CHOICE" | "MOVE_OPEN_TRANSFERS" | "HANDOVER_NOT_FOUND" | "HANDOVER_NOT_EDITABLE" | "HANDOVER_STATE" | "HANDOVER_VERSION_CONFLICT" | "HANDOVER_AGENCY_INVALID" | "HANDOVER_AGENCY_ONLY" | "HANDOVER_EMPLOYER_NOT_FOUND" | "HANDOVER_EMPTY" | "HANDOVER_ITEMS_REQUIRED" | "HANDOVER_VOUCHER_INVALID" | "HANDOVER_PERSON_NOT_OF_EMPLOYER" | "HANDOVER_PERSON_MOVED_AWAY" | "HANDOVER_PERSON_HANDED_OVER" | "HANDOVER_PERSON_IN_OPEN_BATCH" | "HANDOVER_RESULTS_INCOMPLETE" | "HANDOVER_DISCREPANCY_REQUIRED" | "HANDOVER_REASON_REQUIRED" | "NOTICE_COMMUNITY_ONLY" | "OBJECTION_NOT_FOUND" | "OBJECTION_NO_ADJUSTMENT" | "OBJECTION_DESCRIPTION_REQUIRED" | "OBJECTION_CLOSED" | "OBJECTION_AGENCY_ONLY" | "OBJECTION_COMMUNITY_ONLY" | "OBJECTION_REASON_REQUIRED" | "OBJECTION_CORRECTION_REQUIRED" | "REPORT_DATE_OUT_OF_RANGE" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "ASSERTION_INVALID" | "ASSERTION_REPLAYED" | "RETIREE_NOT_VOUCHED" | "CLIENT_RATE_LIMITED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
+        /** ExclusionView */
+        ExclusionView: {
+            /** Reason */
+            reason: string;
+            /** Reason Label */
+            reason_label: string;
+            /** Retiree Id */
+            retiree_id: number;
+        };
         /** FaceShareView */
         FaceShareView: {
             /** Attempts */
@@ -2397,6 +3041,468 @@ export interface components {
             shared_at: string | null;
             /** State */
             state: string;
+        };
+        /** HandoverCandidate */
+        HandoverCandidate: {
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /** Deceased */
+            deceased: boolean;
+            /**
+             * Id Number
+             * @description 身份证号码（脱敏）
+             */
+            id_number: string;
+            /**
+             * Name
+             * @description 姓名
+             */
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Retiree Id */
+            retiree_id: number;
+            /** Retirement Date */
+            retirement_date: string | null;
+            /** Sex Label */
+            sex_label: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
+        /** HandoverCandidatePage */
+        HandoverCandidatePage: {
+            /** Employer Code */
+            employer_code: string;
+            /** Employer Name */
+            employer_name: string;
+            /** Items */
+            items: components["schemas"]["HandoverCandidate"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** HandoverCode */
+        HandoverCode: {
+            /** Code */
+            code: string;
+            /** Label */
+            label: string;
+        };
+        /** HandoverCodes */
+        HandoverCodes: {
+            /**
+             * Discrepancies
+             * @description 差异类型
+             */
+            discrepancies: components["schemas"]["HandoverCode"][];
+            /**
+             * Items
+             * @description 移交材料
+             */
+            items: components["schemas"]["HandoverCode"][];
+            /**
+             * Results
+             * @description 接收结果
+             */
+            results: components["schemas"]["HandoverCode"][];
+            /**
+             * States
+             * @description 批次状态
+             */
+            states: components["schemas"]["HandoverCode"][];
+        };
+        /** HandoverDetail */
+        HandoverDetail: {
+            /** Agency Id */
+            agency_id: number;
+            /** Agency Name */
+            agency_name: string;
+            /** Contact Person */
+            contact_person: string | null;
+            /** Contact Phone */
+            contact_phone: string | null;
+            /** Drafted At */
+            drafted_at: string | null;
+            /** Drafted By */
+            drafted_by: string;
+            /** Employer Code */
+            employer_code: string;
+            /** Employer Id */
+            employer_id: number;
+            /** Employer Name */
+            employer_name: string;
+            /** Id */
+            id: number;
+            /**
+             * Number
+             * @description 移交批次号
+             */
+            number: string;
+            /** People */
+            people: components["schemas"]["HandoverPersonView"][];
+            /** Person Count */
+            person_count: number;
+            /** Received At */
+            received_at: string | null;
+            /** Received By */
+            received_by: string | null;
+            /** Received On */
+            received_on: string | null;
+            /** Remarks */
+            remarks: string | null;
+            /** Return Reason */
+            return_reason: string | null;
+            /** Returned At */
+            returned_at: string | null;
+            /** Returned By */
+            returned_by: string | null;
+            /** State */
+            state: string;
+            /** State Label */
+            state_label: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Submitted By */
+            submitted_by: string | null;
+            /** Version */
+            version: number;
+            /** Voucher Amount */
+            voucher_amount: string;
+            /**
+             * Voucher Date
+             * Format: date
+             */
+            voucher_date: string;
+            /** Voucher Number */
+            voucher_number: string;
+        };
+        /** HandoverDraft */
+        HandoverDraft: {
+            /**
+             * Agency Id
+             * @description 接收的县区经办机构
+             */
+            agency_id: number;
+            /**
+             * Contact Person
+             * @description 单位经办人
+             */
+            contact_person?: string | null;
+            /**
+             * Contact Phone
+             * @description 联系电话
+             */
+            contact_phone?: string | null;
+            /**
+             * Employer Id
+             * @description 移交单位
+             */
+            employer_id: number;
+            /**
+             * People
+             * @description 移交人员及其材料
+             */
+            people: components["schemas"]["HandoverPersonIn"][];
+            /** Remarks */
+            remarks?: string | null;
+            /**
+             * Voucher Amount
+             * @description 缴费金额（元）
+             */
+            voucher_amount: number | string;
+            /**
+             * Voucher Date
+             * Format: date
+             * @description 缴费日期
+             */
+            voucher_date: string;
+            /**
+             * Voucher Number
+             * @description 缴费凭证号
+             */
+            voucher_number: string;
+        };
+        /** HandoverEdit */
+        HandoverEdit: {
+            /**
+             * Agency Id
+             * @description 接收的县区经办机构
+             */
+            agency_id: number;
+            /**
+             * Contact Person
+             * @description 单位经办人
+             */
+            contact_person?: string | null;
+            /**
+             * Contact Phone
+             * @description 联系电话
+             */
+            contact_phone?: string | null;
+            /**
+             * People
+             * @description 移交人员及其材料
+             */
+            people: components["schemas"]["HandoverPersonIn"][];
+            /** Remarks */
+            remarks?: string | null;
+            /**
+             * Version
+             * @description 修改所依据的批次版本（不符则拒绝）
+             */
+            version?: number | null;
+            /**
+             * Voucher Amount
+             * @description 缴费金额（元）
+             */
+            voucher_amount: number | string;
+            /**
+             * Voucher Date
+             * Format: date
+             * @description 缴费日期
+             */
+            voucher_date: string;
+            /**
+             * Voucher Number
+             * @description 缴费凭证号
+             */
+            voucher_number: string;
+        };
+        /** HandoverEmployer */
+        HandoverEmployer: {
+            /** Code */
+            code: string;
+            /** Contact Person */
+            contact_person: string | null;
+            /** Contact Phone */
+            contact_phone: string | null;
+            /** Id */
+            id: number;
+            /** Insuring Agency Code */
+            insuring_agency_code: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+        };
+        /** HandoverPage */
+        HandoverPage: {
+            /** Items */
+            items: components["schemas"]["HandoverView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** HandoverPersonIn */
+        HandoverPersonIn: {
+            /**
+             * Copies
+             * @description 份数
+             * @default 1
+             */
+            copies: number;
+            /**
+             * Items
+             * @description 移交材料
+             */
+            items: components["schemas"]["ArchiveItem"][];
+            /** Retiree Id */
+            retiree_id: number;
+        };
+        /** HandoverPersonView */
+        HandoverPersonView: {
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /** Copies */
+            copies: number;
+            /**
+             * Deceased
+             * @description 已故（档案仍可移交）
+             */
+            deceased: boolean;
+            /** Discrepancy */
+            discrepancy: string | null;
+            /** Discrepancy Label */
+            discrepancy_label: string | null;
+            /**
+             * Id Number
+             * @description 身份证号码（脱敏）
+             */
+            id_number: string;
+            /** Items */
+            items: string[];
+            /** Items Label */
+            items_label: string;
+            /**
+             * Name
+             * @description 姓名
+             */
+            name: string;
+            /**
+             * Personal Number
+             * @description 个人编号
+             */
+            personal_number: string;
+            /** Receipt Remarks */
+            receipt_remarks: string | null;
+            /** Result */
+            result: string | null;
+            /** Result Label */
+            result_label: string | null;
+            /** Retiree Id */
+            retiree_id: number;
+            /** Retirement Date */
+            retirement_date: string | null;
+            /** Sex Label */
+            sex_label: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
+        /** HandoverReceipt */
+        HandoverReceipt: {
+            /**
+             * Results
+             * @description 逐人接收结果
+             */
+            results: components["schemas"]["HandoverResultIn"][];
+        };
+        /** HandoverResultIn */
+        HandoverResultIn: {
+            /** @description 差异类型（有差异时必填） */
+            discrepancy?: components["schemas"]["Discrepancy"] | null;
+            /**
+             * Remarks
+             * @description 备注
+             */
+            remarks?: string | null;
+            /** @description received 已接收；discrepancy 有差异 */
+            result: components["schemas"]["ReceiptResult"];
+            /** Retiree Id */
+            retiree_id: number;
+        };
+        /** HandoverReturn */
+        HandoverReturn: {
+            /**
+             * Reason
+             * @description 退回原因
+             */
+            reason: string;
+        };
+        /**
+         * HandoverState
+         * @enum {string}
+         */
+        HandoverState: "drafted" | "submitted" | "returned" | "received";
+        /** HandoverSummaryView */
+        HandoverSummaryView: {
+            /** Employer Code */
+            employer_code: string;
+            /** Employer Name */
+            employer_name: string;
+            /**
+             * Handed Over
+             * @description 已移交（已接收）
+             */
+            handed_over: number;
+            /**
+             * In Progress
+             * @description 移交中（在未办结批次中）
+             */
+            in_progress: number;
+            /**
+             * Not Handed Over
+             * @description 未移交
+             */
+            not_handed_over: number;
+            /**
+             * Total
+             * @description 退休人员合计（不含已转出市外且未移交的）
+             */
+            total: number;
+            /**
+             * With Discrepancy
+             * @description 接收时有差异
+             */
+            with_discrepancy: number;
+        };
+        /** HandoverView */
+        HandoverView: {
+            /** Agency Id */
+            agency_id: number;
+            /** Agency Name */
+            agency_name: string;
+            /** Contact Person */
+            contact_person: string | null;
+            /** Contact Phone */
+            contact_phone: string | null;
+            /** Drafted At */
+            drafted_at: string | null;
+            /** Drafted By */
+            drafted_by: string;
+            /** Employer Code */
+            employer_code: string;
+            /** Employer Id */
+            employer_id: number;
+            /** Employer Name */
+            employer_name: string;
+            /** Id */
+            id: number;
+            /**
+             * Number
+             * @description 移交批次号
+             */
+            number: string;
+            /** Person Count */
+            person_count: number;
+            /** Received At */
+            received_at: string | null;
+            /** Received By */
+            received_by: string | null;
+            /** Received On */
+            received_on: string | null;
+            /** Remarks */
+            remarks: string | null;
+            /** Return Reason */
+            return_reason: string | null;
+            /** Returned At */
+            returned_at: string | null;
+            /** Returned By */
+            returned_by: string | null;
+            /** State */
+            state: string;
+            /** State Label */
+            state_label: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Submitted By */
+            submitted_by: string | null;
+            /** Version */
+            version: number;
+            /** Voucher Amount */
+            voucher_amount: string;
+            /**
+             * Voucher Date
+             * Format: date
+             */
+            voucher_date: string;
+            /** Voucher Number */
+            voucher_number: string;
         };
         /** HeldPeoplePage */
         HeldPeoplePage: {
@@ -2638,6 +3744,147 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** MoveCreate */
+        MoveCreate: {
+            /**
+             * Account Handling
+             * @description 合并：原社区工作人员账号 move 转入目标社区 / deactivate 停用
+             */
+            account_handling?: ("move" | "deactivate") | null;
+            /**
+             * Effective Date
+             * @description 生效日期（默认今天，不能晚于今天）
+             */
+            effective_date?: string | null;
+            /**
+             * Kind
+             * @description merge 合并（全部迁移，撤销原社区）；split 拆分
+             * @enum {string}
+             */
+            kind: "split" | "merge";
+            /**
+             * Reason
+             * @description 拆分合并原因
+             */
+            reason: string;
+            /** Remarks */
+            remarks?: string | null;
+            /**
+             * Request Id
+             * @description 客户端请求号（幂等）
+             */
+            request_id?: string | null;
+            /** @description 拆分的人员范围 */
+            selection?: components["schemas"]["SelectionIn"];
+            /**
+             * Source Institution Id
+             * @description 原社区
+             */
+            source_institution_id: number;
+            /**
+             * Target Institution Id
+             * @description 目标社区（同一街道/乡镇）
+             */
+            target_institution_id: number;
+        };
+        /** MoveIn */
+        MoveIn: {
+            /**
+             * Kind
+             * @description merge 合并（全部迁移，撤销原社区）；split 拆分
+             * @enum {string}
+             */
+            kind: "split" | "merge";
+            /** @description 拆分的人员范围 */
+            selection?: components["schemas"]["SelectionIn"];
+            /**
+             * Source Institution Id
+             * @description 原社区
+             */
+            source_institution_id: number;
+            /**
+             * Target Institution Id
+             * @description 目标社区（同一街道/乡镇）
+             */
+            target_institution_id: number;
+        };
+        /** MovePage */
+        MovePage: {
+            /** Items */
+            items: components["schemas"]["MoveView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** MoveView */
+        MoveView: {
+            /** Account Handling */
+            account_handling: string | null;
+            /** Account Handling Label */
+            account_handling_label: string | null;
+            /** Accounts Handled */
+            accounts_handled: number;
+            /** Created At */
+            created_at: string | null;
+            /** Created By */
+            created_by: string;
+            /** Done */
+            done: number;
+            /**
+             * Effective Date
+             * Format: date
+             */
+            effective_date: string;
+            /** Error */
+            error: string | null;
+            /** Excluded */
+            excluded: components["schemas"]["ExclusionView"][];
+            /** Excluded Count */
+            excluded_count: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Moved */
+            moved: number;
+            /** Reason */
+            reason: string;
+            /** Remarks */
+            remarks: string | null;
+            /** Selection */
+            selection: {
+                [key: string]: unknown;
+            };
+            /** Skipped */
+            skipped: number;
+            /** Source */
+            source: string;
+            /** Source Deactivated */
+            source_deactivated: boolean;
+            /** Source Institution Id */
+            source_institution_id: number;
+            /** Started At */
+            started_at: string | null;
+            /** State */
+            state: string;
+            /** State Label */
+            state_label: string;
+            /** Street */
+            street: string;
+            /** Target */
+            target: string;
+            /** Target Institution Id */
+            target_institution_id: number;
+            /** Total */
+            total: number;
+        };
         /** NonLocalPage */
         NonLocalPage: {
             /** Items */
@@ -2653,6 +3900,75 @@ export interface components {
         NonLocalRow: {
             residence: components["schemas"]["ResidenceView"];
             retiree: components["schemas"]["RetireeSummary"];
+        };
+        /** NoticeRowView */
+        NoticeRowView: {
+            /**
+             * Amount After
+             * @description 调整后月基本养老金
+             */
+            amount_after: string;
+            /**
+             * Amount Before
+             * @description 调整前月基本养老金
+             */
+            amount_before: string;
+            /**
+             * Effective Months
+             * @description 执行月份（YYYY-MM，多个以、分隔）
+             */
+            effective_months: string;
+            /**
+             * Id Number
+             * @description 身份证号码（脱敏）
+             */
+            id_number: string;
+            /**
+             * Increase
+             * @description 增加额（本年度多个批次合计）
+             */
+            increase: string;
+            /**
+             * Name
+             * @description 姓名（公示表张贴于社区，显示全名）
+             */
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Retiree Id */
+            retiree_id: number;
+            /**
+             * Seq
+             * @description 序号
+             */
+            seq: number;
+        };
+        /** NoticeView */
+        NoticeView: {
+            /** Community */
+            community: string;
+            /** Community Id */
+            community_id: number;
+            /** Items */
+            items: components["schemas"]["NoticeRowView"][];
+            /** Page */
+            page: number;
+            /**
+             * People
+             * @description 公示人数
+             */
+            people: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+            /**
+             * Total Increase
+             * @description 增加总额
+             */
+            total_increase: string;
+            /** Year */
+            year: number;
         };
         /** Notification */
         Notification: {
@@ -2683,6 +3999,129 @@ export interface components {
             personal_number: string;
             /** Unread Count */
             unread_count: number;
+        };
+        /** ObjectionBody */
+        ObjectionBody: {
+            /**
+             * Adjustment Year
+             * @description 调整年度
+             */
+            adjustment_year: number;
+            /** @description 异议类别 */
+            category: components["schemas"]["ObjectionCategory"];
+            /**
+             * Contact Phone
+             * @description 联系电话
+             */
+            contact_phone?: string | null;
+            /**
+             * Description
+             * @description 异议内容
+             */
+            description: string;
+            /** Retiree Id */
+            retiree_id: number;
+        };
+        /**
+         * ObjectionCategory
+         * @description What the retiree says is wrong with this year's adjustment (4.10).
+         * @enum {string}
+         */
+        ObjectionCategory: "wrong_amount" | "not_adjusted" | "service_years" | "special_group" | "other";
+        /** ObjectionPage */
+        ObjectionPage: {
+            /** Items */
+            items: components["schemas"]["ObjectionView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * ObjectionResult
+         * @enum {string}
+         */
+        ObjectionResult: "verified" | "corrected" | "rejected";
+        /**
+         * ObjectionState
+         * @enum {string}
+         */
+        ObjectionState: "open" | "answered" | "withdrawn";
+        /** ObjectionView */
+        ObjectionView: {
+            /** Adjustment Year */
+            adjustment_year: number;
+            /**
+             * Agency
+             * @description 参保经办机构名称
+             */
+            agency: string;
+            /**
+             * Agency Code
+             * @description 参保经办机构代码
+             */
+            agency_code: string;
+            /** Answer Note */
+            answer_note: string | null;
+            /** Answered At */
+            answered_at: string | null;
+            /** Answered By */
+            answered_by: string | null;
+            /**
+             * Can Answer
+             * @description 当前用户可答复（参保经办机构或市级，且待核实）
+             */
+            can_answer: boolean;
+            /**
+             * Can Withdraw
+             * @description 当前用户可撤回（登记社区或其上级，且待核实）
+             */
+            can_withdraw: boolean;
+            category: components["schemas"]["ObjectionCategory"];
+            /** Category Label */
+            category_label: string;
+            /** Community */
+            community: string;
+            /** Community Id */
+            community_id: number;
+            /**
+             * Contact Phone
+             * @description 联系电话（列表中脱敏）
+             */
+            contact_phone: string | null;
+            /** Corrected Amount */
+            corrected_amount: string | null;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description 身份证号码（脱敏）
+             */
+            id_number: string;
+            /** Name */
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Recorded At */
+            recorded_at: string | null;
+            /** Recorded By */
+            recorded_by: string;
+            result: components["schemas"]["ObjectionResult"] | null;
+            /** Result Label */
+            result_label: string | null;
+            /** Retiree Id */
+            retiree_id: number;
+            state: components["schemas"]["ObjectionState"];
+            /** State Label */
+            state_label: string;
+            /** Withdrawn At */
+            withdrawn_at: string | null;
+            /** Withdrawn By */
+            withdrawn_by: string | null;
         };
         /** OnSiteCertification */
         OnSiteCertification: {
@@ -2765,51 +4204,34 @@ export interface components {
             /** Password */
             password: string;
         };
-        /** PreviewView */
-        PreviewView: {
+        /** PersonView */
+        PersonView: {
+            /** Id */
+            id: number;
             /**
-             * Brake
-             * @description 今晚是否会挂起
+             * Id Number
+             * @description 身份证号码（脱敏）
              */
-            brake: boolean;
+            id_number: string;
             /**
-             * City Held
-             * @description 其余人数超过全市上限，也将挂起
+             * Name
+             * @description 姓名（脱敏）
              */
-            city_held: boolean;
-            /** City Threshold */
-            city_threshold: number;
-            /**
-             * Held Per Rule
-             * @description 其中将被挂起的人数
-             */
-            held_per_rule: {
-                [key: string]: number;
-            };
-            /** Institution Threshold */
-            institution_threshold: number;
-            /**
-             * Institutions Over
-             * @description 超过单机构上限的管理机构
-             */
-            institutions_over: components["schemas"]["InstitutionCountView"][];
-            /**
-             * Night
-             * Format: date
-             */
-            night: string;
-            /**
-             * Per Rule
-             * @description 各规则今晚应暂停的人数
-             */
-            per_rule: {
-                [key: string]: number;
-            };
-            /** Would Hold */
-            would_hold: number;
-            /** Would Suspend */
-            would_suspend: number;
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Residence Address */
+            residence_address: string | null;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
         };
+        /**
+         * PrintFormat
+         * @enum {string}
+         */
+        PrintFormat: "pdf" | "xlsx";
         /** ProvincialDetailView */
         ProvincialDetailView: {
             /**
@@ -2863,7 +4285,12 @@ export interface components {
          *     text; every member has its Chinese label in :data:`REASON_CODE_LABELS`.
          * @enum {string}
          */
-        ReasonCode: "REG" | "SUP" | "TOUT" | "TIN" | "S01" | "S02" | "S03" | "S04" | "S05" | "R01" | "R02" | "R03" | "DTH" | "ERR" | "TCAN";
+        ReasonCode: "REG" | "SUP" | "TOUT" | "TIN" | "S01" | "S02" | "S03" | "S04" | "S05" | "R01" | "R02" | "R03" | "DTH" | "ERR" | "TCAN" | "ORG";
+        /**
+         * ReceiptResult
+         * @enum {string}
+         */
+        ReceiptResult: "received" | "discrepancy";
         /** ReceivingInstitution */
         ReceivingInstitution: {
             /** Active */
@@ -2885,6 +4312,85 @@ export interface components {
              * @description 可作为接收社区（在用的社区）
              */
             selectable: boolean;
+        };
+        /** Recorded */
+        Recorded: {
+            /** Adjustment Year */
+            adjustment_year: number;
+            /**
+             * Agency
+             * @description 参保经办机构名称
+             */
+            agency: string;
+            /**
+             * Agency Code
+             * @description 参保经办机构代码
+             */
+            agency_code: string;
+            /** Answer Note */
+            answer_note: string | null;
+            /** Answered At */
+            answered_at: string | null;
+            /** Answered By */
+            answered_by: string | null;
+            /**
+             * Can Answer
+             * @description 当前用户可答复（参保经办机构或市级，且待核实）
+             */
+            can_answer: boolean;
+            /**
+             * Can Withdraw
+             * @description 当前用户可撤回（登记社区或其上级，且待核实）
+             */
+            can_withdraw: boolean;
+            category: components["schemas"]["ObjectionCategory"];
+            /** Category Label */
+            category_label: string;
+            /** Community */
+            community: string;
+            /** Community Id */
+            community_id: number;
+            /**
+             * Contact Phone
+             * @description 联系电话（列表中脱敏）
+             */
+            contact_phone: string | null;
+            /** Corrected Amount */
+            corrected_amount: string | null;
+            /**
+             * Created
+             * @description 本次新登记；为 false 时是同一人员、年度、类别已有的待核实异议（未重复登记）
+             */
+            created: boolean;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description 身份证号码（脱敏）
+             */
+            id_number: string;
+            /** Name */
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Recorded At */
+            recorded_at: string | null;
+            /** Recorded By */
+            recorded_by: string;
+            result: components["schemas"]["ObjectionResult"] | null;
+            /** Result Label */
+            result_label: string | null;
+            /** Retiree Id */
+            retiree_id: number;
+            state: components["schemas"]["ObjectionState"];
+            /** State Label */
+            state_label: string;
+            /** Withdrawn At */
+            withdrawn_at: string | null;
+            /** Withdrawn By */
+            withdrawn_by: string | null;
         };
         /** Recovery */
         Recovery: {
@@ -3216,6 +4722,19 @@ export interface components {
              */
             retiree_ids: number[];
         };
+        /** SelectionIn */
+        SelectionIn: {
+            /**
+             * Address Contains
+             * @description 拆分：居住地址包含（如楼号、小区名）
+             */
+            address_contains?: string | null;
+            /**
+             * Retiree Ids
+             * @description 拆分：人员名单
+             */
+            retiree_ids?: number[];
+        };
         /** StaffView */
         StaffView: {
             /** Active */
@@ -3390,6 +4909,43 @@ export interface components {
             /** To Status */
             to_status: string;
         };
+        /** SummaryRowView */
+        SummaryRowView: {
+            /**
+             * By Category
+             * @description 按异议类别
+             */
+            by_category: {
+                [key: string]: number;
+            };
+            /**
+             * By State
+             * @description 按状态：open 待核实、verified、corrected、rejected、withdrawn
+             */
+            by_state: {
+                [key: string]: number;
+            };
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Total */
+            total: number;
+        };
+        /** SummaryView */
+        SummaryView: {
+            /** Categories */
+            categories: components["schemas"]["Code"][];
+            /** Rows */
+            rows: components["schemas"]["SummaryRowView"][];
+            /** Scope Name */
+            scope_name: string;
+            /** States */
+            states: components["schemas"]["Code"][];
+            total: components["schemas"]["SummaryRowView"];
+            /** Year */
+            year: number;
+        };
         /** SupplementaryDetailView */
         SupplementaryDetailView: {
             /**
@@ -3503,7 +5059,7 @@ export interface components {
          * TimelineKind
          * @enum {string}
          */
-        TimelineKind: "arrived" | "provincial_update" | "registration_application" | "registration" | "supplementary_info" | "status_change" | "certification" | "death" | "overpayment" | "suspension_held" | "residence";
+        TimelineKind: "arrived" | "provincial_update" | "registration_application" | "registration" | "supplementary_info" | "status_change" | "certification" | "death" | "overpayment" | "suspension_held" | "residence" | "adjustment_objection" | "archive_handover";
         /** TimelineView */
         TimelineView: {
             /**
@@ -3702,7 +5258,7 @@ export interface components {
          * WorklistKey
          * @enum {string}
          */
-        WorklistKey: "applications_pending" | "certifications_due" | "suspended_uncertified" | "changes_unacknowledged" | "changes_failed" | "registered_today" | "certified_today" | "suspended_today" | "resumed_today" | "overpayments_to_recover" | "transfers_incoming" | "suspension_batches_held";
+        WorklistKey: "applications_pending" | "certifications_due" | "suspended_uncertified" | "changes_unacknowledged" | "changes_failed" | "registered_today" | "certified_today" | "suspended_today" | "resumed_today" | "overpayments_to_recover" | "transfers_incoming" | "suspension_batches_held" | "handovers_waiting" | "adjustment_objections_waiting";
         /** WorklistView */
         WorklistView: {
             /**
@@ -3722,6 +5278,35 @@ export interface components {
              */
             todo: components["schemas"]["WorklistItem"][];
         };
+        /** PreviewView */
+        channels__staff__community_moves__PreviewView: {
+            /** Excluded */
+            excluded: components["schemas"]["ExclusionView"][];
+            /**
+             * Excluded Count
+             * @description 不迁移人数（有未办结转移或不在原社区）
+             */
+            excluded_count: number;
+            /**
+             * First
+             * @description 将迁移人员（前 20 名，脱敏）
+             */
+            first: components["schemas"]["PersonView"][];
+            /**
+             * Latest Registration
+             * @description 将迁移人员中最晚的登记日期（生效日期不能早于它）
+             */
+            latest_registration: string | null;
+            /**
+             * Movable
+             * @description 将迁移人数
+             */
+            movable: number;
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+        };
         /** Rejection */
         channels__staff__registrations__Rejection: {
             /**
@@ -3729,6 +5314,51 @@ export interface components {
              * @description 退回原因
              */
             reason: string;
+        };
+        /** PreviewView */
+        channels__staff__suspension_batches__PreviewView: {
+            /**
+             * Brake
+             * @description 今晚是否会挂起
+             */
+            brake: boolean;
+            /**
+             * City Held
+             * @description 其余人数超过全市上限，也将挂起
+             */
+            city_held: boolean;
+            /** City Threshold */
+            city_threshold: number;
+            /**
+             * Held Per Rule
+             * @description 其中将被挂起的人数
+             */
+            held_per_rule: {
+                [key: string]: number;
+            };
+            /** Institution Threshold */
+            institution_threshold: number;
+            /**
+             * Institutions Over
+             * @description 超过单机构上限的管理机构
+             */
+            institutions_over: components["schemas"]["InstitutionCountView"][];
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /**
+             * Per Rule
+             * @description 各规则今晚应暂停的人数
+             */
+            per_rule: {
+                [key: string]: number;
+            };
+            /** Would Hold */
+            would_hold: number;
+            /** Would Suspend */
+            would_suspend: number;
         };
         /** Rejection */
         channels__staff__suspension_batches__Rejection: {
@@ -3747,6 +5377,836 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listing_api_v1_adjustment_objections_get: {
+        parameters: {
+            query?: {
+                /** @description 调整年度 */
+                year?: number | null;
+                /** @description 状态 */
+                state?: components["schemas"]["ObjectionState"] | null;
+                institution_id?: number | null;
+                /** @description 只看等待本机构（参保经办机构）答复的 */
+                waiting?: boolean;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionPage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    record_api_v1_adjustment_objections_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ObjectionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recorded"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    categories_api_v1_adjustment_objections_categories_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Code"][];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summary_api_v1_adjustment_objections_summary_get: {
+        parameters: {
+            query: {
+                /** @description 调整年度 */
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summary_pdf_api_v1_adjustment_objections_summary_pdf_get: {
+        parameters: {
+            query: {
+                /** @description 调整年度 */
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summary_xlsx_api_v1_adjustment_objections_summary_xlsx_get: {
+        parameters: {
+            query: {
+                /** @description 调整年度 */
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_api_v1_adjustment_objections__objection_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                objection_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_api_v1_adjustment_objections__objection_id__answer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                objection_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    withdraw_api_v1_adjustment_objections__objection_id__withdraw_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                objection_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectionView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notice_api_v1_adjustments_notice_get: {
+        parameters: {
+            query: {
+                /** @description 社区（须为管辖范围内的社区） */
+                institution_id: number;
+                /** @description 调整年度 */
+                year: number;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoticeView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notice_pdf_api_v1_adjustments_notice_pdf_get: {
+        parameters: {
+            query: {
+                /** @description 社区 */
+                institution_id: number;
+                /** @description 调整年度 */
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    notice_xlsx_api_v1_adjustments_notice_xlsx_get: {
+        parameters: {
+            query: {
+                /** @description 社区 */
+                institution_id: number;
+                /** @description 调整年度 */
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    adjusted_people_api_v1_adjustments_people_get: {
+        parameters: {
+            query: {
+                /** @description 调整年度 */
+                year: number;
+                /** @description 姓名（开头）或个人编号 */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustedPerson"][];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    years_api_v1_adjustments_years_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustmentYears"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     entries_api_v1_audit_entries_get: {
         parameters: {
             query?: {
@@ -4368,6 +6828,270 @@ export interface operations {
             };
         };
     };
+    listing_api_v1_community_moves_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MovePage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_api_v1_community_moves_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MoveView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_api_v1_community_moves_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["channels__staff__community_moves__PreviewView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    detail_api_v1_community_moves__move_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                move_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MoveView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     overpayments_api_v1_deaths_overpayments_get: {
         parameters: {
             query?: {
@@ -4904,6 +7628,795 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    employer_search_api_v1_employers_get: {
+        parameters: {
+            query?: {
+                /** @description 单位编号（前缀）或名称 */
+                q?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverEmployer"][];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handover_summary_api_v1_employers__code__handover_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 单位编号 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverSummaryView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    not_handed_over_api_v1_employers__code__not_handed_over_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 单位编号 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverCandidatePage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handover_list_api_v1_handovers_get: {
+        parameters: {
+            query?: {
+                /** @description 单位编号 */
+                employer_code?: string | null;
+                /** @description 批次状态 */
+                state?: components["schemas"]["HandoverState"] | null;
+                /** @description 接收经办机构 */
+                agency_id?: number | null;
+                /** @description 缴费凭证号 */
+                voucher_number?: string | null;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverPage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    draft_api_v1_handovers_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoverDraft"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handover_codes_api_v1_handovers_codes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverCodes"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    handover_detail_api_v1_handovers__handover_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handover_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverDetail"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    edit_api_v1_handovers__handover_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handover_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoverEdit"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    receive_api_v1_handovers__handover_id__receive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handover_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoverReceipt"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    return_batch_api_v1_handovers__handover_id__return_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handover_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoverReturn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    roster_api_v1_handovers__handover_id__roster__fmt__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handover_id: number;
+                fmt: components["schemas"]["PrintFormat"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    submit_api_v1_handovers__handover_id__submit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                handover_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverView"];
                 };
             };
             /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
@@ -6379,6 +9892,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RetireeDetail"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retiree_adjustments_api_v1_retirees__retiree_id__adjustments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                retiree_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdjustmentView"][];
                 };
             };
             /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
@@ -8165,7 +11736,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PreviewView"];
+                    "application/json": components["schemas"]["channels__staff__suspension_batches__PreviewView"];
                 };
             };
             /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */

@@ -1,6 +1,8 @@
 import type { RouteRecordRaw } from 'vue-router'
+import { adjustmentRoutes } from '@/pages/adjustments/routes'
 import { adminRoutes } from '@/pages/admin/routes'
 import { deathRoutes } from '@/pages/deaths/routes'
+import { handoverRoutes } from '@/pages/handovers/routes'
 import { nonLocalRoutes } from '@/pages/non-local/routes'
 import { registrationRoutes } from '@/pages/registrations/routes'
 import { reportRoutes } from '@/pages/reports/routes'
@@ -23,7 +25,9 @@ export const pageRoutes: RouteRecordRaw[] = [
   ...worklistRoutes,
   ...deathRoutes,
   ...transferRoutes,
+  ...handoverRoutes,
   ...suspensionBatchRoutes,
+  ...adjustmentRoutes,
   ...retireeRoutes,
   ...nonLocalRoutes,
   ...reportRoutes,
