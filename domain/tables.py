@@ -7,6 +7,7 @@ from domain.community_moves.models import CommunityMove, MoveMember
 from domain.deaths.models import DeathRecord
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.employers.models import Employer
+from domain.handover.models import ArchiveCustody, ArchiveHandover, HandoverCounter, HandoverPerson
 from domain.institutions.models import Institution
 from domain.notifications.models import RetireeNotification
 from domain.registrations.models import RegistrationApplication
@@ -18,6 +19,8 @@ from domain.suspensions.models import BatchPerson, SuspensionBatch
 from domain.transfers.models import Transfer
 
 __all__ = [
+    "ArchiveCustody",
+    "ArchiveHandover",
     "AdjustmentObjection",
     "AuditEntry",
     "BatchPerson",
@@ -29,6 +32,8 @@ __all__ = [
     "CommunityMove",
     "DeathRecord",
     "Employer",
+    "HandoverCounter",
+    "HandoverPerson",
     "IncomingResident",
     "Institution",
     "MoveMember",
