@@ -19,9 +19,9 @@ from domain.suspensions.models import BatchPerson, SuspensionBatch
 from domain.transfers.models import Transfer
 
 __all__ = [
+    "AdjustmentObjection",
     "ArchiveCustody",
     "ArchiveHandover",
-    "AdjustmentObjection",
     "AuditEntry",
     "BatchPerson",
     "Certification",
