@@ -74,6 +74,14 @@ bench-printing: setup
 	bash $(SERVICES) start fonts
 	$(PY) -m bench.printing $(BENCH_ARGS)
 
+# Issue 15 item 2 (4.8): the largest community (~12,268 people at 1,000,000 retirees) moved to a sibling community,
+# time per phase, rows/s and the worker's peak memory; rolled back, so the benchmarks' database stays as it was.
+.PHONY: bench-moves
+bench-moves: setup services
+	HUB_DATABASE_URL=$${HUB_BENCH_DATABASE_URL:-postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench} \
+		$(VENV)/bin/hub db upgrade
+	$(PY) -m bench.community_move $(BENCH_ARGS)
+
 test-unit: setup
 	bash $(SERVICES) start fonts
 	$(PY) -m pytest tests/unit
