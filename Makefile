@@ -96,3 +96,10 @@ test-fast: setup services console
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis .import_linter_cache build *.egg-info
 	find . -path ./.venv -prune -o -path ./.local -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Issue 15 item 1 (3.1-3.3): a 1,000-person archive hand-over of the largest employer drafted, submitted and received
+# at 1,000,000 retirees, and its roster as PDF/XLSX (time, statements, tracemalloc, ru_maxrss); rolled back.
+.PHONY: bench-handover
+bench-handover: setup services
+	bash $(SERVICES) start fonts
+	$(PY) -m bench.handover $(BENCH_ARGS)
