@@ -14,6 +14,7 @@ from sqlalchemy import text
 from app.console import mount_console
 from channels import errors, http_headers
 from channels.auth_platform import webhook as auth_platform_webhook
+from channels.mobile import me as mobile_me
 from channels.mobile import notifications as mobile_notifications
 from channels.mobile import registration as mobile_registration
 from channels.staff import (
@@ -63,6 +64,7 @@ ROUTERS = (
     suspension_batches.router,
     mobile_registration.router,
     mobile_notifications.router,
+    mobile_me.router,
     auth_platform_webhook.router,
 )
 

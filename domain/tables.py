@@ -3,13 +3,14 @@
 from domain.adjustments.models import AdjustmentObjection, PensionAdjustment
 from domain.audit.models import AuditEntry
 from domain.certifications.models import Certification, CertificationReminder, CertificationReport
+from domain.channel_access.models import ChannelBinding, UsedAssertion
 from domain.community_moves.models import CommunityMove, MoveMember
 from domain.deaths.models import DeathRecord
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.employers.models import Employer
 from domain.handover.models import ArchiveCustody, ArchiveHandover, HandoverCounter, HandoverPerson
 from domain.institutions.models import Institution
-from domain.notifications.models import RetireeNotification
+from domain.notifications.models import ChannelPush, RetireeNotification
 from domain.registrations.models import RegistrationApplication
 from domain.residence.models import IncomingResident, Residence
 from domain.retirees.models import Retiree, SupplementaryInfo
@@ -27,7 +28,9 @@ __all__ = [
     "Certification",
     "CertificationReminder",
     "CertificationReport",
+    "ChannelBinding",
     "ChannelClient",
+    "ChannelPush",
     "CodeEntry",
     "CommunityMove",
     "DeathRecord",
@@ -48,4 +51,5 @@ __all__ = [
     "SupplementaryInfo",
     "SuspensionBatch",
     "Transfer",
+    "UsedAssertion",
 ]

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     secret_key: str = DEVELOPMENT_SECRET
     staff_token_minutes: int = Field(default=30, ge=1, le=720)
     channel_token_minutes: int = Field(default=10, ge=1, le=120)
+    # Issue 20 (docs/channel-contract.md): the retiree token an app's assertion buys, the longest an assertion may
+    # live, and the pushes to the apps' webhooks (timeout, concurrency, the breaker, how often quiet hours are read).
+    channel_retiree_token_minutes: int = Field(default=30, ge=1, le=240)
+    channel_assertion_max_seconds: int = Field(default=300, ge=30, le=900)
+    channel_push_timeout_seconds: float = Field(default=5.0, gt=0)
+    channel_push_concurrency: int = Field(default=32, ge=1, le=512)
+    channel_push_breaker_failures: int = Field(default=5, ge=1)
+    channel_push_breaker_reset_seconds: float = Field(default=5.0, gt=0)
+    channel_quiet_hours_refresh_seconds: float = Field(default=30.0, gt=0)
     # Login hardening (domain/staff/login.py, channels/security.py): lock-out after repeated failures, the
     # per-process login rate limits, password expiry and history.
     login_max_failures: int = Field(default=5, ge=1, le=100)

@@ -68,8 +68,17 @@ CATALOG: tuple[Topic, ...] = (
         12,
         30 * DAY_MS,
         "personal number",
-        ("certification.reminder_due",),
-        "What the mobile channel turns into notifications to retirees: certification reminders (4.5)",
+        ("certification.reminder_due", "registration.rejected"),
+        "What the mobile channel turns into notifications to retirees: certification reminders (4.5), rejected "
+        "registration applications (4.1); status changes come from domain.person-status",
+    ),
+    Topic(
+        "domain.channel-pushes",
+        12,
+        7 * DAY_MS,
+        "personal number",
+        ("channel.notification",),
+        "Notifications to push to the channel apps' webhooks, one per app (issue 20)",
     ),
 )
 

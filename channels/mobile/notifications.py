@@ -1,24 +1,23 @@
-"""4.5 手机端消息: the notifications a retiree sees in the app (certification reminders), and marking them read.
+"""4.5 手机端消息: the notifications a retiree sees in the app, and marking them read — the pull endpoint, for apps
+without a webhook (apps with one receive each notification pushed, connectors/channel_push/).
 
-Filled by the ``mobile-notifications`` consumer group from ``certification.reminder_due`` events
-(domain/notifications); authenticated as a channel client like the rest of the channel API.
+Filled by the ``mobile-notifications`` consumer group (domain/notifications); under a retiree token (issue 20,
+channels/mobile/caller.py): an app reads the inbox of the retiree it vouched for, and no other.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from channels.deps import BodyId, ChannelActor, Session
+from channels.deps import BodyId, Session
+from channels.mobile.caller import RetireeActor
 from domain.notifications import service as notifications
 from domain.notifications.models import RetireeNotification
 
 router = APIRouter(prefix="/channel/v1", tags=["渠道接口 手机端消息 4.5"])
-
-PersonalNumber = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,20}$", description="养老金编号（个人编号）")]
 
 
 class Notification(BaseModel):
@@ -63,15 +62,15 @@ def _notification(row: RetireeNotification) -> Notification:
     )
 
 
-@router.get("/retirees/{personal_number}/notifications", response_model=NotificationList)
+@router.get("/me/notifications", response_model=NotificationList)
 async def list_notifications(
-    personal_number: PersonalNumber,
     session: Session,
-    actor: ChannelActor,
+    caller: RetireeActor,
     unread: bool = Query(default=False, description="只返回未读消息"),
     limit: int = Query(default=50, ge=1, le=200, description="最多返回的条数"),
 ) -> NotificationList:
-    """查询退休人员的消息（最新的在前），如资格认证到期提醒。"""
+    """查询本人的消息（最新的在前）：资格认证到期提醒、暂停与恢复发放、登记结果、转入结果。"""
+    personal_number = caller.retiree.personal_number
     inbox = await notifications.list_for(session, personal_number, unread, limit)
     return NotificationList(
         personal_number=personal_number,
@@ -80,10 +79,8 @@ async def list_notifications(
     )
 
 
-@router.post("/retirees/{personal_number}/notifications/read", response_model=ReadResult)
-async def read_notifications(
-    personal_number: PersonalNumber, body: ReadRequest, session: Session, actor: ChannelActor
-) -> ReadResult:
-    """将消息标记为已读；已读的或不属于该人员的消息编号不作改变。"""
-    marked, unread = await notifications.mark_read(session, personal_number, body.ids)
+@router.post("/me/notifications/read", response_model=ReadResult)
+async def read_notifications(body: ReadRequest, session: Session, caller: RetireeActor) -> ReadResult:
+    """将本人的消息标记为已读；已读的或不属于本人的消息编号不作改变。"""
+    marked, unread = await notifications.mark_read(session, caller.retiree.personal_number, body.ids)
     return ReadResult(marked=marked, unread_count=unread)

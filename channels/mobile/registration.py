@@ -1,4 +1,8 @@
-"""4.1 手机端登记: a retiree identifies themself, picks a community and applies; they can follow the application."""
+"""4.1 手机端登记: a retiree identifies themself, picks a community and applies; they can follow the application.
+
+The app's own token (``POST /channel/v1/token``) serves the client-level calls (the community search); identifying,
+applying and following an application are the retiree's own business and take the retiree token of issue 20
+(channels/mobile/caller.py): the ID number in the body must be the one the app vouched for."""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlmodel import col
 
-from channels.deps import ApplicationId, ChannelActor, ChannelWork, Session, client_address, hub_of
+from channels.deps import ApplicationId, ChannelWork, Session, client_address, hub_of
+from channels.mobile.caller import ClientActor, RetireeActor, require_same_retiree
 from channels.security import Unauthenticated, issue_token, verify_password
 from domain.institutions import service as institutions
 from domain.institutions.models import Institution
@@ -67,8 +72,9 @@ class IdentifiedRetiree(BaseModel):
 
 
 @router.post("/identify", response_model=IdentifiedRetiree)
-async def identify(body: Identity, session: Session, actor: ChannelActor) -> IdentifiedRetiree:
-    """核对身份证号码、姓名、养老金编号，返回人员登记状态；不一致时指出具体字段。"""
+async def identify(body: Identity, session: Session, caller: RetireeActor) -> IdentifiedRetiree:
+    """核对本人的身份证号码、姓名、养老金编号，返回人员登记状态；不一致时指出具体字段。"""
+    require_same_retiree(caller, body.id_number)
     retiree = await registrations.identify(session, body.id_number, body.name, body.personal_number)
     return IdentifiedRetiree(
         name=retiree.name,
@@ -89,7 +95,7 @@ class Community(BaseModel):
 @router.get("/communities", response_model=list[Community])
 async def communities(
     session: Session,
-    actor: ChannelActor,
+    actor: ClientActor,
     keyword: str = Query(min_length=1, max_length=20, description="社区、街道或县区名称中的文字"),
 ) -> list[Community]:
     """按名称查找可选择的社区。"""
@@ -123,7 +129,7 @@ class ApplicationProgress(BaseModel):
     decided_at: datetime | None
 
 
-async def _state(session: Session, application: RegistrationApplication) -> ApplicationProgress:
+async def application_progress(session: Session, application: RegistrationApplication) -> ApplicationProgress:
     community = await session.get(Institution, application.community_id)
     return ApplicationProgress(
         application_id=application.id,
@@ -137,26 +143,25 @@ async def _state(session: Session, application: RegistrationApplication) -> Appl
 
 
 @router.post("/registration-applications", response_model=ApplicationProgress, status_code=201)
-async def apply(body: ApplicationForm, uow: ChannelWork, actor: ChannelActor) -> ApplicationProgress:
-    """提交登记申请，等待所选社区工作人员确认。"""
+async def apply(body: ApplicationForm, uow: ChannelWork, caller: RetireeActor) -> ApplicationProgress:
+    """提交本人的登记申请，等待所选社区工作人员确认。"""
+    require_same_retiree(caller, body.id_number)
     application = await registrations.apply(
         uow,
-        actor,
+        caller.actor,
         id_number=body.id_number,
         name=body.name,
         personal_number=body.personal_number,
         community_code=body.community_code,
         contact_phone=body.contact_phone,
     )
-    return await _state(uow.session, application)
+    return await application_progress(uow.session, application)
 
 
 @router.get("/registration-applications/{application_id}", response_model=ApplicationProgress)
 async def application_state(
-    application_id: ApplicationId,
-    session: Session,
-    actor: ChannelActor,
-    id_number: str = Query(pattern=r"^[0-9]{17}[0-9Xx]$"),
+    application_id: ApplicationId, session: Session, caller: RetireeActor
 ) -> ApplicationProgress:
-    """查询登记申请的办理状态（须提供申请人身份证号码）。"""
-    return await _state(session, await registrations.application_of(session, application_id, id_number))
+    """查询本人登记申请的办理状态；他人的申请视为不存在。"""
+    application = await registrations.application_of(session, application_id, caller.retiree.id_number)
+    return await application_progress(session, application)

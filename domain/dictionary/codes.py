@@ -181,10 +181,17 @@ PARAMETERS: dict[str, tuple[str, str]] = {
         "130100",
         "市本级参保机构编码（多个以英文逗号分隔）；其余参保机构统计为县（市、区）参保（7.2）",
     ),
+    "notification_quiet_hours": (
+        "22:00-07:00",
+        "手机端消息免打扰时段（北京时间，时:分-时:分，可跨午夜）：其间不推送，时段结束后依次送达；"
+        "00:00-00:00 表示不设免打扰",
+    ),
 }
 
 # The parameters whose value is a comma-separated list of codes; every other one is a whole number.
 CODE_LIST_PARAMETERS = frozenset({"city_insuring_agency_codes"})
+# The parameters whose value is a time-of-day range "HH:MM-HH:MM" (issue 20's quiet hours).
+TIME_RANGE_PARAMETERS = frozenset({"notification_quiet_hours"})
 
 # The valid range (inclusive) of each whole-number parameter: a deadline of 0 would suspend everyone at once.
 PARAMETER_RANGES: dict[str, tuple[int, int]] = {

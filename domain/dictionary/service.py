@@ -20,6 +20,7 @@ from domain.dictionary.codes import (
     CODE_LIST_PARAMETERS,
     PARAMETER_RANGES,
     PARAMETERS,
+    TIME_RANGE_PARAMETERS,
 )
 from domain.dictionary.models import CodeEntry, Parameter
 from domain.shared.actor import Actor
@@ -27,6 +28,7 @@ from domain.shared.errors import Conflict, DomainError, ErrorCode, NotFound
 from domain.staff.permissions import Permission, require
 
 _CODE_LIST = re.compile(r"[0-9A-Za-z]{1,20}(,[0-9A-Za-z]{1,20})*")
+_TIME_RANGE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 async def ensure_builtin(session: AsyncSession) -> int:
@@ -147,6 +149,11 @@ async def set_parameter(session: AsyncSession, actor: Actor, name: str, value: s
         if not _CODE_LIST.fullmatch(value.strip()):
             raise DomainError(
                 ErrorCode.PARAMETER_NOT_A_CODE_LIST, f"参数 {name} 应为以英文逗号分隔的编码", field="value"
+            )
+    elif name in TIME_RANGE_PARAMETERS:
+        if not _TIME_RANGE.fullmatch(value.strip()):
+            raise DomainError(
+                ErrorCode.PARAMETER_NOT_A_TIME_RANGE, f"参数 {name} 应为“时:分-时:分”，如 22:00-07:00", field="value"
             )
     elif name in PARAMETERS and not value.strip().isdigit():
         raise DomainError(ErrorCode.PARAMETER_NOT_A_NUMBER, f"参数 {name} 应为非负整数", field="value")

@@ -39,6 +39,9 @@ class Institution(SQLModel, table=True):
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
     created_at: datetime | None = columns.created_at()
     updated_at: datetime | None = columns.timestamp()
+    # Where retirees find it and how they call it (issue 20: "the community I belong to with its address and phone").
+    address: str | None = columns.text()
+    phone: str | None = columns.text()
 
 
 def in_subtree(path: str) -> ColumnElement[bool]:

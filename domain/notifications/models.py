@@ -8,14 +8,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.shared import columns
 
 
 class NotificationKind(StrEnum):
-    CERTIFICATION_REMINDER = "certification_reminder"
+    CERTIFICATION_REMINDER = "certification_reminder"  # 4.5: certification due soon
+    SUSPENDED = "suspended"  # 4.5: payment suspended, with the reason and what resumes it
+    RESUMED = "resumed"  # 4.5: payment resumed
+    REGISTERED = "registered"  # 4.1: registration confirmed
+    REGISTRATION_REJECTED = "registration_rejected"  # 4.1: application rejected, with the reason
+    TRANSFERRED_IN = "transferred_in"  # 4.4: taken in by the new community
+
+
+class PushState(StrEnum):
+    PENDING = "pending"  # queued on Kafka for the channel-push group (or held: quiet hours, the app down)
+    DELIVERED = "delivered"  # the app's webhook answered 2xx
+    DEAD = "dead"  # refused (4xx) or still failing after the last attempt: dead-lettered with the reason
 
 
 class RetireeNotification(SQLModel, table=True):
@@ -37,3 +48,20 @@ class RetireeNotification(SQLModel, table=True):
     source_event_id: str = columns.text(nullable=False)
     created_at: datetime | None = columns.created_at()
     read_at: datetime | None = columns.timestamp()
+
+
+class ChannelPush(SQLModel, table=True):
+    """The push of one notification to one app's webhook (issue 20): what operators and the tests look at. The
+    notification's ``source_event_id`` is the idempotency key the app sees, the same on every attempt."""
+
+    __tablename__ = "channel_push"
+    __table_args__ = (Index("ix_channel_push_client_state", "client_id", "state"),)
+
+    notification_id: int = Field(sa_column=Column(BigInteger, ForeignKey("retiree_notification.id"), primary_key=True))
+    client_id: str = Field(sa_column=Column(Text, primary_key=True))
+    personal_number: str = columns.text(nullable=False)
+    state: str = columns.text(nullable=False, default=PushState.PENDING.value)
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    queued_at: datetime | None = columns.created_at()
+    delivered_at: datetime | None = columns.timestamp()
+    last_error: str | None = columns.text()

@@ -13,17 +13,25 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from domain.notifications.delivery import Notice, notify
 from domain.notifications.models import NotificationKind, RetireeNotification
 from domain.retirees.inbound import Inbound, RetireeNotYetKnown
+from domain.retirees.lifecycle import Status
 from domain.retirees.models import Retiree
 from domain.shared.errors import ErrorCode, NotFound
 from domain.shared.uow import UnitOfWork
 
-KIND_LABELS: dict[str, str] = {NotificationKind.CERTIFICATION_REMINDER.value: "资格认证提醒"}
+KIND_LABELS: dict[str, str] = {
+    NotificationKind.CERTIFICATION_REMINDER.value: "资格认证提醒",
+    NotificationKind.SUSPENDED.value: "暂停发放",
+    NotificationKind.RESUMED.value: "恢复发放",
+    NotificationKind.REGISTERED.value: "登记成功",
+    NotificationKind.REGISTRATION_REJECTED.value: "登记申请退回",
+    NotificationKind.TRANSFERRED_IN.value: "转入成功",
+}
 REMINDER_TITLE = "资格认证到期提醒"
 
 
@@ -42,25 +50,23 @@ async def _retiree_id(session: AsyncSession, personal_number: str) -> int | None
 
 
 async def on_certification_reminder_due(data: Mapping[str, Any], inbound: Inbound, uow: UnitOfWork) -> None:
-    """One notification per ``certification.reminder_due`` event; the same event again adds nothing."""
+    """One notification per ``certification.reminder_due`` event (pushed to the retiree's apps); the same event
+    again adds nothing; nothing to a retiree recorded as deceased."""
     personal_number = data["personal_number"]
-    retiree_id = await _retiree_id(uow.session, personal_number)
-    if retiree_id is None:
-        raise RetireeNotYetKnown(ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {personal_number} 尚未同步到本系统")
-    due_on = date.fromisoformat(data["due_on"])
-    await uow.session.execute(
-        insert(RetireeNotification)
-        .values(
-            retiree_id=retiree_id,
-            personal_number=personal_number,
-            kind=NotificationKind.CERTIFICATION_REMINDER.value,
-            title=REMINDER_TITLE,
-            body=data.get("message") or reminder_body(due_on),
-            due_on=due_on,
-            source_event_id=inbound.event_id,
+    found = (
+        await uow.session.execute(
+            select(col(Retiree.id), col(Retiree.status)).where(col(Retiree.personal_number) == personal_number)
         )
-        .on_conflict_do_nothing(constraint="uq_retiree_notification_source_event")
-    )
+    ).one_or_none()
+    if found is None:
+        raise RetireeNotYetKnown(ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {personal_number} 尚未同步到本系统")
+    retiree_id, status = found
+    if status == Status.DECEASED or retiree_id is None:
+        return
+    due_on = date.fromisoformat(data["due_on"])
+    kind = NotificationKind.CERTIFICATION_REMINDER
+    body = data.get("message") or reminder_body(due_on)
+    await notify(uow, Notice(retiree_id, personal_number, kind, REMINDER_TITLE, body, inbound.event_id, due_on))
 
 
 @dataclass(frozen=True)

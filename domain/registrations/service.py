@@ -27,6 +27,7 @@ from domain.retirees.models import Retiree
 from domain.shared import calendar
 from domain.shared.actor import Actor
 from domain.shared.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
+from domain.shared.event_types import EventType
 from domain.shared.uow import UnitOfWork
 from domain.staff.permissions import Permission, require, require_in_scope
 from domain.status_log import service as status_log
@@ -255,5 +256,20 @@ async def reject(uow: UnitOfWork, actor: Actor, application_id: str, reason: str
         retiree_id=application.retiree_id,
         target=application.id,
         detail={"reason": reason},
+    )
+    # Issue 20: the retiree is told through their app, with the reason (a confirmation is a status-change entry).
+    retiree = await uow.session.get(Retiree, application.retiree_id)
+    community = await uow.session.get(Institution, application.community_id)
+    assert retiree is not None and community is not None
+    await uow.publish(
+        EventType.REGISTRATION_REJECTED,
+        retiree.personal_number,
+        {
+            "personal_number": retiree.personal_number,
+            "application_id": application.id,
+            "community_name": community.name,
+            "reason": application.reject_reason[:500],
+            "rejected_at": application.decided_at.isoformat(),
+        },
     )
     return application

@@ -48,6 +48,7 @@ class ErrorCode(StrEnum):
     PARAMETER_NOT_A_CODE_LIST = "PARAMETER_NOT_A_CODE_LIST"  # a code-list parameter set to something else
     PARAMETER_NOT_A_NUMBER = "PARAMETER_NOT_A_NUMBER"  # a numeric parameter set to something not a whole number >= 0
     PARAMETER_OUT_OF_RANGE = "PARAMETER_OUT_OF_RANGE"  # a rule parameter set outside its valid range (1.4)
+    PARAMETER_NOT_A_TIME_RANGE = "PARAMETER_NOT_A_TIME_RANGE"  # a time-range parameter not "HH:MM-HH:MM" (1.4)
 
     # Retirees and their identity numbers (GB 11643, 4.1, 4.2)
     RETIREE_NOT_FOUND = "RETIREE_NOT_FOUND"  # no retiree with that id, personal number or ID number
@@ -179,6 +180,11 @@ class ErrorCode(StrEnum):
     TOKEN_REVOKED = "TOKEN_REVOKED"  # a bearer token after logout, or issued before a password change or reset
     PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"  # first login after an admin set it, or password expired
     PASSWORD_REUSED = "PASSWORD_REUSED"  # a new password equal to one of the account's last passwords
+    # The mobile channel's caller identity (issue 20, docs/channel-contract.md)
+    ASSERTION_INVALID = "ASSERTION_INVALID"  # a retiree assertion forged, malformed, expired or too long-lived
+    ASSERTION_REPLAYED = "ASSERTION_REPLAYED"  # a retiree assertion (its jti) already exchanged for a token
+    RETIREE_NOT_VOUCHED = "RETIREE_NOT_VOUCHED"  # a channel call about another retiree than the one vouched for
+    CLIENT_RATE_LIMITED = "CLIENT_RATE_LIMITED"  # a channel client over its own per-minute limit (429)
 
     # The authentication platform's face-result webhook (2.7)
     SIGNATURE_MISSING = "SIGNATURE_MISSING"  # a push without its signature or timestamp header

@@ -30,3 +30,6 @@ class EventType(StrEnum):
     PERSON_STATUS_CHANGED = "person_status.changed"  # schemas/person_status.changed.v1.json (6.22)
     # domain.notifications — for the mobile channel
     CERTIFICATION_REMINDER_DUE = "certification.reminder_due"  # schemas/certification.reminder_due.v1.json (4.5)
+    REGISTRATION_REJECTED = "registration.rejected"  # schemas/registration.rejected.v1.json (4.1, issue 20)
+    # domain.channel-pushes — one notification to push to one app's webhook (issue 20)
+    CHANNEL_NOTIFICATION = "channel.notification"  # schemas/channel.notification.v1.json (4.1, 4.4, 4.5)

@@ -84,4 +84,9 @@ class ChannelClient(SQLModel, table=True):
     name: str = columns.text(nullable=False)
     secret_hash: str = columns.text(nullable=False)
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
+    # Issue 20 (docs/channel-contract.md): the HMAC key shared with the app — it signs the retiree assertions the app
+    # sends, the hub signs its pushes with it — where the pushes go (None: the app polls), and the client's own limit.
+    signing_secret: str | None = columns.text()
+    webhook_url: str | None = columns.text()
+    rate_limit_per_minute: int = Field(default=600, sa_column=Column(Integer, nullable=False, server_default="600"))
     created_at: datetime | None = columns.created_at()

@@ -1,17 +1,15 @@
 """The mobile channel's notifications (issue 5, function point 4.5): a ``certification.reminder_due`` event, through
 real Kafka and the ``mobile-notifications`` group's real worker, becomes exactly one notification however often it is
-delivered; the channel API lists it in Chinese, marks it read, answers 404 for an unknown person and 401 without a
-channel token."""
+delivered; the channel API lists it in Chinese and marks it read, under the retiree token of the person the app
+vouched for (issue 20), and answers 401 without one."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -21,7 +19,6 @@ from domain.notifications.models import RetireeNotification
 from domain.notifications.service import on_certification_reminder_due
 from domain.retirees.inbound import Inbound
 from domain.retirees.lifecycle import Status
-from domain.staff.models import ChannelClient
 from hub.bootstrap import Hub
 from hub.consumer import ConsumerGroup
 from hub.envelope import Envelope
@@ -29,11 +26,10 @@ from hub.settings import Settings
 from tests import factories
 from tests.integration.conftest import running_group
 from tests.support.api import Api
+from tests.support.channel import ChannelApp, channel_app
 from tests.support.harness import wait_until
 
 pytestmark = pytest.mark.integration
-
-SECRET = "ChannelSecret1"
 
 
 @pytest.fixture
@@ -45,28 +41,17 @@ async def notifications_worker(settings: Settings) -> AsyncIterator[Hub]:
         yield publisher_hub
 
 
-@dataclass(frozen=True)
-class App:
-    api: Api
-    headers: dict[str, str]
-
-
 @pytest.fixture
-async def app(registry_hub: Hub, api: Api) -> App:
-    """The channel API with a channel client's bearer token, obtained as the app does (POST /channel/v1/token)."""
-    client_id = factories.code("app")
-    async with registry_hub.sessions() as session, session.begin():
-        session.add(ChannelClient(client_id=client_id, name="测试手机应用", secret_hash=PasswordHasher().hash(SECRET)))
-    token = await api.client.post("/channel/v1/token", json={"client_id": client_id, "client_secret": SECRET})
-    assert token.status_code == 200, token.text
-    return App(api, {"Authorization": f"Bearer {token.json()['access_token']}"})
+async def app(registry_hub: Hub, api: Api) -> ChannelApp:
+    """A channel app with its own token, obtained as the app does (POST /channel/v1/token)."""
+    return await channel_app(registry_hub, api)
 
 
-async def _registered_person(hub: Hub) -> str:
+async def _registered_person(hub: Hub) -> tuple[str, str]:
     async with hub.sessions() as session, session.begin():
         tree = await factories.tree(session)
         person = await factories.retiree(session, tree.communities[0], status=Status.REGISTERED)
-        return person.personal_number
+        return person.personal_number, person.id_number
 
 
 def _reminder(personal_number: str, due_on: date, today: date) -> Envelope:
@@ -95,10 +80,10 @@ async def _notifications(hub: Hub, personal_number: str) -> list[RetireeNotifica
 
 
 async def test_4_5_a_reminder_published_twice_becomes_one_notification_listed_in_chinese_and_marked_read(
-    notifications_worker: Hub, registry_hub: Hub, app: App
+    notifications_worker: Hub, registry_hub: Hub, app: ChannelApp
 ) -> None:
     """4.5 (issue 5): the reminder event reaches the mobile channel's table once; the app lists it and marks it read."""
-    person = await _registered_person(registry_hub)
+    person, id_number = await _registered_person(registry_hub)
     today = date.today()
     first = _reminder(person, today + timedelta(days=20), today)
     await notifications_worker.publisher.publish_events([first], source="test")
@@ -115,8 +100,9 @@ async def test_4_5_a_reminder_published_twice_becomes_one_notification_listed_in
     assert [n.source_event_id for n in rows] == [first.id, later.id]
     assert rows[0].kind == "certification_reminder" and rows[0].due_on == today + timedelta(days=20)
 
-    url = f"/channel/v1/retirees/{person}/notifications"
-    listed = await app.api.call("GET", url, app.headers, params={"unread": "true", "limit": 50})
+    url = "/channel/v1/me/notifications"
+    headers = await app.retiree_headers(id_number)
+    listed = await app.api.call("GET", url, headers, params={"unread": "true", "limit": 50})
     assert listed.status_code == 200, listed.text
     inbox = listed.json()
     assert inbox["unread_count"] == 2 and len(inbox["items"]) == 2
@@ -126,16 +112,16 @@ async def test_4_5_a_reminder_published_twice_becomes_one_notification_listed_in
     assert f"{due.year}年{due.month}月{due.day}日" in reminder["body"] and "认证" in reminder["body"]
     assert reminder["read"] is False
 
-    read = await app.api.call("POST", f"{url}/read", app.headers, json={"ids": [reminder["id"]]})
+    read = await app.api.call("POST", f"{url}/read", headers, json={"ids": [reminder["id"]]})
     assert read.status_code == 200, read.text
     assert read.json() == {"marked": [reminder["id"]], "unread_count": 1}
-    again = await app.api.call("POST", f"{url}/read", app.headers, json={"ids": [reminder["id"]]})
+    again = await app.api.call("POST", f"{url}/read", headers, json={"ids": [reminder["id"]]})
     assert again.json() == {"marked": [], "unread_count": 1}  # marking twice changes nothing
 
     other = next(item["id"] for item in inbox["items"] if item["id"] != reminder["id"])
-    unread_only = (await app.api.call("GET", url, app.headers, params={"unread": "true"})).json()
+    unread_only = (await app.api.call("GET", url, headers, params={"unread": "true"})).json()
     assert [item["id"] for item in unread_only["items"]] == [other]
-    everything = (await app.api.call("GET", url, app.headers)).json()
+    everything = (await app.api.call("GET", url, headers)).json()
     marked = next(item for item in everything["items"] if item["id"] == reminder["id"])
     assert marked["read"] is True and marked["read_at"] is not None
 
@@ -143,7 +129,7 @@ async def test_4_5_a_reminder_published_twice_becomes_one_notification_listed_in
 async def test_4_5_the_same_event_applied_twice_by_the_domain_handler_is_one_notification(registry_hub: Hub) -> None:
     """4.5 (issue 5): idempotent by event id even past the consumer's own check (e.g. a group re-reading the topic
     under a new name): the handler applied twice to one event leaves one row."""
-    person = await _registered_person(registry_hub)
+    person, _ = await _registered_person(registry_hub)
     event = _reminder(person, date.today() + timedelta(days=5), date.today())
     for _ in range(2):
         async with registry_hub.sessions() as session, session.begin():
@@ -155,15 +141,12 @@ async def test_4_5_the_same_event_applied_twice_by_the_domain_handler_is_one_not
     assert count == 1
 
 
-async def test_4_5_unknown_person_is_404_in_chinese_and_no_token_is_401(app: App) -> None:
-    """4.5 (issue 5): the channel API answers 404 with a Chinese message for an unknown personal number, and 401
-    to a caller without a channel token."""
-    unknown = factories.personal_number()
-    url = f"/channel/v1/retirees/{unknown}/notifications"
+async def test_4_5_the_inbox_needs_a_retiree_token_not_the_apps_own(app: ChannelApp) -> None:
+    """4.5 (issues 5, 20): without a token 401 "请先…", and the app's own token names no retiree: 401 too."""
+    url = "/channel/v1/me/notifications"
     for method, path, body in [("GET", url, None), ("POST", f"{url}/read", {"ids": [1]})]:
         answer = await app.api.call(method, path, app.headers, json=body)
-        assert answer.status_code == 404, answer.text
-        assert answer.json()["code"] == "RETIREE_NOT_FOUND" and "未找到" in answer.json()["message"]
+        assert answer.status_code == 401 and answer.json()["code"] == "TOKEN_INVALID", answer.text
         anonymous = await app.api.call(method, path, {}, json=body)
         assert anonymous.status_code == 401, anonymous.text
-        assert anonymous.json()["message"] == "请先登录"
+        assert anonymous.json()["message"].startswith("请先")

@@ -43,10 +43,12 @@ def test_the_catalog_of_event_types_is_complete() -> None:
     assert [_event_type(p) for p in EVENT_FILES] == [
         "certification.recorded",
         "certification.reminder_due",
+        "channel.notification",
         "employer.synced",
         "payment_status.changed",
         "pension.adjusted",
         "person_status.changed",
+        "registration.rejected",
         "retiree.approved",
         "retiree.changed",
         "retiree.corrected",
