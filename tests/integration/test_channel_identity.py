@@ -212,6 +212,6 @@ async def test_4_1_a_forged_or_replayed_assertion_is_refused(registry_hub: Hub, 
 
     token = first.json()["access_token"]
     head, claims, _ = token.split(".")
-    forged = {"Authorization": f"Bearer {head}.{claims}.{'A' * 43}"}
-    answer = await api.call("GET", "/channel/v1/me/status", forged)
+    forged_token = {"Authorization": f"Bearer {head}.{claims}.{'A' * 43}"}
+    answer = await api.call("GET", "/channel/v1/me/status", forged_token)
     assert answer.status_code == 401 and answer.json()["code"] == "TOKEN_INVALID"
