@@ -68,9 +68,7 @@ def upgrade() -> None:
         sa.Column("receipt_remarks", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ux_archive_handover_person", "archive_handover_person", ["handover_id", "retiree_id"], unique=True
-    )
+    op.create_index("ux_archive_handover_person", "archive_handover_person", ["handover_id", "retiree_id"], unique=True)
     op.create_index(
         "ux_archive_handover_person_open",
         "archive_handover_person",
