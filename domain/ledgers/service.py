@@ -5,6 +5,12 @@ cut-off that makes them ``aged_ledger_age`` (75) years old on the city's today.
 The summary counts all eight ledgers in one statement; a list is paged and sorted in the database; the rows of a
 print stream from a server-side cursor. Lists show masked ID and phone numbers (the channel masks them, as in the
 retiree search); like the retiree search, reading a list is not audited, printing one is (channels/printing).
+
+Measured with EXPLAIN ANALYZE on the bench database (1,000,000 retirees, 100,000 of them with special categories):
+the city-wide summary 1.1–1.4 s and a community's 0.1 s; a city-wide list's count 0.4–0.65 s and its first page
+1 ms; the largest community's (12,268 people) aged count and page 25–30 ms. The city-wide figures scan the managed
+retirees once, as the 7.2 distribution does (the aged are 30 % of them, so no birth-date index would be used); the
+community's go through ix_retiree_institution_status. No further index is needed: migration 0017 stays empty.
 """
 
 from __future__ import annotations

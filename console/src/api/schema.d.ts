@@ -976,6 +976,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ledgers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ledger Summary
+         * @description 5.1 业务台账：八类台账（工残、孤寡、高龄、劳模、重病、特困、军转、党员）在当前查询范围内的人数。
+         */
+        get: operations["ledger_summary_api_v1_ledgers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledgers/{ledger}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ledger Page
+         * @description 5.1 某一台账的人员名单（分页，服务端排序；身份证号、电话脱敏）。
+         */
+        get: operations["ledger_page_api_v1_ledgers__ledger__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledgers/{ledger}.{fmt}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Print Ledger
+         * @description 5.1 台账导出（xlsx）与打印（pdf）：范围内该台账的全部人员（身份证号、电话脱敏），每次打印记入审计日志。
+         */
+        get: operations["print_ledger_api_v1_ledgers__ledger___fmt__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/registrations": {
         parameters: {
             query?: never;
@@ -1869,9 +1929,149 @@ export interface paths {
         put?: never;
         /**
          * Identify
-         * @description 核对身份证号码、姓名、养老金编号，返回人员登记状态；不一致时指出具体字段。
+         * @description 核对本人的身份证号码、姓名、养老金编号，返回人员登记状态；不一致时指出具体字段。
          */
         post: operations["identify_channel_v1_identify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channel/v1/me/certification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Certification
+         * @description 本人的资格认证情况：上次认证、下次截止日期和认证记录。
+         */
+        get: operations["my_certification_channel_v1_me_certification_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channel/v1/me/community": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Community
+         * @description 本人所属社区及其地址、电话。
+         */
+        get: operations["my_community_channel_v1_me_community_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channel/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notifications
+         * @description 查询本人的消息（最新的在前）：资格认证到期提醒、暂停与恢复发放、登记结果、转入结果。
+         */
+        get: operations["list_notifications_channel_v1_me_notifications_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channel/v1/me/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read Notifications
+         * @description 将本人的消息标记为已读；已读的或不属于本人的消息编号不作改变。
+         */
+        post: operations["read_notifications_channel_v1_me_notifications_read_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channel/v1/me/registration-application": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Application
+         * @description 本人最近一次登记申请的办理进度。
+         */
+        get: operations["my_application_channel_v1_me_registration_application_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channel/v1/me/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Status
+         * @description 本人当前状态的通俗说明。
+         */
+        get: operations["my_status_channel_v1_me_status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channel/v1/me/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Transfers
+         * @description 本人的转移记录及办理进度（最新的在前）。
+         */
+        get: operations["my_transfers_channel_v1_me_transfers_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1889,7 +2089,7 @@ export interface paths {
         put?: never;
         /**
          * Apply
-         * @description 提交登记申请，等待所选社区工作人员确认。
+         * @description 提交本人的登记申请，等待所选社区工作人员确认。
          */
         post: operations["apply_channel_v1_registration_applications_post"];
         delete?: never;
@@ -1907,7 +2107,7 @@ export interface paths {
         };
         /**
          * Application State
-         * @description 查询登记申请的办理状态（须提供申请人身份证号码）。
+         * @description 查询本人登记申请的办理状态；他人的申请视为不存在。
          */
         get: operations["application_state_channel_v1_registration_applications__application_id__get"];
         put?: never;
@@ -1918,27 +2118,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/channel/v1/retirees/{personal_number}/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Notifications
-         * @description 查询退休人员的消息（最新的在前），如资格认证到期提醒。
-         */
-        get: operations["list_notifications_channel_v1_retirees__personal_number__notifications_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/channel/v1/retirees/{personal_number}/notifications/read": {
+    "/channel/v1/retiree-sessions": {
         parameters: {
             query?: never;
             header?: never;
@@ -1948,10 +2128,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Read Notifications
-         * @description 将消息标记为已读；已读的或不属于该人员的消息编号不作改变。
+         * Retiree Session
+         * @description 以应用签发的身份断言换取退休人员访问令牌；同一断言只能使用一次。
          */
-        post: operations["read_notifications_channel_v1_retirees__personal_number__notifications_read_post"];
+        post: operations["retiree_session_channel_v1_retiree_sessions_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2352,6 +2532,20 @@ export interface components {
              * @description 认证来源（中文）
              */
             source_label: string;
+        };
+        /** CertificationEntry */
+        CertificationEntry: {
+            /**
+             * Certified On
+             * Format: date
+             */
+            certified_on: string;
+            /** Method */
+            method: string;
+            /** Passed */
+            passed: boolean;
+            /** Source */
+            source: string;
         };
         /** CertificationOutcome */
         CertificationOutcome: {
@@ -3020,15 +3214,6 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "PARAMETER_NOT_A_TIME_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "RESIDENCE_CITY_INVALID" | "RESIDENCE_DATE_INVALID" | "NON_LOCAL_ONLY" | "INCOMING_RESIDENT_NOT_FOUND" | "INCOMING_RESIDENT_EXISTS" | "INCOMING_PLACE_LOCAL" | "INCOMING_COMMUNITY_INVALID" | "INCOMING_NAME_REQUIRED" | "MOVE_NOT_FOUND" | "MOVE_COMMUNITY_INVALID" | "MOVE_SAME_COMMUNITY" | "MOVE_DIFFERENT_STREET" | "MOVE_STREET_LEVEL_ONLY" | "MOVE_DATE_INVALID" | "MOVE_SELECTION_REQUIRED" | "MOVE_NOBODY" | "MOVE_ALREADY_OPEN" | "MOVE_ACCOUNTS_CHOICE" | "MOVE_OPEN_TRANSFERS" | "HANDOVER_NOT_FOUND" | "HANDOVER_NOT_EDITABLE" | "HANDOVER_STATE" | "HANDOVER_VERSION_CONFLICT" | "HANDOVER_AGENCY_INVALID" | "HANDOVER_AGENCY_ONLY" | "HANDOVER_EMPLOYER_NOT_FOUND" | "HANDOVER_EMPTY" | "HANDOVER_ITEMS_REQUIRED" | "HANDOVER_VOUCHER_INVALID" | "HANDOVER_PERSON_NOT_OF_EMPLOYER" | "HANDOVER_PERSON_MOVED_AWAY" | "HANDOVER_PERSON_HANDED_OVER" | "HANDOVER_PERSON_IN_OPEN_BATCH" | "HANDOVER_RESULTS_INCOMPLETE" | "HANDOVER_DISCREPANCY_REQUIRED" | "HANDOVER_REASON_REQUIRED" | "NOTICE_COMMUNITY_ONLY" | "OBJECTION_NOT_FOUND" | "OBJECTION_NO_ADJUSTMENT" | "OBJECTION_DESCRIPTION_REQUIRED" | "OBJECTION_CLOSED" | "OBJECTION_AGENCY_ONLY" | "OBJECTION_COMMUNITY_ONLY" | "OBJECTION_REASON_REQUIRED" | "OBJECTION_CORRECTION_REQUIRED" | "REPORT_DATE_OUT_OF_RANGE" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "ASSERTION_INVALID" | "ASSERTION_REPLAYED" | "RETIREE_NOT_VOUCHED" | "CLIENT_RATE_LIMITED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
-        /** ExclusionView */
-        ExclusionView: {
-            /** Reason */
-            reason: string;
-            /** Reason Label */
-            reason_label: string;
-            /** Retiree Id */
-            retiree_id: number;
-        };
         /** FaceShareView */
         FaceShareView: {
             /** Attempts */
@@ -3713,6 +3898,99 @@ export interface components {
             parent_id: number | null;
         };
         /**
+         * Ledger
+         * @enum {string}
+         */
+        Ledger: "disabled" | "widowed" | "aged" | "model_worker" | "serious_illness" | "extreme_poverty" | "veteran" | "party_member";
+        /** LedgerCount */
+        LedgerCount: {
+            /** Category Code */
+            category_code: string;
+            /** Computed */
+            computed: boolean;
+            /** Count */
+            count: number;
+            /** Label */
+            label: string;
+            ledger: components["schemas"]["Ledger"];
+            /** Title */
+            title: string;
+        };
+        /**
+         * LedgerEntryView
+         * @description A row of a ledger: masked like every list.
+         */
+        LedgerEntryView: {
+            /** Age */
+            age: number;
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /** Id Number */
+            id_number: string;
+            /** Institution */
+            institution: string;
+            /** Institution Id */
+            institution_id: number;
+            /** Name */
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Phone */
+            phone: string | null;
+            /** Retiree Id */
+            retiree_id: number;
+            /** Sex */
+            sex: string;
+            /** Sex Label */
+            sex_label: string;
+            /** Since */
+            since: string | null;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
+        /** LedgerPageView */
+        LedgerPageView: {
+            /** Items */
+            items: components["schemas"]["LedgerEntryView"][];
+            /** Label */
+            label: string;
+            ledger: components["schemas"]["Ledger"];
+            /** Page */
+            page: number;
+            /** Since Label */
+            since_label: string;
+            /** Size */
+            size: number;
+            /** Title */
+            title: string;
+            /** Total */
+            total: number;
+        };
+        /** LedgerSummaryView */
+        LedgerSummaryView: {
+            /** Aged Age */
+            aged_age: number;
+            /**
+             * Aged Cutoff
+             * Format: date
+             */
+            aged_cutoff: string;
+            /** Ledgers */
+            ledgers: components["schemas"]["LedgerCount"][];
+            /**
+             * On
+             * Format: date
+             */
+            on: string;
+            /** Scope Name */
+            scope_name: string;
+        };
+        /**
          * Level
          * @enum {string}
          */
@@ -3775,7 +4053,7 @@ export interface components {
              */
             request_id?: string | null;
             /** @description 拆分的人员范围 */
-            selection?: components["schemas"]["SelectionIn"];
+            selection?: components["schemas"]["MoveSelectionIn"];
             /**
              * Source Institution Id
              * @description 原社区
@@ -3787,6 +4065,15 @@ export interface components {
              */
             target_institution_id: number;
         };
+        /** MoveExclusionView */
+        MoveExclusionView: {
+            /** Reason */
+            reason: string;
+            /** Reason Label */
+            reason_label: string;
+            /** Retiree Id */
+            retiree_id: number;
+        };
         /** MoveIn */
         MoveIn: {
             /**
@@ -3796,7 +4083,7 @@ export interface components {
              */
             kind: "split" | "merge";
             /** @description 拆分的人员范围 */
-            selection?: components["schemas"]["SelectionIn"];
+            selection?: components["schemas"]["MoveSelectionIn"];
             /**
              * Source Institution Id
              * @description 原社区
@@ -3818,6 +4105,76 @@ export interface components {
             size: number;
             /** Total */
             total: number;
+        };
+        /** MovePersonView */
+        MovePersonView: {
+            /** Id */
+            id: number;
+            /**
+             * Id Number
+             * @description 身份证号码（脱敏）
+             */
+            id_number: string;
+            /**
+             * Name
+             * @description 姓名（脱敏）
+             */
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Residence Address */
+            residence_address: string | null;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
+        /** MovePreviewView */
+        MovePreviewView: {
+            /** Excluded */
+            excluded: components["schemas"]["MoveExclusionView"][];
+            /**
+             * Excluded Count
+             * @description 不迁移人数（有未办结转移或不在原社区）
+             */
+            excluded_count: number;
+            /**
+             * First
+             * @description 将迁移人员（前 20 名，脱敏）
+             */
+            first: components["schemas"]["MovePersonView"][];
+            /**
+             * Latest Registration
+             * @description 将迁移人员中最晚的登记日期（生效日期不能早于它）
+             */
+            latest_registration: string | null;
+            /**
+             * Movable
+             * @description 将迁移人数
+             */
+            movable: number;
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
+        };
+        /** MoveSelectionIn */
+        MoveSelectionIn: {
+            /**
+             * Address Contains
+             * @description 拆分：居住地址包含（如楼号、小区名）
+             */
+            address_contains?: string | null;
+            /**
+             * Personal Numbers
+             * @description 拆分：人员名单（个人编号，与 retiree_ids 合并）
+             */
+            personal_numbers?: string[];
+            /**
+             * Retiree Ids
+             * @description 拆分：人员名单
+             */
+            retiree_ids?: number[];
         };
         /** MoveView */
         MoveView: {
@@ -3841,7 +4198,7 @@ export interface components {
             /** Error */
             error: string | null;
             /** Excluded */
-            excluded: components["schemas"]["ExclusionView"][];
+            excluded: components["schemas"]["MoveExclusionView"][];
             /** Excluded Count */
             excluded_count: number;
             /** Finished At */
@@ -3884,6 +4241,94 @@ export interface components {
             target_institution_id: number;
             /** Total */
             total: number;
+        };
+        /** MyCertification */
+        MyCertification: {
+            /**
+             * Days Left
+             * @description 距下次认证截止的天数；负数表示已逾期
+             */
+            days_left: number | null;
+            /** History */
+            history: components["schemas"]["CertificationEntry"][];
+            /** Last Certified On */
+            last_certified_on: string | null;
+            /** Next Due On */
+            next_due_on: string | null;
+            /** Sentence */
+            sentence: string;
+        };
+        /** MyCommunity */
+        MyCommunity: {
+            /** Address */
+            address?: string | null;
+            /** Code */
+            code?: string | null;
+            /** District */
+            district?: string | null;
+            /** Message */
+            message: string;
+            /** Name */
+            name?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Registered */
+            registered: boolean;
+            /** Street */
+            street?: string | null;
+        };
+        /** MyStatus */
+        MyStatus: {
+            /** Community */
+            community: string | null;
+            /** Id Number */
+            id_number: string;
+            /** Name */
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /** Phone */
+            phone: string | null;
+            /**
+             * Sentence
+             * @description 与经办人员在系统中看到的同一句说明：在哪里登记、为何暂停、如何恢复
+             */
+            sentence: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Suspended On */
+            suspended_on: string | null;
+            /** Suspension Reason */
+            suspension_reason: string | null;
+        };
+        /** MyTransfer */
+        MyTransfer: {
+            /**
+             * Effective Date
+             * Format: date
+             */
+            effective_date: string;
+            /** From Community */
+            from_community: string | null;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /**
+             * Requested On
+             * Format: date
+             */
+            requested_on: string;
+            /** State */
+            state: string;
+            /** State Label */
+            state_label: string;
+            /** Taken In On */
+            taken_in_on: string | null;
+            /** To Community */
+            to_community: string | null;
         };
         /** NonLocalPage */
         NonLocalPage: {
@@ -4204,28 +4649,50 @@ export interface components {
             /** Password */
             password: string;
         };
-        /** PersonView */
-        PersonView: {
-            /** Id */
-            id: number;
+        /** PreviewView */
+        PreviewView: {
             /**
-             * Id Number
-             * @description 身份证号码（脱敏）
+             * Brake
+             * @description 今晚是否会挂起
              */
-            id_number: string;
+            brake: boolean;
             /**
-             * Name
-             * @description 姓名（脱敏）
+             * City Held
+             * @description 其余人数超过全市上限，也将挂起
              */
-            name: string;
-            /** Personal Number */
-            personal_number: string;
-            /** Residence Address */
-            residence_address: string | null;
-            /** Status */
-            status: string;
-            /** Status Label */
-            status_label: string;
+            city_held: boolean;
+            /** City Threshold */
+            city_threshold: number;
+            /**
+             * Held Per Rule
+             * @description 其中将被挂起的人数
+             */
+            held_per_rule: {
+                [key: string]: number;
+            };
+            /** Institution Threshold */
+            institution_threshold: number;
+            /**
+             * Institutions Over
+             * @description 超过单机构上限的管理机构
+             */
+            institutions_over: components["schemas"]["InstitutionCountView"][];
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /**
+             * Per Rule
+             * @description 各规则今晚应暂停的人数
+             */
+            per_rule: {
+                [key: string]: number;
+            };
+            /** Would Hold */
+            would_hold: number;
+            /** Would Suspend */
+            would_suspend: number;
         };
         /**
          * PrintFormat
@@ -4641,6 +5108,36 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** RetireeSession */
+        RetireeSession: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Name
+             * @description 姓名（脱敏）
+             */
+            name: string;
+            /** Personal Number */
+            personal_number: string;
+            /**
+             * Token Type
+             * @default bearer
+             */
+            token_type: string;
+        };
+        /** RetireeSessionRequest */
+        RetireeSessionRequest: {
+            /**
+             * Assertion
+             * @description 应用以本应用签名密钥签发的退休人员身份断言（JWT，HS256）
+             */
+            assertion: string;
+        };
         /**
          * RetireeSummary
          * @description A row of a list: masked.
@@ -4721,19 +5218,6 @@ export interface components {
              * @description 选中的退休人员
              */
             retiree_ids: number[];
-        };
-        /** SelectionIn */
-        SelectionIn: {
-            /**
-             * Address Contains
-             * @description 拆分：居住地址包含（如楼号、小区名）
-             */
-            address_contains?: string | null;
-            /**
-             * Retiree Ids
-             * @description 拆分：人员名单
-             */
-            retiree_ids?: number[];
         };
         /** StaffView */
         StaffView: {
@@ -5278,35 +5762,6 @@ export interface components {
              */
             todo: components["schemas"]["WorklistItem"][];
         };
-        /** PreviewView */
-        channels__staff__community_moves__PreviewView: {
-            /** Excluded */
-            excluded: components["schemas"]["ExclusionView"][];
-            /**
-             * Excluded Count
-             * @description 不迁移人数（有未办结转移或不在原社区）
-             */
-            excluded_count: number;
-            /**
-             * First
-             * @description 将迁移人员（前 20 名，脱敏）
-             */
-            first: components["schemas"]["PersonView"][];
-            /**
-             * Latest Registration
-             * @description 将迁移人员中最晚的登记日期（生效日期不能早于它）
-             */
-            latest_registration: string | null;
-            /**
-             * Movable
-             * @description 将迁移人数
-             */
-            movable: number;
-            /** Source */
-            source: string;
-            /** Target */
-            target: string;
-        };
         /** Rejection */
         channels__staff__registrations__Rejection: {
             /**
@@ -5314,51 +5769,6 @@ export interface components {
              * @description 退回原因
              */
             reason: string;
-        };
-        /** PreviewView */
-        channels__staff__suspension_batches__PreviewView: {
-            /**
-             * Brake
-             * @description 今晚是否会挂起
-             */
-            brake: boolean;
-            /**
-             * City Held
-             * @description 其余人数超过全市上限，也将挂起
-             */
-            city_held: boolean;
-            /** City Threshold */
-            city_threshold: number;
-            /**
-             * Held Per Rule
-             * @description 其中将被挂起的人数
-             */
-            held_per_rule: {
-                [key: string]: number;
-            };
-            /** Institution Threshold */
-            institution_threshold: number;
-            /**
-             * Institutions Over
-             * @description 超过单机构上限的管理机构
-             */
-            institutions_over: components["schemas"]["InstitutionCountView"][];
-            /**
-             * Night
-             * Format: date
-             */
-            night: string;
-            /**
-             * Per Rule
-             * @description 各规则今晚应暂停的人数
-             */
-            per_rule: {
-                [key: string]: number;
-            };
-            /** Would Hold */
-            would_hold: number;
-            /** Would Suspend */
-            would_suspend: number;
         };
         /** Rejection */
         channels__staff__suspension_batches__Rejection: {
@@ -6975,7 +7385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["channels__staff__community_moves__PreviewView"];
+                    "application/json": components["schemas"]["MovePreviewView"];
                 };
             };
             /** @description 请求体无法解析（HTTP_400） */
@@ -9112,6 +9522,192 @@ export interface operations {
             };
             /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ledger_summary_api_v1_ledgers_get: {
+        parameters: {
+            query?: {
+                institution_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerSummaryView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ledger_page_api_v1_ledgers__ledger__get: {
+        parameters: {
+            query?: {
+                institution_id?: number | null;
+                page?: number;
+                size?: number;
+                /** @description 排序列：personal_number、name、birth_date、institution；前加“-”为降序（其后按个人编号） */
+                sort?: string;
+            };
+            header?: never;
+            path: {
+                ledger: components["schemas"]["Ledger"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerPageView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    print_ledger_api_v1_ledgers__ledger___fmt__get: {
+        parameters: {
+            query?: {
+                institution_id?: number | null;
+                /** @description 排序列：personal_number、name、birth_date、institution；前加“-”为降序（其后按个人编号） */
+                sort?: string;
+            };
+            header?: never;
+            path: {
+                ledger: components["schemas"]["Ledger"];
+                fmt: components["schemas"]["PrintFormat"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11736,7 +12332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["channels__staff__suspension_batches__PreviewView"];
+                    "application/json": components["schemas"]["PreviewView"];
                 };
             };
             /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
@@ -12175,15 +12771,6 @@ export interface operations {
                     "application/json": components["schemas"]["Community"][];
                 };
             };
-            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
                 headers: {
@@ -12226,8 +12813,151 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
-            401: {
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_certification_channel_v1_me_certification_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyCertification"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_community_channel_v1_me_community_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyCommunity"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_notifications_channel_v1_me_notifications_get: {
+        parameters: {
+            query?: {
+                /** @description 只返回未读消息 */
+                unread?: boolean;
+                /** @description 最多返回的条数 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_notifications_channel_v1_me_notifications_read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReadRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadResult"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12251,6 +12981,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_application_channel_v1_me_registration_application_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationProgress"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_status_channel_v1_me_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyStatus"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    my_transfers_channel_v1_me_transfers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyTransfer"][];
                 };
             };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
@@ -12295,15 +13112,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
             404: {
                 headers: {
@@ -12335,9 +13143,7 @@ export interface operations {
     };
     application_state_channel_v1_registration_applications__application_id__get: {
         parameters: {
-            query: {
-                id_number: string;
-            };
+            query?: never;
             header?: never;
             path: {
                 application_id: string;
@@ -12355,15 +13161,6 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationProgress"];
                 };
             };
-            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
             404: {
                 headers: {
@@ -12384,97 +13181,30 @@ export interface operations {
             };
         };
     };
-    list_notifications_channel_v1_retirees__personal_number__notifications_get: {
-        parameters: {
-            query?: {
-                /** @description 只返回未读消息 */
-                unread?: boolean;
-                /** @description 最多返回的条数 */
-                limit?: number;
-            };
-            header?: never;
-            path: {
-                /** @description 养老金编号（个人编号） */
-                personal_number: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NotificationList"];
-                };
-            };
-            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    read_notifications_channel_v1_retirees__personal_number__notifications_read_post: {
+    retiree_session_channel_v1_retiree_sessions_post: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                /** @description 养老金编号（个人编号） */
-                personal_number: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReadRequest"];
+                "application/json": components["schemas"]["RetireeSessionRequest"];
             };
         };
         responses: {
             /** @description Successful Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReadResult"];
+                    "application/json": components["schemas"]["RetireeSession"];
                 };
             };
             /** @description 请求体无法解析（HTTP_400） */
             400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
-            401: {
                 headers: {
                     [name: string]: unknown;
                 };

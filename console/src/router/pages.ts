@@ -3,6 +3,7 @@ import { adjustmentRoutes } from '@/pages/adjustments/routes'
 import { adminRoutes } from '@/pages/admin/routes'
 import { deathRoutes } from '@/pages/deaths/routes'
 import { handoverRoutes } from '@/pages/handovers/routes'
+import { ledgerRoutes } from '@/pages/ledgers/routes'
 import { nonLocalRoutes } from '@/pages/non-local/routes'
 import { registrationRoutes } from '@/pages/registrations/routes'
 import { reportRoutes } from '@/pages/reports/routes'
@@ -29,6 +30,7 @@ export const pageRoutes: RouteRecordRaw[] = [
   ...suspensionBatchRoutes,
   ...adjustmentRoutes,
   ...retireeRoutes,
+  ...ledgerRoutes,
   ...nonLocalRoutes,
   ...reportRoutes,
   ...adminRoutes,
