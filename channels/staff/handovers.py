@@ -31,9 +31,8 @@ from domain.handover.models import (
 from domain.handover.rules import PersonItems, PersonResult, Voucher
 from domain.institutions.models import Institution
 from domain.retirees.lifecycle import STATUS_LABELS, Status
-from domain.retirees.models import Retiree
 from domain.shared import calendar
-from domain.shared.masking import mask_id_number
+from domain.shared.masking import mask_id_number, mask_name
 
 router = APIRouter(prefix="/api/v1", tags=["单位移交 3.1-3.3"])
 
@@ -208,7 +207,7 @@ class HandoverEmployer(BaseModel):
 class HandoverCandidate(BaseModel):
     retiree_id: int
     personal_number: str
-    name: str = Field(description="姓名")
+    name: str = Field(description="姓名（不在本机构管辖范围内的人员脱敏）")
     sex_label: str
     id_number: str = Field(description="身份证号码（脱敏）")
     birth_date: date
@@ -261,12 +260,13 @@ async def _view(session: Session, batch: ArchiveHandover) -> HandoverView:
     return HandoverView.of(batch, employer, agency)
 
 
-def _candidate(r: Retiree) -> HandoverCandidate:
+def _candidate(c: queries.Candidate) -> HandoverCandidate:
+    r = c.retiree
     assert r.id is not None
     return HandoverCandidate(
         retiree_id=r.id,
         personal_number=r.personal_number,
-        name=r.name,
+        name=r.name if c.in_own_scope else (mask_name(r.name) or ""),
         sex_label=queries.SEX_LABELS.get(r.sex, r.sex),
         id_number=mask_id_number(r.id_number) or "",
         birth_date=r.birth_date,

@@ -168,16 +168,28 @@ def _not_handed_over(code: str) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class Candidate:
+    retiree: Retiree
+    in_own_scope: bool  # managed inside the caller's subtree: the name is shown in full, else masked (as 6.7)
+
+
 async def not_handed_over(
     session: AsyncSession, actor: Actor, employer_code: str, *, page: int = 1, size: int = 20
-) -> tuple[Employer, Page[Retiree]]:
+) -> tuple[Employer, Page[Candidate]]:
     """The employer's retirees (still in the city; the deceased included, as their archives are handed over too)
     whose archive has not been received and who are in no open batch — to pick a batch's people from."""
     employer = await employer_by_code(session, actor, employer_code)
     query = _not_handed_over(employer.code)
     total = int((await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one())
-    rows = await session.execute(query.order_by(col(Retiree.personal_number)).offset((page - 1) * size).limit(size))
-    return employer, Page(list(rows.scalars()), total, page, size)
+    rows = await session.execute(
+        query.add_columns(col(Institution.path))
+        .outerjoin(Institution, col(Institution.id) == col(Retiree.institution_id))
+        .order_by(col(Retiree.personal_number))
+        .offset((page - 1) * size)
+        .limit(size)
+    )
+    return employer, Page([Candidate(r, actor.covers(path)) for r, path in rows.all()], total, page, size)
 
 
 @dataclass(frozen=True)

@@ -402,6 +402,22 @@ async def test_3_1_scope_on_every_endpoint(registry_hub: Hub, api: Api) -> None:
     assert unknown.status_code == 404 and unknown.json()["code"] == "HANDOVER_EMPLOYER_NOT_FOUND"
 
 
+async def test_3_1_the_not_handed_over_list_masks_people_managed_outside_the_callers_subtree(
+    registry_hub: Hub, api: Api
+) -> None:
+    s = await _setting(registry_hub, count=1)
+    async with registry_hub.sessions() as session, session.begin():
+        elsewhere = await factories.tree(session)
+        outsider = await factories.retiree(session, elsewhere.communities[0], name="欧阳建国")
+        outsider.employer_code = s.employer.code
+        outsider_id = outsider.id
+    path = f"/api/v1/employers/{s.employer.code}/not-handed-over?size=100"
+    for user, expected in [(s.operator, "欧***"), (s.city, "欧阳建国")]:
+        listed = (await api.call("GET", path, await api.token(user))).json()["items"]
+        names = {p["retiree_id"]: p["name"] for p in listed}
+        assert names[outsider_id] == expected and names[s.people[0].id] == s.people[0].name
+
+
 async def test_3_2_the_roster_as_pdf_and_xlsx_matches_the_batch(registry_hub: Hub, api: Api) -> None:
     s = await _setting(registry_hub)
     operator = await api.token(s.operator)

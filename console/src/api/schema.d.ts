@@ -3243,7 +3243,7 @@ export interface components {
             id_number: string;
             /**
              * Name
-             * @description 姓名
+             * @description 姓名（不在本机构管辖范围内的人员脱敏）
              */
             name: string;
             /** Personal Number */
