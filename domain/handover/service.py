@@ -63,6 +63,14 @@ _INSERT_PEOPLE = text(
       JOIN retiree r ON r.id = p.id
     """
 )
+# On submit: who has died since the batch was drafted is flagged (their archives are handed over all the same).
+_REFRESH_DECEASED = text(
+    """
+    UPDATE archive_handover_person p SET deceased = (r.status = 'deceased')
+      FROM retiree r
+     WHERE p.handover_id = :handover AND r.id = p.retiree_id AND p.deceased IS DISTINCT FROM (r.status = 'deceased')
+    """
+)
 _DELETE_PEOPLE = text("DELETE FROM archive_handover_person WHERE handover_id = :handover")
 # The receipt in one statement: every person's result, and the archive's new keeper.
 _RECEIVE = text(
@@ -250,6 +258,7 @@ async def submit(session: AsyncSession, actor: Actor, handover_id: int) -> Archi
     employer = await _employer(session, batch.employer_id)
     ids = await person_ids(session, batch.id)
     await _check_people(session, employer, ids, batch.id)
+    await session.execute(_REFRESH_DECEASED, {"handover": batch.id})
     batch.state = HandoverState.SUBMITTED
     batch.submitted_by, batch.submitted_at = actor.name, datetime.now(UTC)
     batch.version += 1

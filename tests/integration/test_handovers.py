@@ -200,8 +200,14 @@ async def test_3_1_3_3_a_batch_is_drafted_submitted_and_received_with_a_discrepa
     after = (await api.call("GET", f"/api/v1/employers/{code}/not-handed-over", operator)).json()
     assert after["total"] == 0
 
+    async with registry_hub.sessions() as session, session.begin():  # died since the batch was drafted
+        died = await session.get(Retiree, s.people[0].id)
+        assert died is not None
+        died.status = Status.DECEASED
     submitted = await api.call("POST", f"/api/v1/handovers/{batch['id']}/submit", operator)
     assert submitted.status_code == 200 and submitted.json()["state"] == "submitted", submitted.text
+    flags = (await api.call("GET", f"/api/v1/handovers/{batch['id']}", viewer)).json()["people"]
+    assert [p["deceased"] for p in flags] == [True, False, False, True]  # flagged again on submit
     again = await api.call("POST", f"/api/v1/handovers/{batch['id']}/submit", operator)
     assert again.status_code == 200 and again.json()["version"] == submitted.json()["version"]
     worklist = (await api.call("GET", "/api/v1/worklists", operator)).json()
