@@ -29,8 +29,11 @@ from domain.shared.masking import mask_id_number, mask_name
 router = APIRouter(prefix="/api/v1", tags=["机构拆分合并 4.8"])
 
 
-class SelectionIn(BaseModel):
+class MoveSelectionIn(BaseModel):
     retiree_ids: list[BodyId] = Field(default_factory=list, max_length=50_000, description="拆分：人员名单")
+    personal_numbers: list[str] = Field(
+        default_factory=list, max_length=50_000, description="拆分：人员名单（个人编号，与 retiree_ids 合并）"
+    )
     address_contains: str | None = Field(
         default=None, max_length=100, description="拆分：居住地址包含（如楼号、小区名）"
     )
@@ -40,7 +43,7 @@ class MoveIn(BaseModel):
     kind: Literal["split", "merge"] = Field(description="merge 合并（全部迁移，撤销原社区）；split 拆分")
     source_institution_id: BodyId = Field(description="原社区")
     target_institution_id: BodyId = Field(description="目标社区（同一街道/乡镇）")
-    selection: SelectionIn = Field(default_factory=SelectionIn, description="拆分的人员范围")
+    selection: MoveSelectionIn = Field(default_factory=MoveSelectionIn, description="拆分的人员范围")
 
 
 class MoveCreate(MoveIn):
@@ -55,7 +58,7 @@ class MoveCreate(MoveIn):
     )
 
 
-class PersonView(BaseModel):
+class MovePersonView(BaseModel):
     id: int
     personal_number: str
     name: str = Field(description="姓名（脱敏）")
@@ -65,7 +68,7 @@ class PersonView(BaseModel):
     residence_address: str | None
 
     @classmethod
-    def of(cls, r: Retiree) -> PersonView:
+    def of(cls, r: Retiree) -> MovePersonView:
         assert r.id is not None
         return cls(
             id=r.id,
@@ -78,19 +81,19 @@ class PersonView(BaseModel):
         )
 
 
-class ExclusionView(BaseModel):
+class MoveExclusionView(BaseModel):
     retiree_id: int
     reason: str
     reason_label: str
 
 
-class PreviewView(BaseModel):
+class MovePreviewView(BaseModel):
     source: str
     target: str
     movable: int = Field(description="将迁移人数")
-    first: list[PersonView] = Field(description="将迁移人员（前 20 名，脱敏）")
+    first: list[MovePersonView] = Field(description="将迁移人员（前 20 名，脱敏）")
     excluded_count: int = Field(description="不迁移人数（有未办结转移或不在原社区）")
-    excluded: list[ExclusionView]
+    excluded: list[MoveExclusionView]
     latest_registration: date | None = Field(description="将迁移人员中最晚的登记日期（生效日期不能早于它）")
 
 
@@ -116,7 +119,7 @@ class MoveView(BaseModel):
     moved: int
     skipped: int
     excluded_count: int
-    excluded: list[ExclusionView]
+    excluded: list[MoveExclusionView]
     accounts_handled: int
     source_deactivated: bool
     error: str | None
@@ -169,16 +172,18 @@ class MovePage(BaseModel):
     size: int
 
 
-def _exclusion(retiree_id: int, reason: str) -> ExclusionView:
-    return ExclusionView(retiree_id=retiree_id, reason=reason, reason_label=moves.EXCLUSION_LABELS.get(reason, reason))
+def _exclusion(retiree_id: int, reason: str) -> MoveExclusionView:
+    label = moves.EXCLUSION_LABELS.get(reason, reason)
+    return MoveExclusionView(retiree_id=retiree_id, reason=reason, reason_label=label)
 
 
-def _selection(body: SelectionIn) -> Selection:
-    return Selection(tuple(body.retiree_ids), body.address_contains)
+async def _selection(session: Session, body: MoveSelectionIn) -> Selection:
+    ids = set(body.retiree_ids) | set(await moves.by_personal_numbers(session, body.personal_numbers))
+    return Selection(tuple(sorted(ids)), body.address_contains)
 
 
-@router.post("/community-moves/preview", response_model=PreviewView)
-async def preview(body: MoveIn, session: Session, actor: StaffActor) -> PreviewView:
+@router.post("/community-moves/preview", response_model=MovePreviewView)
+async def preview(body: MoveIn, session: Session, actor: StaffActor) -> MovePreviewView:
     """预览：将迁移的人数与前 20 名（脱敏），以及不迁移的人员和原因；不做任何更改。"""
     result = await moves.preview(
         session,
@@ -186,13 +191,13 @@ async def preview(body: MoveIn, session: Session, actor: StaffActor) -> PreviewV
         kind=MoveKind(body.kind),
         source_id=body.source_institution_id,
         target_id=body.target_institution_id,
-        selection=_selection(body.selection),
+        selection=await _selection(session, body.selection),
     )
-    return PreviewView(
+    return MovePreviewView(
         source=result.source.name,
         target=result.target.name,
         movable=result.movable,
-        first=[PersonView.of(r) for r in result.first],
+        first=[MovePersonView.of(r) for r in result.first],
         excluded_count=result.excluded_count,
         excluded=[_exclusion(e.retiree_id, e.reason) for e in result.excluded],
         latest_registration=result.latest_registration,
@@ -211,7 +216,7 @@ async def create(body: MoveCreate, session: Session, actor: StaffActor) -> MoveV
             target_id=body.target_institution_id,
             effective_date=body.effective_date or calendar.today(),
             reason=body.reason,
-            selection=_selection(body.selection),
+            selection=await _selection(session, body.selection),
             account_handling=AccountHandling(body.account_handling) if body.account_handling else None,
             remarks=body.remarks,
             request_id=body.request_id,

@@ -85,6 +85,21 @@ class MoveRequest:
     request_id: str | None = None
 
 
+async def by_personal_numbers(session: AsyncSession, numbers: list[str]) -> tuple[int, ...]:
+    """A split's list as staff type it (personal numbers) as retiree ids; a number the registry does not hold is
+    refused, one of another community is then left out like any other person not in the source."""
+    wanted = sorted({n.strip() for n in numbers if n.strip()})
+    if not wanted:
+        return ()
+    rows = await session.execute(
+        select(col(Retiree.id), col(Retiree.personal_number)).where(col(Retiree.personal_number).in_(wanted))
+    )
+    found = {number: i for i, number in rows.all() if i is not None}
+    if missing := [n for n in wanted if n not in found]:
+        raise NotFound(ErrorCode.RETIREE_NOT_FOUND, f"名单中以下个人编号不存在：{'、'.join(missing[:10])}")
+    return tuple(sorted(found.values()))
+
+
 def _place(i: Institution | None) -> Place | None:
     if i is None or i.id is None:
         return None

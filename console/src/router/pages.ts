@@ -1,6 +1,7 @@
 import type { RouteRecordRaw } from 'vue-router'
 import { adjustmentRoutes } from '@/pages/adjustments/routes'
 import { adminRoutes } from '@/pages/admin/routes'
+import { communityMoveRoutes } from '@/pages/community_moves/routes'
 import { deathRoutes } from '@/pages/deaths/routes'
 import { handoverRoutes } from '@/pages/handovers/routes'
 import { ledgerRoutes } from '@/pages/ledgers/routes'
@@ -26,6 +27,7 @@ export const pageRoutes: RouteRecordRaw[] = [
   ...worklistRoutes,
   ...deathRoutes,
   ...transferRoutes,
+  ...communityMoveRoutes,
   ...handoverRoutes,
   ...suspensionBatchRoutes,
   ...adjustmentRoutes,
