@@ -197,6 +197,12 @@ async def test_4_8_a_split_by_list_moves_the_chosen_people_once_logged_told_and_
 
     preview = (await api.call("POST", f"{MOVES}/preview", street, json=body)).json()
     assert preview["movable"] == 2 and preview["excluded_count"] == 1
+    numbers = [p.personal_number for p in await _people(registry_hub, chosen)]
+    by_number = body | {"selection": {"personal_numbers": numbers}}  # the list as staff type it
+    assert (await api.call("POST", f"{MOVES}/preview", street, json=by_number)).json() == preview
+    unknown = body | {"selection": {"personal_numbers": ["T000000000000000"]}}
+    refused = await api.call("POST", f"{MOVES}/preview", street, json=unknown)
+    assert (refused.status_code, refused.json()["code"]) == (404, "RETIREE_NOT_FOUND")
     assert preview["excluded"][0] == {
         "retiree_id": world.people[2],
         "reason": "open_transfer",
@@ -253,6 +259,11 @@ async def test_4_8_a_split_by_list_moves_the_chosen_people_once_logged_told_and_
         )
     }
     assert sorted(tuple(a.retiree_ids or ()) for a in audits) == [(chosen[0],), (chosen[1],)]  # one per chunk
+    async with registry_hub.sessions() as session:
+        recorded = await session.execute(
+            select(col(AuditEntry.action)).where(col(AuditEntry.target) == f"community_move:{move['id']}")
+        )
+        assert sorted(recorded.scalars()) == ["community_move.complete", "community_move.create"]
     events = await _events(registry_hub, [p.personal_number for p in people])
     assert sorted(
         (e["personal_number"], e["change_kind"], e["reason_code"], e["institution_code"]) for e in events
