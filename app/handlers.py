@@ -5,7 +5,7 @@ adapts them to the hub's ``(envelope, unit_of_work)`` and translates the one dom
 worker subscribes each group to the topics that carry its event types (see hub/topics.py).
 
 Every consumer group the hub runs is spelled out here, with each event type it handles and the function point it
-serves: ``registry``, ``auth-platform-share``, ``mobile-notifications`` and ``provincial-push``.
+serves: ``registry``, ``auth-platform-share``, ``mobile-notifications``, ``provincial-push`` and ``channel-push``.
 """
 
 from __future__ import annotations
@@ -13,12 +13,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import httpx
+
 from connectors.auth_platform.share import request_share
+from connectors.channel_push.client import WebhookClient
+from connectors.channel_push.pusher import ChannelPusher
 from connectors.provincial.outbound import StatusFeedPusher
 from connectors.provincial.service import client_from
 from domain.adjustments.inbound import on_pension_adjusted, on_pensions_adjusted
 from domain.certifications.inbound import on_certification_recorded, on_certifications_recorded
 from domain.employers.inbound import on_employer_synced
+from domain.notifications.inbound import on_person_status_changed, on_registration_rejected
 from domain.notifications.service import on_certification_reminder_due
 from domain.retirees.inbound import (
     Inbound,
@@ -34,6 +39,7 @@ from domain.shared.event_types import EventType
 from domain.shared.uow import UnitOfWork
 from hub.breaker import CircuitBreaker
 from hub.consumer import BatchHandler, ConsumerGroup, Handler, OutboxUnitOfWork
+from hub.db import SessionFactory, create_engine, create_session_factory
 from hub.envelope import Envelope
 from hub.errors import TransientError
 from hub.settings import Settings
@@ -96,7 +102,14 @@ AUTH_PLATFORM_SHARE = ConsumerGroup(
 # Its own group, so a slow channel never holds back the registry.
 MOBILE_NOTIFICATIONS = ConsumerGroup(
     "mobile-notifications",
-    {EventType.CERTIFICATION_REMINDER_DUE: domain_handler(on_certification_reminder_due)},  # 4.5: reminders to the app
+    {
+        EventType.CERTIFICATION_REMINDER_DUE: domain_handler(
+            on_certification_reminder_due
+        ),  # 4.5: reminders to the app
+        # issue 20: suspended/resumed (4.5), registered (4.1), transferred in (4.4); never a death to the deceased
+        EventType.PERSON_STATUS_CHANGED: domain_handler(on_person_status_changed),
+        EventType.REGISTRATION_REJECTED: domain_handler(on_registration_rejected),  # 4.1: rejected, with the reason
+    },
 )
 
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (REGISTRY, AUTH_PLATFORM_SHARE, MOBILE_NOTIFICATIONS)
@@ -125,6 +138,42 @@ def status_feed_pusher(settings: Settings) -> StatusFeedPusher:
     return StatusFeedPusher(client_from(settings), breaker, concurrency=settings.provincial_push_concurrency)
 
 
+def channel_push(pusher: ChannelPusher) -> ConsumerGroup:
+    """Its own group, so a slow or absent app never holds back the notifications or the registry; behind the apps'
+    breaker and quiet hours (the group waits at its gate), each retiree's pushes in order (parked per retiree)."""
+    return ConsumerGroup(
+        "channel-push",
+        {EventType.CHANNEL_NOTIFICATION: pusher.push},  # issue 20 (4.1, 4.4, 4.5): a notification to an app's webhook
+        batch_handlers={EventType.CHANNEL_NOTIFICATION: pusher.push_many},
+        gate=pusher.gate,
+        on_dead_letter=pusher.record_final_failure,  # the push row says it failed for good, with the reason
+    )
+
+
+def channel_pusher(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> ChannelPusher:
+    """The apps' webhook client behind their breaker, from settings (its own small pool for the rare write outside
+    the event's transaction, opened on first use)."""
+    breaker = CircuitBreaker(
+        "channel-apps",
+        failure_threshold=settings.channel_push_breaker_failures,
+        reset_seconds=settings.channel_push_breaker_reset_seconds,
+    )
+    factories: list[SessionFactory] = []
+
+    def sessions() -> SessionFactory:
+        if not factories:
+            factories.append(create_session_factory(create_engine(settings)))
+        return factories[0]
+
+    return ChannelPusher(
+        WebhookClient(timeout=settings.channel_push_timeout_seconds, transport=transport),
+        breaker,
+        sessions,
+        concurrency=settings.channel_push_concurrency,
+        refresh_seconds=settings.channel_quiet_hours_refresh_seconds,
+    )
+
+
 def consumer_groups(settings: Settings) -> tuple[ConsumerGroup, ...]:
     """Every group a worker runs (``hub worker --group NAME`` picks some)."""
-    return (*CONSUMER_GROUPS, provincial_push(status_feed_pusher(settings)))
+    return (*CONSUMER_GROUPS, provincial_push(status_feed_pusher(settings)), channel_push(channel_pusher(settings)))

@@ -61,6 +61,17 @@ certifications_due = Gauge(
 face_shares = Counter(
     "hub_auth_platform_shares", "Retirees' face-model shares with the authentication platform, by outcome", ["outcome"]
 )
+channel_pushes = Counter(
+    "hub_channel_pushes",
+    "Notifications pushed to the channel apps' webhooks (issue 20), by outcome: delivered, unavailable, refused, "
+    "skipped (app disabled or without a webhook), held (quiet hours)",
+    ["outcome"],
+)
+channel_push_latency = Histogram(
+    "hub_channel_push_seconds",
+    "From a notification written to its push delivered to the app (issue 20; includes any hold or outage)",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 36000),
+)
 circuit_state = Gauge(
     "hub_circuit_breaker_state",
     "State of a platform's circuit breaker: 0 closed, 1 open (its outbound consumer paused), 2 half-open",

@@ -13,6 +13,8 @@ echo "== migrating the database"; "$HUB" db upgrade
 echo "== creating topics"; "$HUB" topics create
 echo "== demo registry data (only into an empty registry; HUB_DEMO_RETIREES, default 20000)"
 "$HUB" registry seed --if-empty --retirees "${HUB_DEMO_RETIREES:-20000}"
+echo "== demo channel apps 石i民 and 石家庄人社, pushing to the channel-app simulator (only if missing)"
+"$HUB" channel demo-apps --webhook-base "http://127.0.0.1:${SIM_CHANNEL_PORT:-8203}"
 
 # Each process runs in its own restart loop (app/supervisor.py), as `restart: unless-stopped` does in
 # docker-compose.yml: one that exits is started again after 1 s, 2 s, 4 s … up to HUB_RESTART_MAX_SECONDS (60),
@@ -33,7 +35,8 @@ PY="$ROOT/.venv/bin/python"
   "auth-platform-share=$HUB auth-platform share" \
   "provincial-poll=$HUB provincial poll" \
   "provincial-simulator=$PY -m simulators.provincial --port ${SIM_PROVINCIAL_PORT:-8201}" \
-  "auth-platform-simulator=$PY -m simulators.auth_platform --port ${SIM_AUTH_PORT:-8202} --webhook-url http://127.0.0.1:${HUB_API_PORT:-8000}/api/v1/auth-platform/face-results" &
+  "auth-platform-simulator=$PY -m simulators.auth_platform --port ${SIM_AUTH_PORT:-8202} --webhook-url http://127.0.0.1:${HUB_API_PORT:-8000}/api/v1/auth-platform/face-results" \
+  "channel-app-simulator=$PY -m simulators.channel_app --port ${SIM_CHANNEL_PORT:-8203}" &
 SUPERVISOR=$!
 stop_all() {
   trap - INT TERM
@@ -57,6 +60,7 @@ The hub is running. Where to look:
   Prometheus         http://127.0.0.1:${HUB_PROMETHEUS_PORT:-9090}
   provincial sim.    http://127.0.0.1:${SIM_PROVINCIAL_PORT:-8201}/wsdl   (admin: /admin/stats, /admin/faults)
   auth platform sim. http://127.0.0.1:${SIM_AUTH_PORT:-8202}/docs   (POST /admin/emit pushes signed face results)
+  channel-app sim.   http://127.0.0.1:${SIM_CHANNEL_PORT:-8203}/admin/received   (pushes to 石i民/石家庄人社; /admin/faults)
   demo accounts      community_operator, district_operator, street_viewer, city_operator, sysadmin, secadmin, auditor
                      (listed above by the seed; password Demo2026sjz) — the console is where staff work; /docs is
                      for engineers (POST /api/v1/auth/login, then Authorize with the token)

@@ -62,7 +62,12 @@ async def notify(uow: UnitOfWork, notice: Notice) -> int | None:
         await uow.session.execute(
             insert(ChannelPush).values(
                 [
-                    {"notification_id": notification_id, "client_id": c, "personal_number": notice.personal_number}
+                    {
+                        "notification_id": notification_id,
+                        "client_id": c,
+                        "personal_number": notice.personal_number,
+                        "state": "pending",
+                    }
                     for c in clients
                 ]
             )

@@ -27,6 +27,7 @@ class PushState(StrEnum):
     PENDING = "pending"  # queued on Kafka for the channel-push group (or held: quiet hours, the app down)
     DELIVERED = "delivered"  # the app's webhook answered 2xx
     DEAD = "dead"  # refused (4xx) or still failing after the last attempt: dead-lettered with the reason
+    SKIPPED = "skipped"  # the app was disabled or lost its webhook before the push: it reads the inbox instead
 
 
 class RetireeNotification(SQLModel, table=True):

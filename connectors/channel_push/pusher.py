@@ -1,0 +1,260 @@
+"""The ``channel-push`` group's handlers (issue 20): each ``channel.notification`` event pushed to its app's webhook.
+
+The hub's one failure path does the rest (hub/consumer.py, hub/parking.py): a transient failure is retried inline,
+then the retiree's key is parked — their later pushes wait behind it, so each retiree's notifications arrive in
+order — and retried with backoff; after the last attempt (or at once when the app refuses with a 4xx) the event is
+dead-lettered with the reason, and :meth:`ChannelPusher.record_final_failure` marks the ``channel_push`` row
+``dead`` with it. The app's breaker turns an outage into a pause: once it opens, batches wait in Kafka at the gate
+instead of every retiree being parked. Quiet hours (the 1.4 parameter ``notification_quiet_hours``) hold the group
+the same way: nothing is pushed at night, and what was held goes out in order when the window ends.
+
+Never sent twice: each push carries the notification's source event id as its ``Idempotency-Key``; a delivery is
+recorded on the ``channel_push`` row, and a push found delivered is not sent again (also when a set-based run fails
+part-way: its deliveries are recorded in their own transaction before the run is re-pushed one by one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.channel_push.client import AppUnavailable, WebhookClient, encode
+from domain.dictionary.service import parameter_text
+from domain.notifications.models import PushState
+from domain.notifications.quiet import QuietHours
+from domain.notifications.service import KIND_LABELS
+from hub import metrics
+from hub.breaker import CircuitBreaker, CircuitOpen
+from hub.consumer import OutboxUnitOfWork
+from hub.db import SessionFactory
+from hub.delivery import Delivery, Failure
+from hub.envelope import Envelope
+
+log = logging.getLogger(__name__)
+
+QuietSource = Callable[[AsyncSession], Awaitable[str]]
+QUIET_HOURS = "notification_quiet_hours"
+
+
+async def quiet_hours_parameter(session: AsyncSession) -> str:
+    return await parameter_text(session, QUIET_HOURS)
+
+
+class QuietHoursHold(CircuitOpen):
+    """Quiet hours: abandon the batch (nothing committed) and wait at the gate, like an open circuit."""
+
+
+class ChannelGate:
+    """What holds the group between batches: quiet hours (waited in slices, the handler looks again after each, so
+    a changed parameter takes effect within a slice), then the apps' breaker."""
+
+    def __init__(self, breaker: CircuitBreaker, *, slice_seconds: float) -> None:
+        self.breaker = breaker
+        self.slice_seconds = slice_seconds
+        self.quiet_until: datetime | None = None
+
+    async def wait_for_passage(self) -> None:
+        if self.quiet_until is not None:
+            remaining = (self.quiet_until - datetime.now(UTC)).total_seconds()
+            if remaining > 0:
+                await asyncio.sleep(min(remaining, self.slice_seconds))
+        await self.breaker.wait_for_passage()
+
+
+_TARGETS = text(
+    """
+    SELECT p.notification_id, p.client_id, p.state, n.personal_number, n.kind, n.title, n.body, n.due_on,
+           n.created_at, n.source_event_id, c.webhook_url, c.signing_secret, c.active
+    FROM channel_push p
+    JOIN retiree_notification n ON n.id = p.notification_id
+    JOIN channel_client c ON c.client_id = p.client_id
+    WHERE (p.notification_id, p.client_id) IN (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:clients AS text[])))
+    """
+)
+_MARK = text(
+    """
+    UPDATE channel_push p SET state = :state, delivered_at = CASE WHEN :state = 'delivered' THEN now() END,
+           attempts = p.attempts + 1, last_error = :error
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:clients AS text[])) AS k(notification_id, client_id)
+    WHERE p.notification_id = k.notification_id AND p.client_id = k.client_id AND p.state <> 'delivered'
+    """
+)
+
+Key = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class Target:
+    key: Key
+    url: str
+    secret: str
+    idempotency_key: str
+    body: bytes
+    created_at: datetime
+
+
+def _payload(row: Any) -> dict[str, Any]:
+    return {
+        "idempotencyKey": row.source_event_id,
+        "notificationId": row.notification_id,
+        "personalNumber": row.personal_number,
+        "kind": row.kind,
+        "kindLabel": KIND_LABELS.get(row.kind, "消息"),
+        "title": row.title,
+        "body": row.body,
+        "dueOn": row.due_on.isoformat() if row.due_on else None,
+        "createdAt": row.created_at.isoformat(),
+    }
+
+
+def _key(envelope: Envelope) -> Key:
+    return int(envelope.data["notification_id"]), str(envelope.data["client_id"])
+
+
+async def _mark(session: AsyncSession, keys: Iterable[Key], state: PushState, error: str | None = None) -> None:
+    keys = list(keys)
+    if keys:
+        ids, clients = [k[0] for k in keys], [k[1] for k in keys]
+        await session.execute(_MARK, {"ids": ids, "clients": clients, "state": state.value, "error": error})
+
+
+class ChannelPusher:
+    def __init__(
+        self,
+        client: WebhookClient,
+        breaker: CircuitBreaker,
+        sessions: Callable[[], SessionFactory],
+        *,
+        concurrency: int = 32,
+        quiet_source: QuietSource = quiet_hours_parameter,
+        refresh_seconds: float = 30.0,
+    ) -> None:
+        self.client = client
+        self.breaker = breaker
+        self.gate = ChannelGate(breaker, slice_seconds=refresh_seconds)
+        self._sessions = sessions
+        self._concurrency = concurrency
+        self._quiet_source = quiet_source
+        self._refresh_seconds = refresh_seconds
+        self._quiet: tuple[float, QuietHours | None] | None = None
+
+    async def _check_quiet(self, session: AsyncSession) -> None:
+        if self._quiet is None or time.monotonic() - self._quiet[0] > self._refresh_seconds:
+            value = await self._quiet_source(session)
+            try:
+                window: QuietHours | None = QuietHours.parse(value)
+            except ValueError:
+                log.warning("quiet hours %r unreadable: pushing as if there were none", value)
+                window = None
+            self._quiet = (time.monotonic(), window)
+        window = self._quiet[1]
+        now = datetime.now(UTC)
+        if window is not None and window.holds_at(now):
+            self.gate.quiet_until = window.ends_after(now)
+            metrics.channel_pushes.labels(outcome="held").inc()
+            raise QuietHoursHold(
+                f"quiet hours {window.start:%H:%M}-{window.end:%H:%M}: held until {self.gate.quiet_until}"
+            )
+        self.gate.quiet_until = None
+
+    async def _targets(self, session: AsyncSession, keys: Sequence[Key]) -> tuple[list[Target], list[Key]]:
+        """The pushes still to send, and those to skip (delivered already, or the app disabled or without webhook)."""
+        rows = await session.execute(_TARGETS, {"ids": [k[0] for k in keys], "clients": [k[1] for k in keys]})
+        found = {(row.notification_id, row.client_id): row for row in rows}
+        targets, skipped = [], []
+        for key in keys:
+            row = found.get(key)
+            if row is None or row.state == PushState.DELIVERED:
+                continue
+            if not row.active or not row.webhook_url or not row.signing_secret:
+                skipped.append(key)
+                continue
+            body = encode(_payload(row))
+            targets.append(Target(key, row.webhook_url, row.signing_secret, row.source_event_id, body, row.created_at))
+        return targets, skipped
+
+    async def _send(self, target: Target) -> None:
+        await self.client.push(target.url, target.secret, target.idempotency_key, target.body, target.key[1])
+
+    def _delivered_metrics(self, targets: Sequence[Target]) -> None:
+        now = datetime.now(UTC)
+        for target in targets:
+            metrics.channel_push_latency.observe(max(0.0, (now - target.created_at).total_seconds()))
+        metrics.channel_pushes.labels(outcome="delivered").inc(len(targets))
+
+    async def _skip(self, session: AsyncSession, skipped: Sequence[Key]) -> None:
+        if skipped:
+            await _mark(session, skipped, PushState.SKIPPED, "应用已停用或未配置推送地址")
+            metrics.channel_pushes.labels(outcome="skipped").inc(len(skipped))
+
+    async def push(self, envelope: Envelope, uow: OutboxUnitOfWork) -> None:
+        """Handler of ``channel.notification``: one push, in the event's own transaction."""
+        await self._check_quiet(uow.session)
+        self.breaker.check()
+        targets, skipped = await self._targets(uow.session, [_key(envelope)])
+        await self._skip(uow.session, skipped)
+        for target in targets:
+            try:
+                await self._send(target)
+            except AppUnavailable:
+                metrics.channel_pushes.labels(outcome="unavailable").inc()
+                self.breaker.record_failure()
+                self.breaker.check()  # just opened: abandon the batch rather than park every retiree's push
+                raise
+            self.breaker.record_success()
+            await _mark(uow.session, [target.key], PushState.DELIVERED)
+            self._delivered_metrics([target])
+
+    async def push_many(self, envelopes: Sequence[Envelope], uow: OutboxUnitOfWork) -> None:
+        """A run of pushes, one per retiree, sent concurrently. If any fails, the ones delivered are recorded in
+        their own transaction (so the one-by-one retry that follows does not send them again) and the run fails."""
+        await self._check_quiet(uow.session)
+        self.breaker.check()
+        targets, skipped = await self._targets(uow.session, [_key(e) for e in envelopes])
+        await self._skip(uow.session, skipped)
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def one(target: Target) -> None:
+            async with limit:
+                await self._send(target)
+
+        results = await asyncio.gather(*(one(t) for t in targets), return_exceptions=True)
+        sent = [t for t, r in zip(targets, results, strict=True) if r is None]
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            if sent:
+                async with self._sessions()() as session, session.begin():
+                    await _mark(session, [t.key for t in sent], PushState.DELIVERED)
+                self._delivered_metrics(sent)
+            if any(isinstance(f, AppUnavailable) for f in failures):
+                metrics.channel_pushes.labels(outcome="unavailable").inc()
+                self.breaker.record_failure()
+            raise failures[0]
+        if targets:
+            self.breaker.record_success()
+        await _mark(uow.session, [t.key for t in sent], PushState.DELIVERED)
+        self._delivered_metrics(sent)
+
+    async def record_final_failure(self, session: AsyncSession, delivery: Delivery, failure: Failure) -> None:
+        """The push is dead-lettered: say so on its ``channel_push`` row, with the reason."""
+        try:
+            data = json.loads(delivery.value or b"{}")
+            key = (int(data["notification_id"]), str(data["client_id"]))
+        except (ValueError, KeyError, TypeError):
+            return
+        reason = f"{type(failure.error).__name__}: {failure.error} (attempts: {failure.attempts})"[:2000]
+        await _mark(session, [key], PushState.DEAD, reason)
+        metrics.channel_pushes.labels(outcome="refused" if not failure.transient else "dead").inc()
+        log.error("push of notification %s to %s failed for good: %s", key[0], key[1], reason)
+
+
+__all__ = ["ChannelGate", "ChannelPusher", "QuietHoursHold", "quiet_hours_parameter"]
