@@ -6,6 +6,7 @@ as of the day before the move counting people where they were then."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import col
 
-from app.jobs import run_community_moves
+from app.jobs import apply_community_moves_forever, run_community_moves
 from domain.audit.models import AuditEntry
 from domain.community_moves.models import CommunityMove
 from domain.institutions import service as institutions
@@ -29,6 +30,7 @@ from hub.bootstrap import Hub
 from hub.models import OutboxMessage
 from tests import factories
 from tests.support.api import Api
+from tests.support.harness import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -358,3 +360,25 @@ async def test_4_8_the_distribution_as_of_the_day_before_counts_people_where_the
     for day in (effective, calendar.today()):
         after = await counts(day)
         assert (after[world.codes[0]], after[world.codes[1]]) == (0, 2)
+
+
+async def test_4_8_the_rules_scheduler_applies_a_recorded_move_without_anyone_running_it(
+    registry_hub: Hub, api: Api
+) -> None:
+    world = await _world(registry_hub, 2)
+    street = await api.token(world.street_operator)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(apply_community_moves_forever(registry_hub, stop, every=0.2))
+    try:
+        body = _body(world, selection={"address_contains": "幸福路"})
+        move = (await api.call("POST", MOVES, street, json=body)).json()
+
+        async def completed() -> bool:
+            answer = await api.call("GET", f"{MOVES}/{move['id']}", street)
+            return bool(answer.json()["state"] == "completed")
+
+        await wait_until(completed, 30, "the scheduler's loop to apply the move")
+    finally:
+        stop.set()
+        await loop
+    assert {p.institution_id for p in await _people(registry_hub, world.people)} == {world.communities[1]}
