@@ -26,7 +26,7 @@ from tests.support.harness import PROJECT_ROOT, hub_cli, wait_until
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PEOPLE = 12_000
-CHUNK = 200
+CHUNK = 100
 
 # 12,000 retirees in one community, set-based: ID numbers of an unused test area (1397xx), birth days from 1950 on,
 # 500 sequence numbers a day, the GB 11643 check digit computed in SQL; the sex follows the sequence's parity.
