@@ -103,3 +103,9 @@ clean:
 bench-handover: setup services
 	bash $(SERVICES) start fonts
 	$(PY) -m bench.handover $(BENCH_ARGS)
+
+# Issue 20: a proof-of-life season's 100,000 reminders pushed to the channel-app simulator through the real relay and
+# worker (time to notify and deliver, pushes/s, the worker's memory); its own database and topics, made afresh.
+.PHONY: bench-channel
+bench-channel: setup services
+	$(PY) -m bench.channel_push $(BENCH_ARGS)

@@ -24,7 +24,7 @@ from domain.adjustments.inbound import on_pension_adjusted, on_pensions_adjusted
 from domain.certifications.inbound import on_certification_recorded, on_certifications_recorded
 from domain.employers.inbound import on_employer_synced
 from domain.notifications.inbound import on_person_status_changed, on_registration_rejected
-from domain.notifications.service import on_certification_reminder_due
+from domain.notifications.service import on_certification_reminder_due, on_certification_reminders_due
 from domain.retirees.inbound import (
     Inbound,
     RetireeNotYetKnown,
@@ -110,6 +110,8 @@ MOBILE_NOTIFICATIONS = ConsumerGroup(
         EventType.PERSON_STATUS_CHANGED: domain_handler(on_person_status_changed),
         EventType.REGISTRATION_REJECTED: domain_handler(on_registration_rejected),  # 4.1: rejected, with the reason
     },
+    # A proof-of-life season's reminders arrive in bulk: the set-based path (bench/channel_push.py).
+    batch_handlers={EventType.CERTIFICATION_REMINDER_DUE: domain_batch_handler(on_certification_reminders_due)},
 )
 
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (REGISTRY, AUTH_PLATFORM_SHARE, MOBILE_NOTIFICATIONS)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from domain.notifications.delivery import Notice, notify
+from domain.notifications.delivery import Notice, notify, notify_many
 from domain.notifications.models import NotificationKind, RetireeNotification
 from domain.retirees.inbound import Inbound, RetireeNotYetKnown
 from domain.retirees.lifecycle import Status
@@ -67,6 +67,31 @@ async def on_certification_reminder_due(data: Mapping[str, Any], inbound: Inboun
     kind = NotificationKind.CERTIFICATION_REMINDER
     body = data.get("message") or reminder_body(due_on)
     await notify(uow, Notice(retiree_id, personal_number, kind, REMINDER_TITLE, body, inbound.event_id, due_on))
+
+
+async def on_certification_reminders_due(items: Sequence[tuple[Mapping[str, Any], Inbound]], uow: UnitOfWork) -> None:
+    """The set-based twin of :func:`on_certification_reminder_due` for a proof-of-life season's burst: the same
+    rows in a few statements. A retiree not known yet fails the run, which the hub then applies one by one."""
+    numbers = [data["personal_number"] for data, _ in items]
+    rows = await uow.session.execute(
+        select(col(Retiree.personal_number), col(Retiree.id), col(Retiree.status)).where(
+            col(Retiree.personal_number).in_(numbers)
+        )
+    )
+    known = {number: (retiree_id, status) for number, retiree_id, status in rows}
+    notices = []
+    for data, inbound in items:
+        number = data["personal_number"]
+        if number not in known:
+            raise RetireeNotYetKnown(ErrorCode.RETIREE_NOT_YET_KNOWN, f"个人编号 {number} 尚未同步到本系统")
+        retiree_id, status = known[number]
+        if status == Status.DECEASED or retiree_id is None:
+            continue
+        due_on = date.fromisoformat(data["due_on"])
+        body = data.get("message") or reminder_body(due_on)
+        kind = NotificationKind.CERTIFICATION_REMINDER
+        notices.append(Notice(retiree_id, number, kind, REMINDER_TITLE, body, inbound.event_id, due_on))
+    await notify_many(uow, notices)
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,9 @@ async def _pipeline(settings: Settings, simulator: FastAPI, *, quiet_from_parame
         **({} if quiet_from_parameter else {"quiet_source": _no_quiet_hours}),
     )
     suffix = uuid.uuid4().hex[:8]
-    notifications = ConsumerGroup(f"it-notify-{suffix}", MOBILE_NOTIFICATIONS.handlers)
+    notifications = ConsumerGroup(
+        f"it-notify-{suffix}", MOBILE_NOTIFICATIONS.handlers, batch_handlers=MOBILE_NOTIFICATIONS.batch_handlers
+    )
     pushes = channel_push(pusher)
     pushes = ConsumerGroup(
         f"it-push-{suffix}",

@@ -16,7 +16,7 @@ from sqlmodel import col
 from app.handlers import MOBILE_NOTIFICATIONS
 from domain.certifications.reminders import REMINDER_DUE, reminder_text
 from domain.notifications.models import RetireeNotification
-from domain.notifications.service import on_certification_reminder_due
+from domain.notifications.service import on_certification_reminder_due, on_certification_reminders_due
 from domain.retirees.inbound import Inbound
 from domain.retirees.lifecycle import Status
 from hub.bootstrap import Hub
@@ -150,3 +150,19 @@ async def test_4_5_the_inbox_needs_a_retiree_token_not_the_apps_own(app: Channel
         anonymous = await app.api.call(method, path, {}, json=body)
         assert anonymous.status_code == 401, anonymous.text
         assert anonymous.json()["message"].startswith("请先")
+
+
+async def test_4_5_the_set_based_twin_writes_each_reminder_once_as_the_one_by_one_handler_does(
+    registry_hub: Hub,
+) -> None:
+    """4.5 (issue 20): a proof-of-life season's burst takes the set-based path; the same run twice adds nothing."""
+    people = [(await _registered_person(registry_hub))[0] for _ in range(3)]
+    events = [_reminder(p, date.today() + timedelta(days=30), date.today()) for p in people]
+    for _ in range(2):
+        async with registry_hub.sessions() as session, session.begin():
+            await on_certification_reminders_due(
+                [(e.data, Inbound(e.id, e.time)) for e in events], registry_hub.unit_of_work(session, "test")
+            )
+    rows = [n for p in people for n in await _notifications(registry_hub, p)]
+    assert sorted(n.source_event_id for n in rows) == sorted(e.id for e in events)
+    assert {n.kind for n in rows} == {"certification_reminder"} and all(n.due_on for n in rows)
