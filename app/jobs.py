@@ -14,9 +14,10 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from domain.certifications.reminders import due_per_street, send_reminders
+from domain.channel_access import service as channel_access
 from domain.community_moves import apply as community_moves
 from domain.shared import calendar
 from domain.shared.actor import system_actor
@@ -108,7 +109,16 @@ async def run_every_night(hub: Hub, at_hour: int, stop: asyncio.Event) -> None:
         ),
         watch_held_batches(hub, stop),
         apply_community_moves_forever(hub, stop),
+        run_daily("channel-assertions", lambda: forget_spent_assertions(hub), at_hour, stop),
     )
+
+
+async def forget_spent_assertions(hub: Hub) -> int:
+    """Issue 20: the used retiree assertions past their expiry (an expired one is refused anyway) are forgotten."""
+    async with hub.sessions() as session, session.begin():
+        forgotten = await channel_access.forget_spent_assertions(session, datetime.now(UTC) - timedelta(hours=1))
+    log.info("forgot %d spent channel assertions", forgotten)
+    return forgotten
 
 
 async def refresh_held_batches(hub: Hub) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.routing import APIRoute
@@ -18,7 +18,9 @@ from sqlalchemy import select, update
 from sqlmodel import col
 
 from app.api import ROUTERS
+from app.jobs import forget_spent_assertions
 from domain.audit.models import AuditEntry
+from domain.channel_access.models import UsedAssertion
 from domain.dictionary.codes import ReasonCode
 from domain.registrations.models import RegistrationApplication
 from domain.retirees.lifecycle import Status
@@ -215,3 +217,22 @@ async def test_4_1_a_forged_or_replayed_assertion_is_refused(registry_hub: Hub, 
     forged_token = {"Authorization": f"Bearer {head}.{claims}.{'A' * 43}"}
     answer = await api.call("GET", "/channel/v1/me/status", forged_token)
     assert answer.status_code == 401 and answer.json()["code"] == "TOKEN_INVALID"
+
+
+async def test_4_1_spent_assertions_past_their_expiry_are_forgotten_by_the_nightly_job(
+    registry_hub: Hub, api: Api
+) -> None:
+    people = await _people(registry_hub, api)
+    app = await channel_app(registry_hub, api)
+    jti = f"jti-{uuid.uuid4().hex}"
+    first = await _exchange(app, app.assertion(people.mine.id_number, jti=jti))
+    assert first[0] == 201
+    async with registry_hub.sessions() as session, session.begin():
+        await session.execute(
+            update(UsedAssertion)
+            .where(col(UsedAssertion.jti) == jti)
+            .values(expires_at=datetime.now(UTC) - timedelta(days=1))
+        )
+    assert await forget_spent_assertions(registry_hub) >= 1
+    async with registry_hub.sessions() as session:
+        assert (await session.execute(select(UsedAssertion).where(col(UsedAssertion.jti) == jti))).first() is None
