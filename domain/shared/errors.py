@@ -165,6 +165,7 @@ class ErrorCode(StrEnum):
 
     # Reports (6.x)
     REPORT_DATE_OUT_OF_RANGE = "REPORT_DATE_OUT_OF_RANGE"  # a report asked for a date before records or too far ahead
+    PRINT_TOO_LARGE = "PRINT_TOO_LARGE"  # a print (PDF) or export (XLSX) of more rows than one document takes
 
     # Authentication of staff and channel clients (channels/)
     NOT_LOGGED_IN = "NOT_LOGGED_IN"  # a staff or channel request without a bearer token

@@ -15,6 +15,8 @@ from pdfminer.high_level import extract_text
 from sqlalchemy import select
 from sqlmodel import col
 
+from channels.printing import PrintFormat
+from channels.printing import response as printing_response
 from domain.audit.models import AuditEntry
 from domain.dictionary import service as dictionary
 from domain.institutions.models import Institution
@@ -282,3 +284,19 @@ async def test_5_1_the_pdf_print_holds_the_lists_rows_and_is_audited(
     (entry,) = await _print_entries(registry_hub, user, "aged")
     assert entry.detail["format"] == "pdf" and entry.detail["rows"] == len(listed) == 1
     assert entry.detail["subject"]["aged_age"] == 75
+
+
+async def test_5_1_a_ledger_larger_than_one_document_is_refused_with_a_hint(
+    api: Api, registry_hub: Hub, district: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Printing more rows than a document takes (a city-wide 高龄 ledger) is refused before anything is rendered:
+    narrow the scope to a sub-institution; nothing is audited."""
+    monkeypatch.setitem(printing_response.MAX_ROWS, PrintFormat.PDF, 1)
+    user = district["district_operator"]
+    answer = await api.call("GET", f"{LEDGERS}/model_worker.pdf", await api.token(user))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["code"] == "PRINT_TOO_LARGE" and "缩小范围" in answer.json()["message"]
+    assert await _print_entries(registry_hub, user, "model_worker") == []
+    street1 = district["tree"].streets[1].id
+    narrowed = await api.call("GET", f"{LEDGERS}/model_worker.pdf?institution_id={street1}", await api.token(user))
+    assert narrowed.status_code == 200, narrowed.text

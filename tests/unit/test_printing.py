@@ -29,8 +29,10 @@ from channels.printing import (
 )
 from channels.printing.document import Cell
 from channels.printing.pdf import Layout
+from channels.printing.response import MAX_ROWS
 from domain.audit import trail
 from domain.shared.actor import Actor
+from domain.shared.errors import DomainError, ErrorCode
 
 pytestmark = pytest.mark.unit
 
@@ -265,3 +267,37 @@ class _Discard(io.BytesIO):
 
     def write(self, buffer: Any, /) -> int:
         return len(buffer)
+
+
+@pytest.mark.parametrize("fmt", list(PrintFormat))
+async def test_5_printing_more_rows_than_a_document_takes_is_refused_before_anything_is_read(
+    fmt: PrintFormat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A city-wide ledger of 290,000 people would be 12,000 pages: refused with PRINT_TOO_LARGE (narrow the scope),
+    nothing read, nothing audited."""
+    recorded: list[str] = []
+
+    async def record(session: object, actor: Actor, action: str, **fields: Any) -> None:
+        recorded.append(action)
+
+    async def never() -> AsyncIterator[tuple[Cell, ...]]:
+        raise AssertionError("no row may be read")
+        yield ()
+
+    monkeypatch.setattr(trail, "record", record)
+    actor = Actor(name="wangjb", kind="staff", role="operator", institution_path="/1/")
+    total = MAX_ROWS[fmt] + 1
+    with pytest.raises(DomainError) as refused:
+        await print_response(
+            object(),  # type: ignore[arg-type]
+            actor,
+            fmt,
+            ROSTER,
+            never(),
+            total_rows=total,
+            filename="台账",
+            audit_subject={},
+        )
+    assert refused.value.code is ErrorCode.PRINT_TOO_LARGE
+    assert f"共 {total} 行" in refused.value.message and "缩小范围" in refused.value.message
+    assert recorded == []
