@@ -39,10 +39,17 @@ describe('the side menu', () => {
       component: {},
       meta: { title: 'batches', permissions: ['registry.read'], cityLevel: true, menu: { group: 'work', order: 5 } },
     }
-    const names = (cityLevel: boolean) =>
-      menuFor((p) => operator.has(p), [...routes, batches], cityLevel).flatMap((s) => s.items.map((i) => i.name))
-    expect(names(true)).toEqual(['home', 'counter', 'batches'])
-    expect(names(false)).toEqual(['home', 'counter'])
+    const handovers: RouteRecordRaw = {
+      path: 'handovers',
+      name: 'handovers',
+      component: {},
+      meta: { title: 'handovers', permissions: ['registry.read'], levels: ['city', 'district'], menu: { group: 'handover', order: 1 } },
+    }
+    const names = (level: string) =>
+      menuFor((p) => operator.has(p), [...routes, batches, handovers], level).flatMap((s) => s.items.map((i) => i.name))
+    expect(names('city')).toEqual(['home', 'counter', 'batches', 'handovers'])
+    expect(names('district')).toEqual(['home', 'counter', 'handovers'])
+    expect(names('community')).toEqual(['home', 'counter'])
   })
 
   it('gives the auditor the audit trail', () => {

@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
 import MainLayout from '@/layouts/MainLayout.vue'
 import { useSession } from '@/stores/session'
+import { openToLevel } from './menu'
 import { pageRoutes } from './pages'
 import './meta'
 
@@ -41,7 +42,7 @@ export async function guard(to: RouteLocationNormalized): Promise<true | { name:
   if (session.mustChangePassword && to.name !== 'password') return { name: 'password', query: { redirect: to.fullPath } }
   const needed = to.meta.permissions
   if (needed && !needed.some((permission) => session.can(permission))) return { name: 'forbidden' }
-  if (to.meta.cityLevel && session.me?.institution.level !== 'city') return { name: 'forbidden' }
+  if (!openToLevel(to.meta, session.me?.institution.level ?? '')) return { name: 'forbidden' }
   return true
 }
 

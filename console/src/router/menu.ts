@@ -22,16 +22,24 @@ export interface MenuSection {
   items: MenuItem[]
 }
 
-/** The side menu for a caller: the pages whose permissions they hold (and, for pages of the city level only, at
- * the city level), grouped and ordered. */
-export function menuFor(can: (permission: Permission) => boolean, routes: RouteRecordRaw[], cityLevel = true): MenuSection[] {
+/** Whether staff of ``level`` may open a page (its meta's ``cityLevel`` / ``levels``); an unknown level passes, the
+ * router's guard and the API decide then. */
+export function openToLevel(meta: RouteRecordRaw['meta'], level: string | undefined): boolean {
+  if (level === undefined) return true
+  if (meta?.cityLevel && level !== 'city') return false
+  return !meta?.levels || (meta.levels as string[]).includes(level)
+}
+
+/** The side menu for a caller: the pages whose permissions they hold (and, for pages of some institution levels
+ * only, at those levels), grouped and ordered. */
+export function menuFor(can: (permission: Permission) => boolean, routes: RouteRecordRaw[], level?: string): MenuSection[] {
   const sections = new Map<MenuGroup, (MenuItem & { order: number })[]>()
   for (const route of routes) {
     const menu = route.meta?.menu
     if (!menu || typeof route.name !== 'string') continue
     const needed = route.meta?.permissions
     if (needed && !needed.some(can)) continue
-    if (route.meta?.cityLevel && !cityLevel) continue
+    if (!openToLevel(route.meta, level)) continue
     const items = sections.get(menu.group) ?? []
     items.push({
       name: route.name,

@@ -13,15 +13,22 @@ declare module 'vue-router' {
     public?: boolean
     /** Only for the city level (the API refuses everyone else): hidden from the menu and closed below it. */
     cityLevel?: boolean
+    /** Only for staff of these institution levels (the API refuses the others): hidden from the menu and closed to
+     * the rest, e.g. the employer hand-over, which city and district staff handle. */
+    levels?: InstitutionLevel[]
     /** In the side menu: its group and order. */
     menu?: { group: MenuGroup; order: number; icon?: string }
   }
 }
 
-export type MenuGroup = 'work' | 'retirees' | 'queries' | 'reports' | 'system'
+export type InstitutionLevel = 'city' | 'district' | 'street' | 'community'
+
+export type MenuGroup = 'work' | 'handover' | 'business' | 'retirees' | 'queries' | 'reports' | 'system'
 
 export const MENU_GROUPS: Record<MenuGroup, string> = {
   work: '日常工作',
+  handover: '单位移交',
+  business: '业务管理',
   retirees: '退休人员',
   queries: '查询',
   reports: '统计报表',

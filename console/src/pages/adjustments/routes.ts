@@ -7,12 +7,12 @@ export const adjustmentRoutes: RouteRecordRaw[] = [
     path: 'adjustments/notice',
     name: 'adjustment-notice',
     component: () => import('./NoticePage.vue'),
-    meta: { title: '调资公示', permissions: ['registry.read'], menu: { group: 'work', order: 60, icon: 'Document' } },
+    meta: { title: '调资公示', permissions: ['registry.read'], menu: { group: 'business', order: 20, icon: 'Document' } },
   },
   {
     path: 'adjustments/objections',
     name: 'adjustment-objections',
     component: () => import('./ObjectionsPage.vue'),
-    meta: { title: '调资异议', permissions: ['registry.read'], menu: { group: 'work', order: 61, icon: 'EditPen' } },
+    meta: { title: '调资异议', permissions: ['registry.read'], menu: { group: 'business', order: 30, icon: 'EditPen' } },
   },
 ]

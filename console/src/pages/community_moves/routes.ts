@@ -7,6 +7,6 @@ export const communityMoveRoutes: RouteRecordRaw[] = [
     path: 'community-moves',
     name: 'community-moves',
     component: () => import('./CommunityMovesPage.vue'),
-    meta: { title: '机构拆分合并', permissions: ['registry.read'], menu: { group: 'work', order: 36, icon: 'OfficeBuilding' } },
+    meta: { title: '机构拆分合并', permissions: ['registry.read'], levels: ['city', 'district', 'street'], menu: { group: 'business', order: 10, icon: 'OfficeBuilding' } },
   },
 ]
