@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from channels.deps import Bearer, Session, client_address, hub_of
+from channels.errors import ErrorBody
 from channels.security import Unauthenticated, read_token
 from domain.audit import trail
 from domain.retirees.idnumber import IdNumber, InvalidIdNumber
@@ -209,3 +210,18 @@ def require_same_retiree(caller: RetireeCaller, id_number: str) -> None:
         raise DomainError(error.code, error.message, field="id_number") from error
     if number != caller.retiree.id_number:
         raise Forbidden(ErrorCode.RETIREE_NOT_VOUCHED, "只能办理本人（当前登录的退休人员）的业务", field="id_number")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+# What every channel operation may answer besides its own (docs/channel-contract.md): ``APIRouter(responses=…)``.
+CHANNEL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _error(
+        "未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、"
+        "认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED）"
+    ),
+    403: _error("请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED）"),
+    429: _error("超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数"),
+}

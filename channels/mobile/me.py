@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from channels.deps import Session, hub_of
 from channels.mobile.caller import (
+    CHANNEL_RESPONSES,
     AppCall,
     RetireeActor,
     issue_retiree_token,
@@ -24,7 +25,7 @@ from domain.shared import calendar
 from domain.shared.masking import mask_id_number, mask_name, mask_phone
 from domain.transfers.models import TRANSFER_KIND_LABELS, TRANSFER_STATE_LABELS
 
-router = APIRouter(prefix="/channel/v1", tags=["渠道接口 本人查询（退休人员令牌）"])
+router = APIRouter(prefix="/channel/v1", tags=["渠道接口 本人查询（退休人员令牌）"], responses=CHANNEL_RESPONSES)
 
 
 class RetireeSessionRequest(BaseModel):

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from channels.deps import BodyId, Session
-from channels.mobile.caller import RetireeActor
+from channels.mobile.caller import CHANNEL_RESPONSES, RetireeActor
 from domain.notifications import service as notifications
 from domain.notifications.models import RetireeNotification
 
-router = APIRouter(prefix="/channel/v1", tags=["渠道接口 手机端消息 4.5"])
+router = APIRouter(prefix="/channel/v1", tags=["渠道接口 手机端消息 4.5"], responses=CHANNEL_RESPONSES)
 
 
 class Notification(BaseModel):

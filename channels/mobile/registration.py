@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from channels.deps import ApplicationId, ChannelWork, Session, client_address, hub_of
-from channels.mobile.caller import ClientActor, RetireeActor, require_same_retiree
+from channels.mobile.caller import CHANNEL_RESPONSES, ClientActor, RetireeActor, require_same_retiree
 from channels.security import Unauthenticated, issue_token, verify_password
 from domain.institutions import service as institutions
 from domain.institutions.models import Institution
@@ -25,7 +25,7 @@ from domain.shared.errors import ErrorCode
 from domain.shared.masking import mask_id_number
 from domain.staff.models import ChannelClient
 
-router = APIRouter(prefix="/channel/v1", tags=["渠道接口 手机端登记 4.1"])
+router = APIRouter(prefix="/channel/v1", tags=["渠道接口 手机端登记 4.1"], responses=CHANNEL_RESPONSES)
 
 IdNumberField = Field(pattern=r"^[0-9]{17}[0-9Xx]$|^[0-9]{15}$", description="身份证号码")
 
