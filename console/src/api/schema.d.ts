@@ -12771,8 +12771,35 @@ export interface operations {
                     "application/json": components["schemas"]["Community"][];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12813,6 +12840,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
             404: {
                 headers: {
@@ -12840,6 +12885,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     my_certification_channel_v1_me_certification_get: {
@@ -12860,8 +12914,35 @@ export interface operations {
                     "application/json": components["schemas"]["MyCertification"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12889,8 +12970,35 @@ export interface operations {
                     "application/json": components["schemas"]["MyCommunity"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12923,8 +13031,35 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationList"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12965,6 +13100,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
             404: {
                 headers: {
@@ -12992,6 +13145,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     my_application_channel_v1_me_registration_application_get: {
@@ -13012,8 +13174,35 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationProgress"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13041,8 +13230,35 @@ export interface operations {
                     "application/json": components["schemas"]["MyStatus"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13070,8 +13286,35 @@ export interface operations {
                     "application/json": components["schemas"]["MyTransfer"][];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13112,6 +13355,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
             404: {
                 headers: {
@@ -13132,6 +13393,15 @@ export interface operations {
             };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13161,6 +13431,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationProgress"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
             404: {
                 headers: {
@@ -13172,6 +13460,15 @@ export interface operations {
             };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13212,6 +13509,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
             404: {
                 headers: {
@@ -13232,6 +13547,15 @@ export interface operations {
             };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13272,8 +13596,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            /** @description 未登录或令牌无效、过期（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED），应用已停用（CLIENT_DISABLED）、认证失败（CLIENT_AUTH_FAILED），或身份断言无效、已使用（ASSERTION_INVALID、ASSERTION_REPLAYED） */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求中的人员不是令牌所代表的退休人员本人（RETIREE_NOT_VOUCHED） */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13301,6 +13634,15 @@ export interface operations {
             };
             /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 超过本应用每分钟的调用上限（CLIENT_RATE_LIMITED），detail.retry_after 给出等待秒数 */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
