@@ -25,7 +25,7 @@ from domain.dictionary.service import parameter_int
 from domain.institutions.models import Institution
 from domain.registrations.models import RegistrationApplication
 from domain.retirees.idnumber import IdNumber, InvalidIdNumber
-from domain.retirees.lifecycle import STATUS_LABELS, Status
+from domain.retirees.lifecycle import STATUS_LABELS, ChangeKind, Status
 from domain.retirees.models import Retiree
 from domain.shared.errors import DomainError, ErrorCode, NotFound
 from domain.shared.masking import mask_name
@@ -84,7 +84,7 @@ async def _suspended_on(session: AsyncSession, retiree: Retiree) -> date | None:
     if retiree.status != Status.SUSPENDED or retiree.id is None:
         return None
     entries = await status_log.history(session, retiree.id)
-    return max((e.effective_date for e in entries if e.kind == "suspended"), default=None)
+    return max((e.effective_date for e in entries if e.kind == ChangeKind.SUSPENDED), default=None)
 
 
 async def status_of(session: AsyncSession, retiree: Retiree, today: date) -> MyStatus:

@@ -26,7 +26,7 @@ from domain.certifications.rules import (
 from domain.dictionary.codes import ReasonCode
 from domain.dictionary.service import parameter_int
 from domain.retirees import service as retirees
-from domain.retirees.lifecycle import Resume, Status, Suspend
+from domain.retirees.lifecycle import ChangeKind, Resume, Status, Suspend
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError, ErrorCode
 from domain.shared.uow import UnitOfWork
@@ -115,7 +115,7 @@ async def standing(uow: UnitOfWork, actor: Actor, retiree_id: int, *, today: dat
     suspended_on = None
     if person.status == Status.SUSPENDED:
         history = await status_log.history(uow.session, retiree_id)
-        suspensions = [e for e in history if e.kind == "suspended"]
+        suspensions = [e for e in history if e.kind == ChangeKind.SUSPENDED]
         suspended_on = max((e.effective_date for e in suspensions), default=None)
     sentence = explain(
         Standing(
