@@ -1,0 +1,1 @@
+"""Suspicious-list comparison (2.8): name and identity-number keys, match kinds and their explanations."""
