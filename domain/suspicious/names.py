@@ -93,13 +93,11 @@ _SURNAME_READINGS: dict[str, str] = {
     "六": "lu",
     "薄": "bo",
     "贲": "ben",
-    "隗": "wei",
     "柏": "bai",
     "纪": "ji",
     "燕": "yan",
     "过": "guo",
     "牟": "mou",
-    "於": "yu",
 }
 
 
