@@ -159,6 +159,7 @@ class _Column:
     index: int
     header: str
     spec: FieldSpec | None
+    label: str  # how messages name the column: “身份证号”列（B列）
 
 
 class ImportReader(Iterator[SourceRow]):
@@ -196,7 +197,8 @@ class ImportReader(Iterator[SourceRow]):
         for position, header in enumerate(self.headers):
             if not header:
                 empty.append(self._letter(position))
-                columns.append(_Column(position, "", None))
+                letter = self._letter(position)
+                columns.append(_Column(position, "", None, f"“{letter}”列（{letter}列）"))
                 continue
             spec = index.get(normalise_header(header))
             if spec is not None and spec.field in seen:
@@ -211,7 +213,7 @@ class ImportReader(Iterator[SourceRow]):
                 unknown.append(header)
             else:
                 seen[spec.field] = header
-            columns.append(_Column(position, header, spec))
+            columns.append(_Column(position, header, spec, f"“{header}”列（{self._letter(position)}列）"))
         while columns and not columns[-1].header:  # trailing empty header cells are just the sheet's width
             columns.pop()
             empty.pop()
@@ -282,7 +284,6 @@ class ImportReader(Iterator[SourceRow]):
             if column.index >= len(cells):
                 continue
             cell = cells[column.index]
-            where = f"第{number}行“{column.header or self._letter(column.index)}”列（{self._letter(column.index)}列）"
             spec = column.spec
             if spec is None:
                 if column.header:
@@ -294,7 +295,7 @@ class ImportReader(Iterator[SourceRow]):
                                 column.header,
                                 None,
                                 ProblemCode.CELL_TOO_LONG,
-                                f"{where}内容有{len(text)}个字符，超过上限{self.spec.max_cell_length}。",
+                                f"第{number}行{column.label}内容有{len(text)}个字符，超过上限{self.spec.max_cell_length}。",
                             )
                         )
                     elif text:
@@ -303,7 +304,9 @@ class ImportReader(Iterator[SourceRow]):
             outcome = _read_cell(cell, spec)
             if isinstance(outcome, _Fault):
                 problems.append(
-                    RowProblem(number, column.header, spec.field, outcome.code, f"{where}：{outcome.reason}")
+                    RowProblem(
+                        number, column.header, spec.field, outcome.code, f"第{number}行{column.label}：{outcome.reason}"
+                    )
                 )
                 continue
             text, when = outcome
@@ -314,7 +317,7 @@ class ImportReader(Iterator[SourceRow]):
                         column.header,
                         spec.field,
                         ProblemCode.CELL_TOO_LONG,
-                        f"{where}：{spec.label_zh}有{len(text)}个字符，超过上限{spec.max_length}。",
+                        f"第{number}行{column.label}：{spec.label_zh}有{len(text)}个字符，超过上限{spec.max_length}。",
                     )
                 )
                 continue
@@ -540,7 +543,7 @@ class _Fault:
 
 def _read_cell(cell: Cell, spec: FieldSpec) -> tuple[str, date | None] | _Fault:
     """The text (and date) of one mapped cell, or why it cannot be taken."""
-    if isinstance(cell, str) and cell.strip().upper() in _EXCEL_ERRORS:
+    if isinstance(cell, str) and cell[:2].lstrip().startswith("#") and cell.strip().upper() in _EXCEL_ERRORS:
         return _Fault(
             ProblemCode.FORMULA_ERROR, f"单元格是Excel错误值{cell.strip()}（公式计算出错），请修正公式或填写数值。"
         )
