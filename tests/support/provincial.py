@@ -19,10 +19,21 @@ TEST_DATABASE_URL = os.environ.get(
 )
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on now that this process has not handed out before: the kernel may give the same free
+    port twice in a row, and two servers told one port collide — worse, a health check then passes against the other
+    one (a Prometheus metrics server answers every path), as a resilience run once found its API on the relay's
+    metrics port."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 @contextlib.contextmanager
