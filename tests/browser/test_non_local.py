@@ -142,7 +142,7 @@ async def test_4_7_an_insuring_agency_registers_its_retiree_living_in_another_ci
 
     await page.get_by_role("button", name="确认登记").click()  # no residence given: refused, said why
     await _confirm(page, "确认登记", "确认登记")
-    await expect(page.get_by_role("alert").filter(has_text="须填写外市居住地")).to_be_visible()
+    await expect(page.get_by_label("查询结果").get_by_role("alert").filter(has_text="须填写外市居住地")).to_be_visible()
     await expect(page.get_by_role("dialog", name="确认登记")).to_be_hidden()  # its overlay gone before the next click
 
     await page.get_by_role("combobox", name="居住城市").click(force=True)
