@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from connectors.channel_push.client import AppUnavailable, WebhookClient, encode
+from connectors.channel_push.client import AppUnavailable, PushRefused, WebhookClient, encode
 from domain.dictionary.service import parameter_text
 from domain.notifications.models import PushState
 from domain.notifications.quiet import QuietHours
@@ -70,14 +70,33 @@ class ChannelGate:
         await self.breaker.wait_for_passage()
 
 
+# For each push asked for (in the order asked): the push itself, and before it the retiree's earlier pushes to the
+# same app still pending, oldest fact first. The facts behind a retiree's notifications come on different topics
+# (a status change, a rejected application, a reminder) and may be read in another order than they happened; when
+# the app was down, everything held goes out in the order the facts happened.
 _TARGETS = text(
     """
-    SELECT p.notification_id, p.client_id, p.state, n.personal_number, n.kind, n.title, n.body, n.due_on,
-           n.created_at, n.source_event_id, c.webhook_url, c.signing_secret, c.active
-    FROM channel_push p
+    WITH wanted AS (
+        SELECT k.ord, n.id, k.client_id, n.personal_number, n.occurred_at
+        FROM unnest(CAST(:ids AS bigint[]), CAST(:clients AS text[]))
+             WITH ORDINALITY AS k(notification_id, client_id, ord)
+        JOIN retiree_notification n ON n.id = k.notification_id
+    )
+    SELECT w.ord, p.notification_id = w.id AS asked, p.notification_id, p.client_id, p.state, n.personal_number,
+           n.kind, n.title, n.body, n.due_on, n.created_at, n.source_event_id, c.webhook_url, c.signing_secret, c.active
+    FROM wanted w
+    CROSS JOIN LATERAL (
+        SELECT p.notification_id, p.client_id, p.state FROM channel_push p
+        WHERE p.notification_id = w.id AND p.client_id = w.client_id
+        UNION
+        SELECT p.notification_id, p.client_id, p.state FROM channel_push p
+        JOIN retiree_notification e ON e.id = p.notification_id
+        WHERE p.personal_number = w.personal_number AND p.client_id = w.client_id AND p.state = 'pending'
+          AND (e.occurred_at, e.id) < (w.occurred_at, w.id)
+    ) p
     JOIN retiree_notification n ON n.id = p.notification_id
     JOIN channel_client c ON c.client_id = p.client_id
-    WHERE (p.notification_id, p.client_id) IN (SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:clients AS text[])))
+    ORDER BY w.ord, n.occurred_at, n.id
     """
 )
 _MARK = text(
@@ -100,6 +119,7 @@ class Target:
     idempotency_key: str
     body: bytes
     created_at: datetime
+    asked: bool = True  # False: an earlier pending push of the retiree sent first (it has its own event too)
 
 
 def _payload(row: Any) -> dict[str, Any]:
@@ -166,21 +186,38 @@ class ChannelPusher:
             )
         self.gate.quiet_until = None
 
-    async def _targets(self, session: AsyncSession, keys: Sequence[Key]) -> tuple[list[Target], list[Key]]:
-        """The pushes still to send, and those to skip (delivered already, or the app disabled or without webhook)."""
+    async def _targets(self, session: AsyncSession, keys: Sequence[Key]) -> tuple[list[list[Target]], list[Key]]:
+        """For each push still to send, the chain to send in order (the retiree's earlier pending pushes to that app,
+        then the push); and the pushes to skip (the app disabled or without webhook). A push already delivered is
+        not sent again; a push in two chains is sent in the first."""
         rows = await session.execute(_TARGETS, {"ids": [k[0] for k in keys], "clients": [k[1] for k in keys]})
-        found = {(row.notification_id, row.client_id): row for row in rows}
-        targets, skipped = [], []
-        for key in keys:
-            row = found.get(key)
-            if row is None or row.state == PushState.DELIVERED:
+        by_ask: dict[int, list[Any]] = {}
+        for row in rows:
+            by_ask.setdefault(row.ord, []).append(row)
+        chains: list[list[Target]] = []
+        skipped: list[Key] = []
+        claimed: set[Key] = set()
+        for ord_ in sorted(by_ask):
+            found = by_ask[ord_]
+            asked = next((row for row in found if row.asked), None)
+            if asked is None or asked.state == PushState.DELIVERED:
                 continue
-            if not row.active or not row.webhook_url or not row.signing_secret:
-                skipped.append(key)
+            if not asked.active or not asked.webhook_url or not asked.signing_secret:
+                skipped.append((asked.notification_id, asked.client_id))
                 continue
-            body = encode(_payload(row))
-            targets.append(Target(key, row.webhook_url, row.signing_secret, row.source_event_id, body, row.created_at))
-        return targets, skipped
+            chain = []
+            for row in found:
+                key = (row.notification_id, row.client_id)
+                if key in claimed:
+                    continue
+                claimed.add(key)
+                body = encode(_payload(row))
+                chain.append(
+                    Target(key, row.webhook_url, row.signing_secret, row.source_event_id, body, row.created_at)
+                )
+            if chain:
+                chains.append(chain)
+        return chains, skipped
 
     async def _send(self, target: Target) -> None:
         await self.client.push(target.url, target.secret, target.idempotency_key, target.body, target.key[1])
@@ -197,38 +234,44 @@ class ChannelPusher:
             metrics.channel_pushes.labels(outcome="skipped").inc(len(skipped))
 
     async def push(self, envelope: Envelope, uow: OutboxUnitOfWork) -> None:
-        """Handler of ``channel.notification``: one push, in the event's own transaction."""
-        await self._check_quiet(uow.session)
-        self.breaker.check()
-        targets, skipped = await self._targets(uow.session, [_key(envelope)])
-        await self._skip(uow.session, skipped)
-        for target in targets:
-            try:
-                await self._send(target)
-            except AppUnavailable:
-                metrics.channel_pushes.labels(outcome="unavailable").inc()
-                self.breaker.record_failure()
-                self.breaker.check()  # just opened: abandon the batch rather than park every retiree's push
-                raise
-            self.breaker.record_success()
-            await _mark(uow.session, [target.key], PushState.DELIVERED)
-            self._delivered_metrics([target])
+        """Handler of ``channel.notification``: one push (after the retiree's earlier ones still pending), in the
+        event's own transaction."""
+        await self._deliver([envelope], uow)
 
     async def push_many(self, envelopes: Sequence[Envelope], uow: OutboxUnitOfWork) -> None:
-        """A run of pushes, one per retiree, sent concurrently. If any fails, the ones delivered are recorded in
-        their own transaction (so the one-by-one retry that follows does not send them again) and the run fails."""
+        """A run of pushes, one per retiree, the retirees served concurrently."""
+        await self._deliver(envelopes, uow)
+
+    async def _deliver(self, envelopes: Sequence[Envelope], uow: OutboxUnitOfWork) -> None:
+        """Each retiree's chain in order, the chains concurrently. If any fails, the pushes delivered are recorded in
+        their own transaction (so the retry that follows does not send them again) and the failure is raised: the
+        hub retries, parks the retiree's key or dead-letters, and an outage opens the breaker (the batch then waits
+        at the gate instead of every retiree being parked)."""
         await self._check_quiet(uow.session)
         self.breaker.check()
-        targets, skipped = await self._targets(uow.session, [_key(e) for e in envelopes])
+        chains, skipped = await self._targets(uow.session, [_key(e) for e in envelopes])
         await self._skip(uow.session, skipped)
         limit = asyncio.Semaphore(self._concurrency)
+        sent: list[Target] = []
 
-        async def one(target: Target) -> None:
+        async def one(chain: Sequence[Target]) -> None:
             async with limit:
-                await self._send(target)
+                for target in chain:
+                    try:
+                        await self._send(target)
+                    except PushRefused as refused:
+                        if target.asked:
+                            raise
+                        # an earlier push the app refuses for good: its own event dead-letters it with the reason
+                        log.warning(
+                            "earlier push %s refused: left to its own event (dead-lettered with the reason): %s",
+                            target.key,
+                            refused,
+                        )
+                        continue
+                    sent.append(target)
 
-        results = await asyncio.gather(*(one(t) for t in targets), return_exceptions=True)
-        sent = [t for t, r in zip(targets, results, strict=True) if r is None]
+        results = await asyncio.gather(*(one(chain) for chain in chains), return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             if sent:
@@ -238,8 +281,9 @@ class ChannelPusher:
             if any(isinstance(f, AppUnavailable) for f in failures):
                 metrics.channel_pushes.labels(outcome="unavailable").inc()
                 self.breaker.record_failure()
+                self.breaker.check()  # just opened: abandon the batch rather than park every retiree's push
             raise failures[0]
-        if targets:
+        if chains:
             self.breaker.record_success()
         await _mark(uow.session, [t.key for t in sent], PushState.DELIVERED)
         self._delivered_metrics(sent)

@@ -24,13 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.adjustments.models import PensionAdjustment
+from domain.institutions import service as institutions
 from domain.institutions.models import Institution, Level
 from domain.reports.distribution import MANAGED
 from domain.retirees import service as retirees
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError, ErrorCode
 from domain.shared.masking import mask_id_number
-from domain.staff.permissions import Permission, require, require_in_scope
+from domain.staff.permissions import Permission, require
 
 _PER_PERSON = """
     SELECT r.id, r.personal_number, r.name, r.id_number, r.institution_id,
@@ -106,9 +107,7 @@ async def years(session: AsyncSession, actor: Actor) -> list[int]:
 async def community_for_notice(session: AsyncSession, actor: Actor, institution_id: int) -> Institution:
     """The community whose notice is asked for: in the caller's scope (else not found) and a community."""
     require(actor, Permission.READ_REGISTRY)
-    institution = await session.get(Institution, institution_id)
-    require_in_scope(actor, institution.path if institution else None, "机构")
-    assert institution is not None
+    institution = await institutions.visible(session, actor, institution_id)
     if institution.level != Level.COMMUNITY:
         raise DomainError(
             ErrorCode.NOTICE_COMMUNITY_ONLY,

@@ -38,6 +38,7 @@ from domain.adjustments.models import (
     PensionAdjustment,
 )
 from domain.audit import trail
+from domain.institutions import service as institutions
 from domain.institutions.models import Institution, in_subtree
 from domain.reports.distribution import MANAGED, OWN_LEVEL_LABEL
 from domain.retirees import service as retirees
@@ -45,7 +46,7 @@ from domain.retirees.models import Retiree
 from domain.shared.actor import Actor
 from domain.shared.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
 from domain.shared.uow import UnitOfWork
-from domain.staff.permissions import Permission, require, require_in_scope
+from domain.staff.permissions import Permission, require
 
 
 @dataclass(frozen=True)
@@ -284,9 +285,7 @@ async def listing(
     if filters.state is not None:
         conditions.append(col(AdjustmentObjection.state) == filters.state.value)
     if filters.institution_id is not None:
-        institution = await session.get(Institution, filters.institution_id)
-        require_in_scope(actor, institution.path if institution else None, "机构")
-        assert institution is not None
+        institution = await institutions.visible(session, actor, filters.institution_id)
         conditions.append(in_subtree(institution.path))
     base = (
         select(AdjustmentObjection, Retiree, Institution)

@@ -6,8 +6,8 @@ the first half of "never sent twice"; the push group's idempotent consumer is th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -36,6 +36,7 @@ class Notice:
     body: str
     source_event_id: str
     due_on: date | None = None
+    occurred_at: datetime = field(kw_only=True)  # the source event's time: the order of the retiree's pushes
 
 
 async def notify(uow: UnitOfWork, notice: Notice) -> int | None:
@@ -51,6 +52,7 @@ async def notify(uow: UnitOfWork, notice: Notice) -> int | None:
             body=notice.body,
             due_on=notice.due_on,
             source_event_id=notice.source_event_id,
+            occurred_at=notice.occurred_at,
         )
         .on_conflict_do_nothing(constraint="uq_retiree_notification_source_event")
         .returning(col(RetireeNotification.id))
@@ -124,6 +126,7 @@ async def notify_many(uow: UnitOfWork, notices: Sequence[Notice]) -> int:
                     "body": n.body,
                     "due_on": n.due_on,
                     "source_event_id": n.source_event_id,
+                    "occurred_at": n.occurred_at,
                 }
                 for n in notices
             ]

@@ -103,7 +103,18 @@ async def on_person_status_changed(data: Mapping[str, Any], inbound: Inbound, uo
         return
     assert retiree.id is not None
     body = await status_change_body(uow, retiree, kind, data)
-    await notify(uow, Notice(retiree.id, retiree.personal_number, kind, TITLES[kind], body, inbound.event_id))
+    await notify(
+        uow,
+        Notice(
+            retiree.id,
+            retiree.personal_number,
+            kind,
+            TITLES[kind],
+            body,
+            inbound.event_id,
+            occurred_at=inbound.occurred_at,
+        ),
+    )
 
 
 async def on_registration_rejected(data: Mapping[str, Any], inbound: Inbound, uow: UnitOfWork) -> None:
@@ -117,4 +128,15 @@ async def on_registration_rejected(data: Mapping[str, Any], inbound: Inbound, uo
         f"您向{data['community_name']}提交的登记申请未通过，原因：{data['reason']}。"
         "您可以重新提交申请，或向居住地所在社区申请。"
     )
-    await notify(uow, Notice(retiree.id, retiree.personal_number, kind, TITLES[kind], body, inbound.event_id))
+    await notify(
+        uow,
+        Notice(
+            retiree.id,
+            retiree.personal_number,
+            kind,
+            TITLES[kind],
+            body,
+            inbound.event_id,
+            occurred_at=inbound.occurred_at,
+        ),
+    )

@@ -47,6 +47,9 @@ class RetireeNotification(SQLModel, table=True):
     body: str = columns.text(nullable=False)
     due_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     source_event_id: str = columns.text(nullable=False)
+    # When the fact behind it happened (the source event's ``time``): a retiree's pushes go out in this order, also
+    # when the facts came on different topics and were read in another order (connectors/channel_push/pusher.py).
+    occurred_at: datetime | None = columns.created_at()
     created_at: datetime | None = columns.created_at()
     read_at: datetime | None = columns.timestamp()
 
@@ -56,7 +59,15 @@ class ChannelPush(SQLModel, table=True):
     notification's ``source_event_id`` is the idempotency key the app sees, the same on every attempt."""
 
     __tablename__ = "channel_push"
-    __table_args__ = (Index("ix_channel_push_client_state", "client_id", "state"),)
+    __table_args__ = (
+        Index("ix_channel_push_client_state", "client_id", "state"),
+        Index(
+            "ix_channel_push_pending_retiree",
+            "personal_number",
+            "client_id",
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
 
     notification_id: int = Field(sa_column=Column(BigInteger, ForeignKey("retiree_notification.id"), primary_key=True))
     client_id: str = Field(sa_column=Column(Text, primary_key=True))

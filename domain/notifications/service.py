@@ -66,7 +66,19 @@ async def on_certification_reminder_due(data: Mapping[str, Any], inbound: Inboun
     due_on = date.fromisoformat(data["due_on"])
     kind = NotificationKind.CERTIFICATION_REMINDER
     body = data.get("message") or reminder_body(due_on)
-    await notify(uow, Notice(retiree_id, personal_number, kind, REMINDER_TITLE, body, inbound.event_id, due_on))
+    await notify(
+        uow,
+        Notice(
+            retiree_id,
+            personal_number,
+            kind,
+            REMINDER_TITLE,
+            body,
+            inbound.event_id,
+            due_on,
+            occurred_at=inbound.occurred_at,
+        ),
+    )
 
 
 async def on_certification_reminders_due(items: Sequence[tuple[Mapping[str, Any], Inbound]], uow: UnitOfWork) -> None:
@@ -90,7 +102,18 @@ async def on_certification_reminders_due(items: Sequence[tuple[Mapping[str, Any]
         due_on = date.fromisoformat(data["due_on"])
         body = data.get("message") or reminder_body(due_on)
         kind = NotificationKind.CERTIFICATION_REMINDER
-        notices.append(Notice(retiree_id, number, kind, REMINDER_TITLE, body, inbound.event_id, due_on))
+        notices.append(
+            Notice(
+                retiree_id,
+                number,
+                kind,
+                REMINDER_TITLE,
+                body,
+                inbound.event_id,
+                due_on,
+                occurred_at=inbound.occurred_at,
+            )
+        )
     await notify_many(uow, notices)
 
 

@@ -213,3 +213,19 @@ async def test_4_9_a_retirees_adjustment_history(registry_hub: Hub, api: Api) ->
     history = (await api.call("GET", f"/api/v1/retirees/{s.people[0].id}/adjustments", headers)).json()
     assert [h["effective_month"] for h in history] == [f"{YEAR}-07", f"{YEAR}-01", f"{YEAR - 1}-01"]
     assert Decimal(history[0]["amount_after"]) == Decimal("3090.50")
+
+
+async def test_4_9_an_institution_that_does_not_exist_is_not_found_also_for_the_city(
+    registry_hub: Hub, api: Api
+) -> None:
+    """Found by the API fuzz: the city level sees records with no institution, and an unknown institution id was
+    taken for one (a server error); it is now "not found", like an institution outside the scope."""
+    s = await _setting(registry_hub)
+    async with registry_hub.sessions() as session, session.begin():
+        city = (await factories.account(session, s.tree.city, "operator")).username
+    headers = await api.token(city)
+    unknown = 2**63 - 2
+    for path in ("/api/v1/adjustments/notice", "/api/v1/adjustment-objections"):
+        answer = await api.call("GET", f"{path}?institution_id={unknown}&year={YEAR}", headers)
+        assert answer.status_code == 404, (path, answer.text)
+        assert answer.json()["code"] == "NOT_FOUND"
