@@ -10,6 +10,7 @@ from domain.dictionary.models import CodeEntry, Parameter
 from domain.employers.models import Employer
 from domain.handover.models import ArchiveCustody, ArchiveHandover, HandoverCounter, HandoverPerson
 from domain.institutions.models import Institution
+from domain.ministry_imports.models import MinistryImport, MinistryImportFile, MinistryImportRow
 from domain.notifications.models import ChannelPush, RetireeNotification
 from domain.registrations.models import RegistrationApplication
 from domain.residence.models import IncomingResident, Residence
@@ -39,6 +40,9 @@ __all__ = [
     "HandoverPerson",
     "IncomingResident",
     "Institution",
+    "MinistryImport",
+    "MinistryImportFile",
+    "MinistryImportRow",
     "MoveMember",
     "Parameter",
     "PensionAdjustment",
