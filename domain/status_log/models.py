@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, text
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -87,3 +87,21 @@ class StatusChange(SQLModel, table=True):
         """The id the provincial platform sees (log_entry_id of person_status.changed)."""
         assert self.id is not None, "the entry has no row yet (flush it first)"
         return log_entry_id(self.id)
+
+
+class RetireeStatePeriod(SQLModel, table=True):
+    """One period of a retiree's state (issue 18, as of any date): kept by the database from the log (migration
+    0022_state_periods, a trigger on ``status_change``), never written by the application. ``valid_from`` NULL is
+    "since the beginning", ``valid_to`` NULL "still"; ``valid_to`` is exclusive."""
+
+    __tablename__ = "retiree_state_period"
+    __table_args__ = (Index("ix_retiree_state_period_institution", "institution_id", "status"),)
+
+    retiree_id: int = Field(sa_column=Column(BigInteger, ForeignKey("retiree.id"), primary_key=True))
+    seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    valid_from: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    valid_to: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    status: str = columns.text(nullable=False)
+    institution_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    suspension_reason: str | None = columns.text()
+    entry_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
