@@ -1,5 +1,6 @@
 """7.2 retiree distribution (退休人员分布情况统计): how many retirees each institution under the caller's scope
-manages (as of a past date: where each was managed then, see domain/status_log/institution_on.py), split by
+manages (as of a past date: each retiree's status and institution then, from the state periods of
+domain/status_log/periods.py), split by
 where they are insured (the city itself, 市本级, or a county, city or district, 县（市、区）), by
 status, by sex and by age band; beside it the same figures by insuring agency.
 
@@ -24,7 +25,7 @@ from domain.shared import calendar
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError, ErrorCode
 from domain.staff.permissions import Permission, require
-from domain.status_log.institution_on import INSTITUTION_ON, INSTITUTION_ON_JOIN
+from domain.status_log.periods import IN_REGISTRY_ON, INSTITUTION_ON, STATE_ON_JOIN, STATUS_ON
 
 # People under management: registered, suspended, or transferring out (still on their community's books).
 MANAGED = (Status.REGISTERED, Status.SUSPENDED, Status.TRANSFERRING_OUT)
@@ -37,23 +38,34 @@ OWN_LEVEL_LABEL = "本级直管"
 # Counts each (unit, agency, status, sex, age band) group. The unit is the child of the scope's node that the
 # retiree's institution lies under ('' for the node itself), read from the materialised path.
 _GROUPS = """
-    SELECT split_part(substr(i.path, :depth), '/', 1) AS unit, r.insuring_agency_code AS agency, r.status, r.sex,
-           :bands - width_bucket(r.birth_date, :thresholds) AS band, count(*) AS people
+    SELECT split_part(substr(i.path, :depth), '/', 1) AS unit, r.insuring_agency_code AS agency, {status} AS status,
+           r.sex, :bands - width_bucket(r.birth_date, :thresholds) AS band, count(*) AS people
     FROM retiree r {history} JOIN institution i ON i.id = {institution}
-    WHERE i.path LIKE :prefix AND r.status = ANY(:statuses)
+    WHERE i.path LIKE :prefix AND {status} = ANY(:statuses){in_registry}
     GROUP BY 1, 2, 3, 4, 5
     """
-_MANAGED_GROUPS = text(_GROUPS.format(history="", institution="r.institution_id"))
-# As of a past date, each retiree counts where they were managed then (4.8: a split or merge since moved them).
-_MANAGED_GROUPS_ON = text(_GROUPS.format(history=INSTITUTION_ON_JOIN, institution=INSTITUTION_ON))
-_UNREGISTERED_GROUPS = text(
-    """
+_MANAGED_GROUPS = text(_GROUPS.format(history="", institution="r.institution_id", status="r.status", in_registry=""))
+# As of a past date, each retiree counts with the status they had then, where they were managed then (4.8: a split
+# or merge since moved them), if they were in the registry then.
+_MANAGED_GROUPS_ON = text(
+    _GROUPS.format(
+        history=STATE_ON_JOIN, institution=INSTITUTION_ON, status=STATUS_ON, in_registry=f" AND {IN_REGISTRY_ON}"
+    )
+)
+_UNREGISTERED = """
     SELECT r.insuring_agency_code AS agency, r.sex,
            :bands - width_bucket(r.birth_date, :thresholds) AS band, count(*) AS people
-    FROM retiree r
-    WHERE r.institution_id IS NULL AND r.status = :approved
+    FROM retiree r {history}
+    WHERE {institution} IS NULL AND {status} = :approved{in_registry}
     GROUP BY 1, 2, 3
     """
+_UNREGISTERED_GROUPS = text(
+    _UNREGISTERED.format(history="", institution="r.institution_id", status="r.status", in_registry="")
+)
+_UNREGISTERED_GROUPS_ON = text(
+    _UNREGISTERED.format(
+        history=STATE_ON_JOIN, institution=INSTITUTION_ON, status=STATUS_ON, in_registry=f" AND {IN_REGISTRY_ON}"
+    )
 )
 
 
@@ -159,7 +171,11 @@ async def retiree_distribution(session: AsyncSession, actor: Actor, on: date | N
     # People approved but not yet registered belong to no institution: only a city-level actor looking at their
     # whole subtree sees them (the same rule as the registered lists, 6.3).
     if actor.is_city_level and actor.scope_path in (None, actor.institution_path):
-        unregistered = await session.execute(_UNREGISTERED_GROUPS, {"approved": Status.APPROVED.value, **bands})
+        approved = {"approved": Status.APPROVED.value, **bands}
+        if on < today:
+            unregistered = await session.execute(_UNREGISTERED_GROUPS_ON, {**approved, "on": on})
+        else:
+            unregistered = await session.execute(_UNREGISTERED_GROUPS, approved)
         for agency, sex, band, people in unregistered:
             for counts in (by_unit[UNREGISTERED_LABEL], by_agency[agency], total):
                 counts.add(city=agency in city_codes, status=Status.APPROVED.value, sex=sex, band=band, people=people)

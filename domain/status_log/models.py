@@ -46,7 +46,7 @@ class StatusChange(SQLModel, table=True):
         Index(
             "ux_status_change_reverses", "reverses_id", unique=True, postgresql_where=text("reverses_id IS NOT NULL")
         ),
-        # 4.8: where a retiree was on a past date is read from the institution changes after it (institution_on).
+        # 4.8: the institution changes (splits and merges) of a period, for the reports and the timeline.
         Index(
             "ix_status_change_institution_changed",
             "effective_date",

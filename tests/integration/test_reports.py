@@ -12,9 +12,12 @@ import pytest
 from openpyxl import load_workbook
 
 from domain.dictionary import service as dictionary
+from domain.dictionary.codes import ReasonCode
 from domain.institutions import service as institutions
-from domain.retirees.lifecycle import Status
+from domain.retirees.lifecycle import Status, Suspend
 from domain.shared.errors import DomainError
+from domain.status_log import service as status_log
+from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
@@ -181,3 +184,36 @@ async def test_7_2_a_name_with_a_control_character_still_prints(api: Api, regist
         row[1] for row in load_workbook(BytesIO(answer.content))["按管理机构"].iter_rows(min_row=4, values_only=True)
     ]
     assert "响铃社区" in names
+
+
+async def test_7_2_as_of_a_past_date_counts_each_status_as_it_was_then(api: Api, registry_hub: Hub) -> None:
+    """A true as-of count (issue 18/19): a retiree suspended on 1 October counts as registered in a report as of
+    30 September and as suspended as of 1 October; one approved only in November is not counted in October."""
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        community = tree.communities[0]
+        suspended = await factories.retiree(session, community, birth=date(1955, 1, 1))
+        await factories.retiree(session, community, birth=date(1955, 1, 1))
+        late = await factories.retiree(session, community, birth=date(1955, 1, 1))
+        late.approval_date = date(2026, 11, 2)
+        uow = registry_hub.unit_of_work(session, "test")
+        await status_log.apply(
+            uow,
+            factories.SETUP,
+            suspended,
+            Suspend(ReasonCode.SUSPENDED_BY_STAFF),
+            effective_date=date(2026, 10, 1),
+            cause=status_log.Cause(CauseType.STAFF, "test"),
+        )
+        viewer = (await factories.account(session, community, "viewer")).username
+    headers = await api.token(viewer)
+
+    async def by_status(on: str) -> dict[str, int]:
+        answer = await api.call("GET", f"/api/v1/reports/retiree-distribution?on={on}", headers)
+        assert answer.status_code == 200, answer.text
+        figures: dict[str, int] = answer.json()["total"]["by_status"]
+        return {status: people for status, people in figures.items() if people}
+
+    assert await by_status("2026-09-30") == {"registered": 2}
+    assert await by_status("2026-10-01") == {"registered": 1, "suspended": 1}
+    assert await by_status("2026-11-02") == {"registered": 2, "suspended": 1}
