@@ -18,6 +18,7 @@ from domain.retirees.models import Retiree, SupplementaryInfo
 from domain.staff.models import ChannelClient, StaffAccount
 from domain.status_log.models import StatusChange
 from domain.suspensions.models import BatchPerson, SuspensionBatch
+from domain.suspicious.models import SuspiciousMatch, SuspiciousNameKey
 from domain.transfers.models import Transfer
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "StatusChange",
     "SupplementaryInfo",
     "SuspensionBatch",
+    "SuspiciousMatch",
+    "SuspiciousNameKey",
     "Transfer",
     "UsedAssertion",
 ]

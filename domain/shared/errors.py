@@ -197,6 +197,12 @@ class ErrorCode(StrEnum):
     PERSON_UNKNOWN = "PERSON_UNKNOWN"  # a push about a personal number that is not a retiree of the city
     ID_NUMBER_MISMATCH = "ID_NUMBER_MISMATCH"  # a push whose ID number is not that personal number's
     UNAVAILABLE = "UNAVAILABLE"  # a push that could not be made durable in Kafka; the platform retries later
+    # Suspicious-list comparison (2.8)
+    IMPORT_NOT_FOUND = "IMPORT_NOT_FOUND"  # an import that does not exist or was uploaded outside the caller's scope
+    SUSPICIOUS_MATCH_NOT_FOUND = "SUSPICIOUS_MATCH_NOT_FOUND"  # a compared row that does not exist or is out of scope
+    SUSPICIOUS_ALREADY_REVIEWED = "SUSPICIOUS_ALREADY_REVIEWED"  # reviewing a row already reviewed another way
+    SUSPICIOUS_NO_PERSON = "SUSPICIOUS_NO_PERSON"  # suspending or recording a death for a row that matched nobody
+    REVIEW_NOTE_REQUIRED = "REVIEW_NOTE_REQUIRED"  # marking a row checked without saying what was checked
 
     # Answered by the API itself for any endpoint (channels/errors.py)
     INVALID_REQUEST = "INVALID_REQUEST"  # the request failed validation; detail.fields names each bad field

@@ -1,0 +1,247 @@
+"""The set-based comparison of a committed suspicious list with the whole registry (function point 2.8).
+
+The committer of a ``suspicious_list`` import (:func:`compare_import`) runs in the import's commit transaction:
+
+1. the name keys: every written name of the registry and of the list not yet in ``suspicious_name_key`` gets its
+   :func:`~domain.suspicious.names.normalise_name` (computed in Python, chunk by chunk, for the distinct new names
+   only: a few tens of thousands the first time for a million people, none afterwards);
+2. the candidates, in one statement into a temporary table: the people with the row's 18-character number
+   (``id_number_18``, already 15→18 upgraded by staging), and the people with the same normalised name and the birth
+   date the row's number carries (hash joins, never one query per row);
+3. chunk by chunk in row order: the rows with their candidates, :func:`~domain.suspicious.matching.best_match` on
+   those pairs only (the rules and the Chinese explanations stay in matching.py), and the results inserted with one
+   statement per chunk. A row already compared keeps its result and its review (re-running changes nothing).
+
+Memory stays bounded by the chunk; the database does the joins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.audit import trail
+from domain.shared import calendar
+from domain.shared.actor import system_actor
+from domain.shared.uow import UnitOfWork
+from domain.suspicious.matching import ListEntry, MatchKind, RegistryPerson, best_match
+from domain.suspicious.names import normalise_name
+
+COMPARE_ACTOR = system_actor("suspicious-compare")
+DEFAULT_CHUNK = 20_000
+COMPARED_OUTCOMES = ["valid", "applied"]  # the rows staging accepted (ministry_import_row.outcome)
+
+# The payment status as the file sent back shows it: a stopped or ended payment whatever the payment code says.
+PAYMENT_STATUS_SQL = """
+    CASE r.status
+        WHEN 'suspended' THEN '暂停发放'
+        WHEN 'deceased' THEN '终止发放（死亡）'
+        WHEN 'moved_away' THEN '终止发放（转出本市）'
+        ELSE coalesce(d.label, r.payment_status)
+    END
+"""
+
+_NEW_NAMES = text(
+    """
+    INSERT INTO suspicious_new_name (name)
+    SELECT s.name FROM (
+        SELECT DISTINCT name FROM retiree
+        UNION
+        SELECT DISTINCT name FROM ministry_import_row WHERE import_id = :import AND name IS NOT NULL
+    ) AS s
+    WHERE NOT EXISTS (SELECT 1 FROM suspicious_name_key k WHERE k.name = s.name)
+    """
+)
+
+_CANDIDATES = text(
+    """
+    INSERT INTO suspicious_candidate (row_number, retiree_id)
+    SELECT l.row_number, r.id
+    FROM ministry_import_row l JOIN retiree r ON r.id_number = l.id_number_18
+    WHERE l.import_id = :import AND l.outcome = ANY(:outcomes)
+    UNION
+    SELECT l.row_number, r.id
+    FROM ministry_import_row l
+    JOIN suspicious_name_key lk ON lk.name = l.name
+    JOIN suspicious_name_key rk ON rk.name_key = lk.name_key
+    JOIN retiree r ON r.name = rk.name AND r.birth_date = to_date(substr(l.id_number_18, 7, 8), 'YYYYMMDD')
+    WHERE l.import_id = :import AND l.outcome = ANY(:outcomes) AND l.id_number_18 IS NOT NULL AND lk.name_key <> ''
+    """
+)
+
+_ROWS = text(
+    """
+    SELECT l.row_number, coalesce(l.name, '') AS name, coalesce(l.id_number, '') AS id_number
+    FROM ministry_import_row l
+    WHERE l.import_id = :import AND l.outcome = ANY(:outcomes) AND l.row_number > :after
+      AND NOT EXISTS (SELECT 1 FROM suspicious_match m WHERE m.import_id = l.import_id AND m.row_number = l.row_number)
+    ORDER BY l.row_number
+    LIMIT :size
+    """
+)
+
+_PEOPLE = text(
+    f"""
+    SELECT c.row_number, r.id, r.personal_number, r.name, r.id_number, r.birth_date, r.employer_code,
+           e.name AS employer_name, {PAYMENT_STATUS_SQL} AS payment_status
+    FROM suspicious_candidate c
+    JOIN retiree r ON r.id = c.retiree_id
+    LEFT JOIN employer e ON e.code = r.employer_code
+    LEFT JOIN dictionary_code d ON d.category = 'payment_status' AND d.code = r.payment_status
+    WHERE c.row_number >= :first AND c.row_number <= :last
+    ORDER BY c.row_number, r.personal_number
+    """
+)
+
+_INSERT = text(
+    """
+    INSERT INTO suspicious_match (import_id, row_number, retiree_id, match_kind, flagged, explanation, employer_code,
+                                  employer_name, payment_status)
+    SELECT :import, m.row_number, m.retiree_id, m.kind, m.flagged, m.explanation, m.employer_code, m.employer_name,
+           m.payment_status
+    FROM unnest(CAST(:rows AS integer[]), CAST(:retirees AS bigint[]), CAST(:kinds AS text[]),
+                CAST(:flags AS boolean[]), CAST(:explanations AS text[]), CAST(:codes AS text[]),
+                CAST(:employers AS text[]), CAST(:statuses AS text[]))
+         AS m(row_number, retiree_id, kind, flagged, explanation, employer_code, employer_name, payment_status)
+    ON CONFLICT (import_id, row_number) DO NOTHING
+    """
+)
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    employer_code: str | None
+    employer_name: str | None
+    payment_status: str | None
+    registry: RegistryPerson
+
+
+Progress = Callable[[int], Awaitable[None]]
+
+
+async def refresh_name_keys(session: AsyncSession, import_id: int, *, chunk: int = DEFAULT_CHUNK) -> int:
+    """Give every name of the registry and of the import's list its comparison key; returns how many were new."""
+    await session.execute(text("DROP TABLE IF EXISTS pg_temp.suspicious_new_name"))
+    await session.execute(
+        text("CREATE TEMP TABLE suspicious_new_name (id serial PRIMARY KEY, name text NOT NULL) ON COMMIT DROP")
+    )
+    await session.execute(_NEW_NAMES, {"import": import_id})
+    added, after = 0, 0
+    while True:
+        rows = (
+            await session.execute(
+                text("SELECT id, name FROM suspicious_new_name WHERE id > :after ORDER BY id LIMIT :size"),
+                {"after": after, "size": chunk},
+            )
+        ).all()
+        if not rows:
+            return added
+        after = rows[-1].id
+        names = [r.name for r in rows]
+        await session.execute(
+            text(
+                "INSERT INTO suspicious_name_key (name, name_key)"
+                " SELECT * FROM unnest(CAST(:names AS text[]), CAST(:keys AS text[]))"
+                " ON CONFLICT (name) DO NOTHING"
+            ),
+            {"names": names, "keys": [normalise_name(n) for n in names]},
+        )
+        added += len(names)
+
+
+async def compare_import(
+    uow: UnitOfWork,
+    import_id: int,
+    *,
+    chunk: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> int:
+    """Compare the import's accepted rows with the registry (see the module docstring); returns the rows compared
+    by this call (0 when all were compared before)."""
+    session = uow.session
+    today = today or calendar.today()
+    await refresh_name_keys(session, import_id, chunk=chunk)
+    await session.execute(text("DROP TABLE IF EXISTS pg_temp.suspicious_candidate"))
+    await session.execute(
+        text("CREATE TEMP TABLE suspicious_candidate (row_number integer, retiree_id bigint) ON COMMIT DROP")
+    )
+    await session.execute(_CANDIDATES, {"import": import_id, "outcomes": COMPARED_OUTCOMES})
+    await session.execute(text("CREATE INDEX ON suspicious_candidate (row_number)"))
+    await session.execute(text("ANALYZE suspicious_candidate"))
+    compared, after = 0, 0
+    counts: dict[str, int] = {}
+    while True:
+        rows = (
+            await session.execute(
+                _ROWS, {"import": import_id, "outcomes": COMPARED_OUTCOMES, "after": after, "size": chunk}
+            )
+        ).all()
+        if not rows:
+            break
+        after = rows[-1].row_number
+        people = await _candidates(session, rows[0].row_number, after)
+        await _insert(session, import_id, rows, people, today, counts)
+        compared += len(rows)
+        if progress is not None:
+            await progress(compared)
+    await trail.record(
+        session,
+        COMPARE_ACTOR,
+        "suspicious.compared",
+        target=f"ministry_import:{import_id}",
+        detail={"import": import_id, "compared": compared, "kinds": counts},
+    )
+    return compared
+
+
+async def _candidates(session: AsyncSession, first: int, last: int) -> dict[int, list[_Person]]:
+    found: dict[int, list[_Person]] = {}
+    for r in await session.execute(_PEOPLE, {"first": first, "last": last}):
+        found.setdefault(r.row_number, []).append(
+            _Person(
+                r.id,
+                r.employer_code,
+                r.employer_name,
+                r.payment_status,
+                RegistryPerson(r.personal_number, r.name, r.id_number, r.birth_date),
+            )
+        )
+    return found
+
+
+async def _insert(
+    session: AsyncSession,
+    import_id: int,
+    rows: Sequence[Any],
+    people: dict[int, list[_Person]],
+    today: date,
+    counts: dict[str, int],
+) -> None:
+    columns: dict[str, list[Any]] = {
+        k: [] for k in ("rows", "retirees", "kinds", "flags", "explanations", "codes", "employers", "statuses")
+    }
+    for row in rows:
+        candidates = people.get(row.row_number, [])
+        match = best_match(ListEntry(row.name, row.id_number), [p.registry for p in candidates], today=today)
+        person = next((p for p in candidates if p.registry is match.candidate), None)
+        columns["rows"].append(row.row_number)
+        columns["retirees"].append(person.id if person else None)
+        columns["kinds"].append(match.kind.value)
+        columns["flags"].append(match.kind.flagged)
+        columns["explanations"].append(match.explanation)
+        columns["codes"].append(person.employer_code if person else None)
+        columns["employers"].append(person.employer_name if person else None)
+        columns["statuses"].append(person.payment_status if person else None)
+        counts[match.kind.value] = counts.get(match.kind.value, 0) + 1
+    await session.execute(_INSERT, {"import": import_id, **columns})
+
+
+def kind_label(kind: str) -> str:
+    return MatchKind(kind).label

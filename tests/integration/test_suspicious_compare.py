@@ -1,0 +1,352 @@
+"""2.8 suspicious-record comparison: every match kind found set-based against the registry with its explanation, the
+re-run that changes nothing, the result file read back, the worklist's scope, and each review action (checked, a
+suspension the province hears of, a death record) with its refusals."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select, text
+from sqlmodel import col
+
+from domain.institutions.models import Institution
+from domain.retirees.models import Retiree
+from domain.shared import calendar
+from domain.suspicious.compare import compare_import
+from hub.bootstrap import Hub
+from hub.models import OutboxMessage
+from tests import factories
+from tests.support.api import Api
+
+pytestmark = pytest.mark.integration
+
+MATCHES = "/api/v1/suspicious-matches"
+
+
+def _unique_name(surname: str = "欧阳") -> str:
+    """A name no other test's retiree has: a rare compound surname and two random given-name characters."""
+    pool = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+    digits = uuid.uuid4().int
+    return surname + pool[digits % len(pool)] + pool[(digits // 97) % len(pool)] + pool[(digits // 9973) % len(pool)]
+
+
+def _legacy(id18: str) -> str:
+    """The 15-character number of an 18-character one born in the 1900s."""
+    return id18[:6] + id18[8:17]
+
+
+async def staged_import(session: Any, institution: Institution, rows: list[tuple[str, str, str | None]]) -> int:
+    """A committed suspicious_list import with rows (name, id as written, id_number_18), inserted directly."""
+    assert institution.id is not None
+    import_id = (
+        await session.execute(
+            text(
+                "INSERT INTO ministry_import (kind, file_name, file_digest, state, uploaded_by, institution_id,"
+                " total_rows, valid_rows) VALUES ('suspicious_list', :name, :digest, 'committed', 'tester', :inst,"
+                " :n, :n) RETURNING id"
+            ),
+            {"name": "疑似名单.xlsx", "digest": uuid.uuid4().hex, "inst": institution.id, "n": len(rows)},
+        )
+    ).scalar_one()
+    for number, (name, written, id18) in enumerate(rows, start=2):
+        await session.execute(
+            text(
+                "INSERT INTO ministry_import_row (import_id, row_number, name, id_number, id_number_18, fields,"
+                " problems, outcome) VALUES (:i, :r, :name, :written, :id18, '{}'::jsonb, '[]'::jsonb, :outcome)"
+            ),
+            {
+                "i": import_id,
+                "r": number,
+                "name": name,
+                "written": written,
+                "id18": id18,
+                "outcome": "valid" if id18 else "exception",
+            },
+        )
+    return int(import_id)
+
+
+@dataclass
+class World:
+    import_id: int
+    people: dict[str, Retiree]
+    rows: dict[str, int]  # case -> row number
+    district_operator: str
+    community_operator: str  # communities[0]: where every matched person lives, except "outside"
+    other_community_operator: str  # communities[2] (the other street)
+    viewer: str
+    outside: Retiree
+
+
+async def _world(hub: Hub) -> World:
+    async with hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        home = tree.communities[0]
+        district = await factories.account(session, tree.district, "operator")
+        community = await factories.account(session, home, "operator")
+        other = await factories.account(session, tree.communities[2], "operator")
+        viewer = await factories.account(session, home, "viewer")
+        people: dict[str, Retiree] = {}
+        names = {
+            "exact": _unique_name(),
+            "upgraded": _unique_name(),
+            "differs": _unique_name(),
+            "traditional": _unique_name("张") + "伟",
+            "fullwidth": "ＡＢ" + _unique_name("诸葛"),
+            "spaces": _unique_name("司马"),
+            "homophone_shan": "善" + _unique_name("")[:2],
+            "homophone_zeng": "增" + _unique_name("")[:2],
+            "duplicate": _unique_name("上官"),
+            "dead": _unique_name(),
+        }
+        for case, name in names.items():
+            birth = date(1950, 1, 1) + timedelta(days=uuid.uuid4().int % 7000)
+            registered = name.replace("ＡＢ", "AB")
+            people[case] = await factories.retiree(session, home, name=registered, birth=birth)
+        people["traditional"].name = "張" + people["traditional"].name[1:]
+        outside = await factories.retiree(session, tree.communities[2], name=_unique_name())
+        await session.flush()
+        dup_id = factories.id_number(people["duplicate"].birth_date)
+        unknown = factories.id_number(date(1944, 4, 4))
+        rows = [
+            ("exact", people["exact"].name, people["exact"].id_number, people["exact"].id_number),
+            (
+                "upgraded",
+                people["upgraded"].name,
+                _legacy(people["upgraded"].id_number),
+                people["upgraded"].id_number,
+            ),
+            ("differs", "李四", people["differs"].id_number, people["differs"].id_number),
+            (
+                "traditional",
+                "张" + people["traditional"].name[1:],
+                people["traditional"].id_number,
+                people["traditional"].id_number,
+            ),
+            ("fullwidth", names["fullwidth"], people["fullwidth"].id_number, people["fullwidth"].id_number),
+            ("spaces", " ".join(people["spaces"].name), people["spaces"].id_number, people["spaces"].id_number),
+            (
+                "homophone_shan",
+                "单" + people["homophone_shan"].name[1:],
+                people["homophone_shan"].id_number,
+                people["homophone_shan"].id_number,
+            ),
+            (
+                "homophone_zeng",
+                "曾" + people["homophone_zeng"].name[1:],
+                people["homophone_zeng"].id_number,
+                people["homophone_zeng"].id_number,
+            ),
+            ("duplicate", people["duplicate"].name, dup_id, dup_id),
+            ("unknown", _unique_name(), unknown, unknown),
+            ("dead", people["dead"].name, people["dead"].id_number, people["dead"].id_number),
+            ("outside", outside.name, outside.id_number, outside.id_number),
+        ]
+        import_id = await staged_import(session, tree.district, [(n, w, i) for _, n, w, i in rows])
+        for person in [*people.values(), outside]:
+            session.expunge(person)
+        return World(
+            import_id,
+            people,
+            {case: number for number, (case, *_rest) in enumerate(rows, start=2)},
+            district.username,
+            community.username,
+            other.username,
+            viewer.username,
+            outside,
+        )
+
+
+async def _compare(hub: Hub, import_id: int) -> int:
+    async with hub.sessions() as session, session.begin():
+        return await compare_import(hub.unit_of_work(session, "test"), import_id, chunk=5)
+
+
+async def _matches(hub: Hub, import_id: int) -> dict[int, Any]:
+    async with hub.sessions() as session:
+        rows = await session.execute(
+            text("SELECT * FROM suspicious_match WHERE import_id = :i ORDER BY row_number"), {"i": import_id}
+        )
+        return {r.row_number: r for r in rows}
+
+
+async def test_2_8_every_match_kind_found_set_based_with_its_explanation(registry_hub: Hub) -> None:
+    world = await _world(registry_hub)
+    assert await _compare(registry_hub, world.import_id) == 12
+    found = await _matches(registry_hub, world.import_id)
+    kind = {case: found[row].match_kind for case, row in world.rows.items()}
+    assert kind == {
+        "exact": "exact_id",
+        "upgraded": "upgraded_id",
+        "differs": "id_name_differs",
+        "traditional": "name_variant",
+        "fullwidth": "name_variant",
+        "spaces": "name_variant",
+        "homophone_shan": "homophone",
+        "homophone_zeng": "homophone",
+        "duplicate": "same_name_and_birth_date",
+        "unknown": "no_match",
+        "dead": "exact_id",
+        "outside": "exact_id",
+    }
+    text_of = {case: found[row].explanation for case, row in world.rows.items()}
+    assert "姓名一致" in text_of["exact"] and "身份证号一致" in text_of["exact"]
+    assert "15位身份证号" in text_of["upgraded"] and "升级为18位" in text_of["upgraded"]
+    assert "姓名不同" in text_of["differs"] and found[world.rows["differs"]].flagged
+    assert "繁体字" in text_of["traditional"]
+    assert "全角字符" in text_of["fullwidth"]
+    assert "空格" in text_of["spaces"]
+    assert "shan" in text_of["homophone_shan"] and "疑似录入错误" in text_of["homophone_shan"]
+    assert "zeng" in text_of["homophone_zeng"]
+    assert "疑似重复人员" in text_of["duplicate"] and found[world.rows["duplicate"]].flagged
+    assert text_of["unknown"].startswith("未匹配")
+    assert found[world.rows["unknown"]].retiree_id is None
+    exact = found[world.rows["exact"]]
+    assert exact.retiree_id == world.people["exact"].id and not exact.flagged
+    assert exact.payment_status == "正常发放"
+    # Comparing again changes nothing.
+    assert await _compare(registry_hub, world.import_id) == 0
+    assert await _matches(registry_hub, world.import_id) == found
+
+
+async def test_2_8_result_file_and_worklist_in_scope(registry_hub: Hub, api: Api) -> None:
+    world = await _world(registry_hub)
+    await _compare(registry_hub, world.import_id)
+    district = await api.token(world.district_operator)
+    answer = await api.call("GET", f"/api/v1/ministry-imports/{world.import_id}/comparison.xlsx", district)
+    assert answer.status_code == 200, answer.text
+    sheet = load_workbook(io.BytesIO(answer.content), read_only=True).worksheets[0]
+    lines = list(sheet.iter_rows(values_only=True))
+    assert lines[0] == ("单位编码", "单位名称", "姓名", "身份证号", "发放状态", "匹配方式", "说明")
+    assert len(lines) == 13
+    by_id = {line[3]: line for line in lines[1:]}
+    exact = by_id[world.people["exact"].id_number]
+    assert exact[4] == "正常发放" and exact[5] == "身份证号完全一致"
+
+    listing = await api.call("GET", MATCHES, district, params={"import_id": world.import_id, "size": 50})
+    assert listing.status_code == 200, listing.text
+    assert listing.json()["total"] == 12
+    first = listing.json()["items"][0]
+    assert first["flagged"] and "*" in (first["listed_id_number"] or "")
+    flagged = await api.call(
+        "GET", MATCHES, district, params={"import_id": world.import_id, "flagged": "true", "review_state": "pending"}
+    )
+    assert flagged.json()["total"] == 4  # differs, two homophones, duplicate
+
+    community = await api.call(
+        "GET", MATCHES, await api.token(world.community_operator), params={"import_id": world.import_id, "size": 50}
+    )
+    assert community.json()["total"] == 10  # everyone matched at home; neither the unknown row nor the outsider
+    other = await api.call(
+        "GET",
+        MATCHES,
+        await api.token(world.other_community_operator),
+        params={"import_id": world.import_id, "size": 50},
+    )
+    assert [i["row_number"] for i in other.json()["items"]] == [world.rows["outside"]]
+    other_file = await api.call(
+        "GET",
+        f"/api/v1/ministry-imports/{world.import_id}/comparison.xlsx",
+        await api.token(world.other_community_operator),
+    )
+    assert other_file.status_code == 200
+    assert len(list(load_workbook(io.BytesIO(other_file.content)).worksheets[0].iter_rows())) == 2
+
+
+async def _told_province(hub: Hub, personal_number: str) -> list[tuple[str, str]]:
+    async with hub.sessions() as session:
+        payloads = (
+            await session.execute(
+                select(col(OutboxMessage.payload))
+                .where(col(OutboxMessage.key) == personal_number)
+                .where(col(OutboxMessage.event_type) == "person_status.changed")
+                .order_by(col(OutboxMessage.id))
+            )
+        ).scalars()
+        return [(e["change_kind"], e["reason_code"]) for e in map(json.loads, payloads)]
+
+
+async def _status(hub: Hub, retiree_id: int | None) -> str:
+    async with hub.sessions() as session:
+        person = await session.get(Retiree, retiree_id)
+        assert person is not None
+        return str(person.status)
+
+
+async def test_2_8_review_actions_and_refusals(registry_hub: Hub, api: Api) -> None:
+    world = await _world(registry_hub)
+    await _compare(registry_hub, world.import_id)
+    operator = await api.token(world.community_operator)
+
+    def path(case: str) -> str:
+        return f"{MATCHES}/{world.import_id}/{world.rows[case]}/review"
+
+    no_note = await api.call("POST", path("exact"), operator, json={"action": "checked"})
+    assert no_note.status_code == 422 and no_note.json()["code"] == "REVIEW_NOTE_REQUIRED"
+    checked = await api.call("POST", path("exact"), operator, json={"action": "checked", "note": "已电话核实本人健在"})
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["review_state"] == "checked" and checked.json()["reviewed_by"]
+    again = await api.call("POST", path("exact"), operator, json={"action": "checked", "note": "已电话核实本人健在"})
+    assert again.status_code == 200 and again.json() == checked.json()
+    other_way = await api.call("POST", path("exact"), operator, json={"action": "suspend"})
+    assert other_way.status_code == 409 and other_way.json()["code"] == "SUSPICIOUS_ALREADY_REVIEWED"
+    assert await _status(registry_hub, world.people["exact"].id) == "registered"
+
+    suspended = await api.call("POST", path("differs"), operator, json={"action": "suspend", "note": "待本人到场"})
+    assert suspended.status_code == 200, suspended.text
+    assert suspended.json()["review_state"] == "suspension_started"
+    assert await _status(registry_hub, world.people["differs"].id) == "suspended"
+    assert await _told_province(registry_hub, world.people["differs"].personal_number) == [("suspended", "S04")]
+
+    death = await api.call(
+        "POST",
+        path("dead"),
+        operator,
+        json={
+            "action": "record_death",
+            "death_date": (calendar.today() - timedelta(days=40)).isoformat(),
+            "evidence": "cremation_record",
+            "note": "民政火化信息",
+        },
+    )
+    assert death.status_code == 200, death.text
+    assert await _status(registry_hub, world.people["dead"].id) == "deceased"
+    assert death.json()["review_state"] == "death_recorded"
+    twice = await api.call("POST", path("dead"), operator, json={"action": "suspend"})
+    assert twice.status_code == 409
+
+    nobody = await api.call(
+        "POST", path("unknown"), await api.token(world.district_operator), json={"action": "suspend"}
+    )
+    assert nobody.status_code == 422 and nobody.json()["code"] == "SUSPICIOUS_NO_PERSON"
+    # Out of scope: the same answer as a row that does not exist; nothing changed.
+    outsider = await api.call("POST", path("outside"), operator, json={"action": "suspend"})
+    assert outsider.status_code == 404 and outsider.json()["code"] == "SUSPICIOUS_MATCH_NOT_FOUND"
+    assert await _status(registry_hub, world.outside.id) == "registered"
+    other = await api.token(world.other_community_operator)
+    foreign = await api.call("POST", path("upgraded"), other, json={"action": "checked", "note": "核实"})
+    assert foreign.status_code == 404
+    foreign_file = await api.call("GET", "/api/v1/ministry-imports/999999999/comparison.xlsx", other)
+    assert foreign_file.status_code == 404 and foreign_file.json()["code"] == "IMPORT_NOT_FOUND"
+    viewer = await api.call(
+        "POST", path("upgraded"), await api.token(world.viewer), json={"action": "checked", "note": "核实"}
+    )
+    assert viewer.status_code == 403
+    # A death that the command refuses leaves the row pending (never half-applied).
+    bad_date = await api.call(
+        "POST",
+        path("upgraded"),
+        operator,
+        json={"action": "record_death", "death_date": "1800-01-01", "evidence": "other"},
+    )
+    assert bad_date.status_code == 422
+    row = (await _matches(registry_hub, world.import_id))[world.rows["upgraded"]]
+    assert row.review_state == "pending"
+    assert await _status(registry_hub, world.people["upgraded"].id) == "registered"
