@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     parked_event_retention_days: int = Field(default=90, ge=1)
 
     monitor_interval_seconds: float = 5.0
+    # Prints rendering at once in one API process (channels/printing/threads.py); more wait for a slot.
+    print_concurrency: int = Field(default=2, ge=1, le=32)
 
     # The authentication platform (docs/auth-platform-contract.md): where shares go, the secret its webhook signs with.
     auth_platform_url: str = "http://127.0.0.1:8202"

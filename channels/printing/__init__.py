@@ -15,6 +15,7 @@ from channels.printing.response import (
     print_response,
     print_responses,
 )
+from channels.printing.threads import configure as configure_concurrency
 from channels.printing.xlsx import render_xlsx
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "PrintFormat",
     "PrintedDocument",
     "attachment_headers",
+    "configure_concurrency",
     "print_response",
     "print_responses",
     "register_font",

@@ -9,6 +9,7 @@ once per process.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.textobject import PDFTextObject
 
 from channels.printing.document import PrintColumn, PrintedDocument, Row, clean_text, info_line, show
+from channels.printing.threads import in_thread, pages_in_thread
 
 FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT = "WenQuanYiMicroHei"
@@ -50,12 +52,16 @@ class FontMissing(RuntimeError):
 
 
 _registered = False
+_registering = threading.Lock()
 
 
 def register_font() -> str:
-    """Register the CJK font once per process; a clear error naming the package when it is not installed."""
+    """Register the CJK font once per process (from whichever printing thread comes first); a clear error naming
+    the package when it is not installed."""
     global _registered
-    if not _registered:
+    with _registering:
+        if _registered:
+            return FONT
         if not FONT_FILE.is_file():
             raise FontMissing(
                 f"the CJK font {FONT_FILE} is missing: install Debian's {FONT_PACKAGE} "
@@ -208,23 +214,26 @@ async def render_pdf(
     printed_at: datetime,
     out: IO[bytes],
 ) -> int:
-    """Draw the document into ``out`` a page at a time as rows arrive; returns how many rows were printed."""
-    register_font()
-    layout = Layout.of(document)
-    canvas = Canvas(out, pagesize=(layout.width, layout.height), pageCompression=1, invariant=False)
-    canvas.setTitle(clean_text(document.title))
-    canvas.setAuthor(clean_text(printed_by))
-    canvas.setCreator("retiree-hub")
-    pages = _Pages(canvas, document, layout, layout.pages(total_rows), info_line(document, printed_by, printed_at))
-    page: list[Row] = []
-    count = 0
-    async for row in rows:
-        page.append(row)
-        count += 1
-        if len(page) == layout.rows_per_page:
-            pages.draw(page)
-            page = []
-    if page or count == 0:
-        pages.draw(page)
-    canvas.save()
+    """Draw the document into ``out`` a page at a time as rows arrive; returns how many rows were printed. The
+    drawing runs in a printing thread (channels/printing/threads.py): the event loop only reads the rows."""
+
+    def start() -> tuple[Canvas, _Pages]:
+        register_font()
+        layout = Layout.of(document)
+        canvas = Canvas(out, pagesize=(layout.width, layout.height), pageCompression=1, invariant=False)
+        canvas.setTitle(clean_text(document.title))
+        canvas.setAuthor(clean_text(printed_by))
+        canvas.setCreator("retiree-hub")
+        info = info_line(document, printed_by, printed_at)
+        return canvas, _Pages(canvas, document, layout, layout.pages(total_rows), info)
+
+    canvas, pages = await in_thread(start)
+    count = await pages_in_thread(rows, pages.layout.rows_per_page, pages.draw)
+
+    def finish() -> None:
+        if count == 0:
+            pages.draw([])
+        canvas.save()
+
+    await in_thread(finish)
     return count

@@ -1,5 +1,6 @@
 """Printing a document as an HTTP answer: audited, rendered into a spooled temporary file while the rows stream from
-the database, then sent in chunks as an attachment with an RFC 5987 file name (Chinese names survive)."""
+the database (the drawing in a printing thread, never on the event loop; at most ``HUB_PRINT_CONCURRENCY`` prints at
+once), then sent in chunks as an attachment with an RFC 5987 file name (Chinese names survive)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.responses import StreamingResponse
 
 from channels.printing.document import PrintedDocument, PrintFormat, Row, clean_text
 from channels.printing.pdf import render_pdf
+from channels.printing.threads import print_slot
 from channels.printing.xlsx import render_xlsx
 from domain.audit import trail
 from domain.shared import calendar
@@ -66,11 +68,14 @@ async def render(
     printed_at: datetime,
     out: IO[bytes],
 ) -> int:
-    if fmt is PrintFormat.PDF:
-        return await render_pdf(
-            document, rows, total_rows=total_rows, printed_by=printed_by, printed_at=printed_at, out=out
-        )
-    return await render_xlsx(document, rows, printed_by=printed_by, printed_at=printed_at, out=out)
+    """Render in a printing thread once one of the process's print slots is free (channels/printing/threads.py):
+    a burst of prints queues instead of taking every core from the API."""
+    async with print_slot():
+        if fmt is PrintFormat.PDF:
+            return await render_pdf(
+                document, rows, total_rows=total_rows, printed_by=printed_by, printed_at=printed_at, out=out
+            )
+        return await render_xlsx(document, rows, printed_by=printed_by, printed_at=printed_at, out=out)
 
 
 def _chunks(spooled: IO[bytes]) -> Iterator[bytes]:
