@@ -4,14 +4,17 @@ document, control characters, the download headers, the print's audit entry, and
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
+import threading
 import tracemalloc
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
+from weakref import WeakKeyDictionary
 
 import openpyxl
 import pytest
@@ -27,9 +30,13 @@ from channels.printing import (
     render_pdf,
     render_xlsx,
 )
-from channels.printing.document import Cell
+from channels.printing import pdf as printing_pdf
+from channels.printing import response as printing_response
+from channels.printing import threads as printing_threads
+from channels.printing import xlsx as printing_xlsx
+from channels.printing.document import Cell, Row
 from channels.printing.pdf import Layout
-from channels.printing.response import MAX_ROWS
+from channels.printing.response import MAX_ROWS, render
 from domain.audit import trail
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError, ErrorCode
@@ -301,3 +308,77 @@ async def test_5_printing_more_rows_than_a_document_takes_is_refused_before_anyt
     assert refused.value.code is ErrorCode.PRINT_TOO_LARGE
     assert f"共 {total} 行" in refused.value.message and "缩小范围" in refused.value.message
     assert recorded == []
+
+
+@pytest.mark.parametrize("fmt", list(PrintFormat))
+async def test_printing_draws_in_a_printing_thread_with_at_most_two_pages_of_rows_held(
+    fmt: PrintFormat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The drawing never runs on the event loop's thread, and the rows stream: the event loop reads at most one page
+    ahead of the page being drawn."""
+    loop_thread = threading.current_thread().name
+    drawn_in: set[str] = set()
+    drawn = 0
+    most_ahead = 0
+    page_rows = Layout.of(ROSTER).rows_per_page if fmt is PrintFormat.PDF else printing_xlsx.PAGE_ROWS
+    draw = printing_pdf._Pages.draw if fmt is PrintFormat.PDF else printing_xlsx._Sheet.write_rows
+
+    def counting(self: Any, rows: Sequence[Row]) -> None:
+        nonlocal drawn
+        drawn_in.add(threading.current_thread().name)
+        draw(self, rows)
+        drawn += len(rows)
+
+    if fmt is PrintFormat.PDF:
+        monkeypatch.setattr(printing_pdf._Pages, "draw", counting)
+    else:
+        monkeypatch.setattr(printing_xlsx._Sheet, "write_rows", counting)
+
+    async def watched(count: int) -> AsyncIterator[tuple[Cell, ...]]:
+        nonlocal most_ahead
+        async for row in stream(count):
+            most_ahead = max(most_ahead, int(row[0] or 0) - drawn)  # type: ignore[arg-type]
+            yield row
+
+    total = 5 * page_rows + 7
+    printed = await render(
+        fmt, ROSTER, watched(total), total_rows=total, printed_by=PRINTED_BY, printed_at=PRINTED_AT, out=io.BytesIO()
+    )
+    assert printed == drawn == total
+    assert drawn_in and loop_thread not in drawn_in and all(name.startswith("hub-print") for name in drawn_in)
+    assert page_rows < most_ahead <= 2 * page_rows
+
+
+async def test_printing_a_burst_beyond_the_slots_renders_one_at_a_time_and_every_print_finishes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(printing_threads, "_concurrency", 1)
+    monkeypatch.setattr(printing_threads, "_slots", WeakKeyDictionary())
+    rendering = most = 0
+    original = printing_xlsx.render_xlsx
+
+    async def watched(*args: Any, **kwargs: Any) -> int:
+        nonlocal rendering, most
+        rendering += 1
+        most = max(most, rendering)
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            rendering -= 1
+
+    monkeypatch.setattr(printing_response, "render_xlsx", watched)
+    printed = await asyncio.gather(
+        *(
+            render(
+                PrintFormat.XLSX,
+                ROSTER,
+                stream(600),
+                total_rows=600,
+                printed_by=PRINTED_BY,
+                printed_at=PRINTED_AT,
+                out=io.BytesIO(),
+            )
+            for _ in range(3)
+        )
+    )
+    assert printed == [600, 600, 600] and most == 1
