@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from app.console import mount_console
+from app.imports import COMMITTERS as IMPORT_COMMITTERS
 from channels import errors, http_headers, printing
 from channels.auth_platform import webhook as auth_platform_webhook
 from channels.mobile import me as mobile_me
@@ -29,6 +30,7 @@ from channels.staff import (
     handovers,
     institutions,
     ledgers,
+    ministry_imports,
     registrations,
     reports,
     residence,
@@ -60,6 +62,7 @@ ROUTERS = (
     transfers.router,
     community_moves.router,
     handovers.router,
+    ministry_imports.router,
     adjustments.router,
     ledgers.router,
     suspension_batches.router,
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None, *, hub: Hub | None = None) -> F
     if hub is not None:
         app.state.hub = hub
     errors.install(app)
+    app.state.import_committers = IMPORT_COMMITTERS  # 2.7/2.8: which kinds of ministry file can be committed
     app.add_middleware(http_headers.SecurityHeaders)
     # The console's scripts (Element Plus is 1 MB, 311 KB compressed) and the API's lists travel compressed; the
     # console's hashed assets are then cached for a year, so a workstation downloads them once per release.

@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from app.imports import run_pending_imports as run_pending_imports  # 2.7/2.8: the ministry import worker
+from app.imports import run_pending_imports_forever
 from domain.certifications.reminders import due_per_street, send_reminders
 from domain.channel_access import service as channel_access
 from domain.community_moves import apply as community_moves
@@ -109,6 +111,7 @@ async def run_every_night(hub: Hub, at_hour: int, stop: asyncio.Event) -> None:
         ),
         watch_held_batches(hub, stop),
         apply_community_moves_forever(hub, stop),
+        run_pending_imports_forever(hub, stop),
         run_daily("channel-assertions", lambda: forget_spent_assertions(hub), at_hour, stop),
     )
 

@@ -178,6 +178,7 @@ class ImportReader(Iterator[SourceRow]):
         self.warnings = warnings
         self._raw = raw_rows
         self._yielded = 0
+        self.size_hint: int | None = None  # about how many rows the file holds (header included), when known
         header_row = _first_nonblank(raw_rows)
         if header_row is None:
             raise ImportFileError(ImportErrorCode.EMPTY_FILE, "文件是空的：没有表头行，也没有数据。")
@@ -241,6 +242,10 @@ class ImportReader(Iterator[SourceRow]):
                 )
             )
         return columns
+
+    def field_columns(self) -> dict[Field, tuple[str, str]]:
+        """Each mapped field's column: its header as written and its letter (A, B, …)."""
+        return {c.spec.field: (c.header, self._letter(c.index)) for c in self._columns if c.spec is not None}
 
     def __iter__(self) -> ImportReader:
         return self
@@ -387,8 +392,9 @@ def read_rows(source: Source, spec: FileSpec) -> ImportReader:
         head = handle.read(_CHUNK)
         handle.seek(start)
         warnings: list[ImportWarning] = []
+        hint: int | None = None
         if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
-            raw, first_column = _excel_rows(handle, name, warnings)
+            raw, first_column, hint = _excel_rows(handle, name, warnings)
         elif Path(name).suffix.lower() in _EXCEL_SUFFIXES or b"\x00" in head:
             raise ImportFileError(
                 ImportErrorCode.UNSUPPORTED_FORMAT,
@@ -396,7 +402,9 @@ def read_rows(source: Source, spec: FileSpec) -> ImportReader:
             )
         else:
             raw, first_column = _csv_rows(handle, head), 0
-        return ImportReader(spec, _closing(raw, handle if handle is not source else None), warnings, first_column)
+        reader = ImportReader(spec, _closing(raw, handle if handle is not source else None), warnings, first_column)
+        reader.size_hint = hint
+        return reader
     except BaseException:
         if handle is not source:
             handle.close()
@@ -415,7 +423,7 @@ def _closing(
 
 def _excel_rows(
     handle: BinaryIO, name: str, warnings: list[ImportWarning]
-) -> tuple[Iterator[tuple[int, Sequence[Cell] | None]], int]:
+) -> tuple[Iterator[tuple[int, Sequence[Cell] | None]], int, int | None]:
     try:
         workbook = CalamineWorkbook.from_filelike(handle)
         sheet = workbook.get_sheet_by_index(0)
@@ -433,7 +441,7 @@ def _excel_rows(
             )
         )
     first_column = sheet.start[1] if sheet.start else 0
-    return _excel_iter(sheet.iter_rows()), first_column
+    return _excel_iter(sheet.iter_rows()), first_column, sheet.height
 
 
 def _excel_iter(rows: Iterator[Sequence[Cell]]) -> Iterator[tuple[int, Sequence[Cell] | None]]:

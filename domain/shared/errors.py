@@ -163,6 +163,12 @@ class ErrorCode(StrEnum):
     OBJECTION_REASON_REQUIRED = "OBJECTION_REASON_REQUIRED"  # rejecting an objection without the reason
     OBJECTION_CORRECTION_REQUIRED = "OBJECTION_CORRECTION_REQUIRED"  # 已更正 without the corrected amount or a note
 
+    # Ministry batch imports (2.7, 2.8); IMPORT_NOT_FOUND is listed with 2.8 below
+    IMPORT_LEVEL_ONLY = "IMPORT_LEVEL_ONLY"  # uploading, committing or abandoning below the district level
+    IMPORT_FILE_INVALID = "IMPORT_FILE_INVALID"  # an upload that is empty, too large or of an unknown type
+    IMPORT_STATE = "IMPORT_STATE"  # committing or abandoning an import whose state does not allow it
+    IMPORT_KIND_NOT_READY = "IMPORT_KIND_NOT_READY"  # committing a kind of file no committer is wired for yet
+
     # Reports (6.x)
     REPORT_DATE_OUT_OF_RANGE = "REPORT_DATE_OUT_OF_RANGE"  # a report asked for a date before records or too far ahead
     PRINT_TOO_LARGE = "PRINT_TOO_LARGE"  # a print (PDF) or export (XLSX) of more rows than one document takes
