@@ -1,6 +1,8 @@
 """Resident identity numbers (公民身份号码, GB 11643-1999): parsing what staff, the province and the mobile
 channel send, the ISO 7064 MOD 11-2 check character, the upgrade of legacy 15-character numbers to 18, and the
-cross-check of a declared birth date and sex against the number. Every refusal is an :class:`InvalidIdNumber` whose
+cross-check of a declared birth date and sex against the number, and the area code against every GB/T 2260 division
+ever assigned (python-stdnum's ``cn/loc`` table, abolished divisions included: a number keeps the code of the
+division that issued it). Every refusal is an :class:`InvalidIdNumber` whose
 ``code`` is stable for machines and whose Chinese ``message`` tells staff exactly what is wrong. ``make_id_number``
 builds valid numbers for the seed generator and the test factories.
 """
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from operator import mul
+
+from stdnum import numdb
 
 from domain.shared import calendar
 from domain.shared.errors import ErrorCode
@@ -29,8 +33,8 @@ _EARLIEST_BIRTH_YEAR = 1900
 class InvalidIdNumber(ValueError):
     """An identity number refused by GB 11643-1999 or contradicted by declared data.
 
-    ``code`` is one of ID_LENGTH, ID_CHARACTERS, ID_BIRTH_DATE, ID_CHECK_CHARACTER, ID_BIRTH_MISMATCH and
-    ID_SEX_MISMATCH; ``message`` is what staff read.
+    ``code`` is one of ID_LENGTH, ID_CHARACTERS, ID_AREA_CODE, ID_BIRTH_DATE, ID_CHECK_CHARACTER, ID_BIRTH_MISMATCH
+    and ID_SEX_MISMATCH; ``message`` is what staff read.
     """
 
     def __init__(self, code: ErrorCode, message: str) -> None:
@@ -70,6 +74,31 @@ def _check_characters(text: str) -> None:
         raise InvalidIdNumber(ErrorCode.ID_CHARACTERS, f"身份证号码第{position + 1}位应为{expected}，实为“{character}”")
 
 
+_area_codes: frozenset[str] | None = None
+
+
+def area_codes() -> frozenset[str]:
+    """Every GB/T 2260 county-level code (6 digits) ever assigned, abolished ones included, read once on first use from
+    python-stdnum's ``cn/loc`` table (about 6,900 codes; provinces of 2 digits, counties of 4 below them)."""
+    global _area_codes  # a lazily built constant: parsing must not pay the reading of the table
+    if _area_codes is None:
+        codes: set[str] = set()
+        for length, low, high, _props, counties in numdb.get("cn/loc").prefixes:
+            for province in range(int(low), int(high) + 1):
+                for county_length, county_low, county_high, _county_props, _children in counties:
+                    codes.update(
+                        f"{province:0{length}d}{county:0{county_length}d}"
+                        for county in range(int(county_low), int(county_high) + 1)
+                    )
+        _area_codes = frozenset(code for code in codes if len(code) == 6)
+    return _area_codes
+
+
+def _check_area(text: str) -> None:
+    if text[:6] not in (_area_codes or area_codes()):
+        raise InvalidIdNumber(ErrorCode.ID_AREA_CODE, f"身份证号码前六位 {text[:6]} 不是有效的行政区划代码")
+
+
 def _real_date(digits: str) -> date:
     try:
         born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
@@ -93,6 +122,7 @@ class IdNumber:
                 ErrorCode.ID_LENGTH, f"身份证号码长度应为18位（或15位旧号码），实为{len(self.value)}位"
             )
         _check_characters(self.value)
+        _check_area(self.value)
         _real_date(self.value[6:14])
         expected = check_character(self.value[:17])
         if self.value[17] != expected:
@@ -126,6 +156,7 @@ class IdNumber:
         text = _normalise(raw)
         if len(text) == 15:
             _check_characters(text)
+            _check_area(text)
             # Legacy numbers (issued before 1999) carry a two-digit year, always of the 1900s, and no check character.
             first17 = f"{text[:6]}19{text[6:]}"
             _real_date(first17[6:14])
@@ -181,3 +212,5 @@ def make_id_number(area_code: str, birth: date, sequence: int, sex: str) -> str:
 def _check_area_code(area_code: str) -> None:
     if len(area_code) != 6 or not _is_digits(area_code):
         raise ValueError(f"area_code must be 6 digits, got {area_code!r}")
+    if area_code not in area_codes():
+        raise ValueError(f"area_code must be a GB/T 2260 division (past or present), got {area_code!r}")

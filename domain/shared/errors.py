@@ -56,6 +56,7 @@ class ErrorCode(StrEnum):
     ID_CHARACTERS = "ID_CHARACTERS"  # an ID number with a character other than digits and a final X
     ID_BIRTH_DATE = "ID_BIRTH_DATE"  # an ID number whose birth date is not a date, too early or in the future
     ID_CHECK_CHARACTER = "ID_CHECK_CHARACTER"  # an ID number whose MOD 11-2 check character is wrong
+    ID_AREA_CODE = "ID_AREA_CODE"  # an ID number whose first six digits are no GB/T 2260 division, past or present
     ID_BIRTH_MISMATCH = "ID_BIRTH_MISMATCH"  # a declared birth date that differs from the ID number's
     ID_SEX_MISMATCH = "ID_SEX_MISMATCH"  # a declared sex that differs from the ID number's
     AGED_IS_COMPUTED = "AGED_IS_COMPUTED"  # supplementary info naming the aged category, which comes from birth date

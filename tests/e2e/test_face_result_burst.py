@@ -41,8 +41,9 @@ WORKER_METRICS_PORT = 19202
 WEBHOOK_SECRET = "e2e-burst-webhook-secret"
 WEBHOOK_URL = f"http://127.0.0.1:{API_PORT}/api/v1/auth-platform/face-results"
 PREFIX = "EB"  # every run of this test: EB<6 hex digits><index>
-# 139903 is no real area (factories use 1398xx), so these ID numbers never clash with seeded or factory ones.
-AREA = "139903"
+# 469001 (五指山市, 海南) is a real area neither the seed (石家庄 1301xx) nor the factories (新疆 65xxxx) use, so
+# these ID numbers never clash with seeded or factory ones.
+AREA = "469001"
 FIRST_BIRTH = date(1950, 1, 1)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from app.handlers import REGISTRY
 from domain.dictionary.codes import ReasonCode
-from domain.retirees.idnumber import make_id_number
+from domain.retirees.idnumber import area_codes, make_id_number
 from domain.retirees.lifecycle import Suspend
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType
@@ -76,10 +76,12 @@ def _approval(personal_number: str, id_number: str, birth: date) -> Envelope:
 
 
 def _people(count: int) -> list[tuple[str, str, date]]:
-    """(personal number, ID number, birth date): each on its own birth day, in an area code (1399xx, no real one)
-    and a sequence drawn for the call, so that they clash neither with each other nor with earlier runs' people."""
+    """(personal number, ID number, birth date): each on its own birth day, in an area code (of 青海, 63xxxx: real,
+    and neither the seed's nor the factories') and a sequence drawn for the call, so that they clash neither with each
+    other nor with earlier runs' people."""
     draw = uuid.uuid4().int
-    area, sequence = f"1399{10 + draw % 90}", (draw // 90) % 500
+    areas = sorted(code for code in area_codes() if code.startswith("63"))
+    area, sequence = areas[draw % len(areas)], (draw // len(areas)) % 500
     first = date(1950, 1, 1) + timedelta(days=(draw // 45000) % 3000)
     births = [first + timedelta(days=i) for i in range(count)]
     return [(factories.personal_number(), make_id_number(area, birth, sequence, "2"), birth) for birth in births]

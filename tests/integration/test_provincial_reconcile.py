@@ -5,7 +5,7 @@ database.
 
 Each test owns a range of personal numbers ("1309" + random digits), so tests share both databases without wiping
 them. The platform's retirees are made with the simulator's admin ``/admin/retirees``; their ID numbers are replaced
-with fresh test numbers (areas 1398xx, tests/factories.py) so that copying them into the registry never collides
+with fresh test numbers (areas 65xxxx, tests/factories.py) so that copying them into the registry never collides
 with an earlier run."""
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.retirees.idnumber import IdNumber, InvalidIdNumber, check_character, make_id_number
+from domain.retirees.idnumber import area_codes as known_area_codes
 
 TODAY = date(2026, 1, 1)
 
@@ -34,7 +35,7 @@ def refusal(raw: str) -> InvalidIdNumber:
 
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
-area_codes = st.text(alphabet="0123456789", min_size=6, max_size=6)
+area_codes = st.sampled_from(sorted(known_area_codes()))  # GB/T 2260, abolished divisions included
 births = st.dates(date(1900, 1, 1), TODAY)
 order_codes = st.integers(0, 999).map(lambda n: f"{n:03d}")
 
@@ -353,7 +354,7 @@ def test_make_id_number_refuses_what_cannot_be_encoded(
 @pytest.mark.unit
 @given(number=valid_numbers())
 def test_any_17_digits_with_a_valid_date_and_their_check_parse(number: str) -> None:
-    """GB 11643 MOD 11-2: any area, valid date and order code with the right check character is accepted as is."""
+    """GB 11643 MOD 11-2: any known area, valid date and order code with the right check character is accepted as is."""
     assert IdNumber.parse(number, today=TODAY).value == number
 
 
@@ -373,11 +374,12 @@ def test_any_other_check_character_is_refused(number: str, wrong: str) -> None:
 @pytest.mark.unit
 @given(number=valid_numbers(), position=st.integers(0, 16), digit=digits)
 def test_every_single_digit_substitution_is_detected(number: str, position: int, digit: str) -> None:
-    """GB 11643 MOD 11-2 detects every single substitution: the typo is refused (by the check, or the date first)."""
+    """GB 11643 MOD 11-2 detects every single substitution: the typo is refused (by the check, or the area
+    code or the date first)."""
     if digit == number[position]:
         return
     typo = number[:position] + digit + number[position + 1 :]
-    assert refusal(typo).code in {"ID_CHECK_CHARACTER", "ID_BIRTH_DATE"}
+    assert refusal(typo).code in {"ID_AREA_CODE", "ID_CHECK_CHARACTER", "ID_BIRTH_DATE"}
 
 
 @pytest.mark.unit
@@ -387,4 +389,106 @@ def test_every_adjacent_transposition_is_detected(number: str, position: int) ->
     if number[position] == number[position + 1]:
         return
     swapped = number[:position] + number[position + 1] + number[position] + number[position + 2 :]
-    assert refusal(swapped).code in {"ID_CHECK_CHARACTER", "ID_BIRTH_DATE"}
+    assert refusal(swapped).code in {"ID_AREA_CODE", "ID_CHECK_CHARACTER", "ID_BIRTH_DATE"}
+
+
+# --- the area code (GB/T 2260, abolished divisions included) --------------------------------------------------------
+
+CITY_DISTRICTS = ("130102", "130104", "130105", "130107", "130108", "130109", "130110", "130111", "130181", "130183")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("area", ["000000", "999999", "130199", "139800", "010000"])
+def test_id_area_code_unknown_division_is_refused_naming_the_code(area: str) -> None:
+    """ID_AREA_CODE: a number whose first six digits are no division, even with the right check character, is refused
+    with the code named."""
+    error = refusal(with_check(f"{area}19580812123"))
+    assert (error.code, error.message) == ("ID_AREA_CODE", f"身份证号码前六位 {area} 不是有效的行政区划代码")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "area",
+    [
+        "110103",  # 北京市崇文区, merged into 东城区 in 2010
+        "110104",  # 北京市宣武区, merged into 西城区 in 2010
+        "130106",  # 石家庄市郊区, abolished in 2001
+        "130182",  # 藁城市, a district (130109) since 2014
+        "130185",  # 鹿泉市, a district (130110) since 2014
+    ],
+)
+def test_id_area_code_of_an_abolished_division_is_accepted(area: str) -> None:
+    """A number keeps the code of the division that issued it: abolished divisions stay valid."""
+    number = with_check(f"{area}19580812123")
+    assert IdNumber.parse(number, today=TODAY).area_code == area
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("area", ["110103", "130106"])
+def test_legacy_15_digit_number_of_an_abolished_division_is_upgraded(area: str) -> None:
+    """15→18: a legacy number from a division abolished since keeps its code and gains 19 and its check character."""
+    upgraded = IdNumber.parse(f"{area}580812123", today=TODAY)
+    assert upgraded.value == with_check(f"{area}19580812123")
+
+
+@pytest.mark.unit
+def test_legacy_15_digit_number_with_an_unknown_area_is_refused() -> None:
+    error = refusal("999999580812123")
+    assert (error.code, error.message) == ("ID_AREA_CODE", "身份证号码前六位 999999 不是有效的行政区划代码")
+
+
+@pytest.mark.unit
+def test_direct_construction_checks_the_area_code_too() -> None:
+    with pytest.raises(InvalidIdNumber) as caught:
+        IdNumber(with_check("00000019580812123"))
+    assert caught.value.code == "ID_AREA_CODE"
+
+
+@pytest.mark.unit
+def test_area_codes_cover_the_city_and_no_placeholder() -> None:
+    """The table holds the city's districts and counties (石家庄 1301xx) and about 6,900 codes, none of them 000000."""
+    codes = known_area_codes()
+    assert set(CITY_DISTRICTS) <= codes
+    assert 6000 < len(codes) < 8000
+    assert all(len(code) == 6 and code.isdigit() for code in codes)
+    assert "000000" not in codes and "999999" not in codes
+    assert known_area_codes() is codes  # built once
+
+
+@pytest.mark.unit
+@given(
+    area=area_codes,
+    birth=st.dates(date(1900, 1, 1), TODAY),
+    sequence=st.integers(0, 499),
+    sex=st.sampled_from("12"),
+)
+def test_every_number_make_id_number_builds_from_a_real_code_parses(
+    area: str, birth: date, sequence: int, sex: str
+) -> None:
+    """make_id_number with any GB/T 2260 code (past or present) builds a number that parses to itself."""
+    number = make_id_number(area, birth, sequence, sex)
+    parsed = IdNumber.parse(number, today=TODAY)
+    assert (parsed.value, parsed.area_code, parsed.birth_date, parsed.sex) == (number, area, birth, sex)
+
+
+unknown_areas = st.text(alphabet="0123456789", min_size=6, max_size=6).filter(
+    lambda code: code not in known_area_codes()
+)
+
+
+@pytest.mark.unit
+@given(area=unknown_areas, birth=births, order=order_codes)
+def test_any_number_with_an_unknown_area_code_is_refused_with_the_code_named(
+    area: str, birth: date, order: str
+) -> None:
+    """ID_AREA_CODE: whatever the rest, a right check character does not save an unknown area code (18 or 15 long)."""
+    for raw in (with_check(f"{area}{birth:%Y%m%d}{order}"), f"{area}{birth:%y%m%d}{order}"):
+        error = refusal(raw)
+        assert (error.code, error.message) == ("ID_AREA_CODE", f"身份证号码前六位 {area} 不是有效的行政区划代码")
+
+
+@pytest.mark.unit
+@given(area=unknown_areas)
+def test_make_id_number_refuses_an_unknown_area_code(area: str) -> None:
+    with pytest.raises(ValueError, match=area):
+        make_id_number(area, date(1958, 8, 12), 1, "1")
