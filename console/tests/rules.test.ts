@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isValidIdNumber, passwordProblem } from '@/lib/rules'
+import { idNumberProblem, isValidIdNumber, passwordProblem } from '@/lib/rules'
 
 describe('form rules', () => {
   it('check the ID number check character (GB 11643)', () => {
@@ -8,6 +8,14 @@ describe('form rules', () => {
     expect(isValidIdNumber('110105194912310021')).toBe(false) // wrong check character
     expect(isValidIdNumber('110105491231002')).toBe(false) // 15 digits: the API upgrades, the form asks for 18
     expect(isValidIdNumber('')).toBe(false)
+  })
+
+  it('refuse an ID number of no province, naming the area code (the server checks all of GB/T 2260)', () => {
+    expect(idNumberProblem('99999919580812123X')).toBe('身份证号码前六位 999999 不是有效的行政区划代码')
+    expect(idNumberProblem('000000195808121230')).toBe('身份证号码前六位 000000 不是有效的行政区划代码')
+    expect(idNumberProblem('110105194912310021')).toBe('身份证号码校验位错误：应为 X，实为 1')
+    expect(idNumberProblem('1101051949')).toBe('身份证号码应为18位数字（最后一位可为X）')
+    expect(idNumberProblem('110103194912310027')).toBeNull() // 110103 崇文区, abolished in 2010: the province is known
   })
 
   it('ask what the API asks of a password', () => {

@@ -4,7 +4,9 @@ the cross-check of declared birth date and sex, and make_id_number round trips (
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -492,3 +494,12 @@ def test_any_number_with_an_unknown_area_code_is_refused_with_the_code_named(
 def test_make_id_number_refuses_an_unknown_area_code(area: str) -> None:
     with pytest.raises(ValueError, match=area):
         make_id_number(area, date(1958, 8, 12), 1, "1")
+
+
+@pytest.mark.unit
+def test_the_console_province_list_is_the_server_table_s() -> None:
+    """The console checks only the first two digits (no 6,900-code table shipped): its list is the table's provinces."""
+    rules = (Path(__file__).parents[2] / "console" / "src" / "lib" / "rules.ts").read_text(encoding="utf-8")
+    listed = re.search(r"const ID_PROVINCES = new Set\(\[(.*?)\]\)", rules, re.DOTALL)
+    assert listed is not None
+    assert set(re.findall(r"'(\d{2})'", listed.group(1))) == {code[:2] for code in known_area_codes()}
