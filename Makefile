@@ -109,3 +109,9 @@ bench-handover: setup services
 .PHONY: bench-channel
 bench-channel: setup services
 	$(PY) -m bench.channel_push $(BENCH_ARGS)
+
+# Issue 16 (area codes): IdNumber.parse and make_id_number per second with the GB/T 2260 check, and the table's one-off
+# reading; no services needed.
+.PHONY: bench-idnumber
+bench-idnumber: setup
+	$(PY) -m bench.idnumber $(BENCH_ARGS)
