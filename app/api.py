@@ -31,6 +31,7 @@ from channels.staff import (
     institutions,
     ledgers,
     ministry_imports,
+    queries,
     registrations,
     reports,
     residence,
@@ -57,6 +58,7 @@ ROUTERS = (
     registrations.router,
     audit.router,
     reports.router,
+    queries.router,  # issue 18: the queries of section 6
     worklists.router,
     timeline.router,
     transfers.router,

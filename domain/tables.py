@@ -16,7 +16,7 @@ from domain.registrations.models import RegistrationApplication
 from domain.residence.models import IncomingResident, Residence
 from domain.retirees.models import Retiree, SupplementaryInfo
 from domain.staff.models import ChannelClient, StaffAccount
-from domain.status_log.models import StatusChange
+from domain.status_log.models import RetireeStatePeriod, StatusChange
 from domain.suspensions.models import BatchPerson, SuspensionBatch
 from domain.suspicious.models import SuspiciousMatch, SuspiciousNameKey
 from domain.transfers.models import Transfer
@@ -51,6 +51,7 @@ __all__ = [
     "Residence",
     "Retiree",
     "RetireeNotification",
+    "RetireeStatePeriod",
     "StaffAccount",
     "StatusChange",
     "SupplementaryInfo",

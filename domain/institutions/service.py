@@ -27,6 +27,10 @@ async def by_code(session: AsyncSession, code: str) -> Institution | None:
     return (await session.execute(select(Institution).where(col(Institution.code) == code))).scalar_one_or_none()
 
 
+async def by_path(session: AsyncSession, path: str) -> Institution | None:
+    return (await session.execute(select(Institution).where(col(Institution.path) == path))).scalar_one_or_none()
+
+
 async def visible(session: AsyncSession, actor: Actor, institution_id: int) -> Institution:
     """The institution if it is in the actor's subtree; NotFound otherwise (the same for one that does not exist)."""
     institution = await get(session, institution_id)

@@ -164,7 +164,8 @@ class ErrorCode(StrEnum):
     OBJECTION_REASON_REQUIRED = "OBJECTION_REASON_REQUIRED"  # rejecting an objection without the reason
     OBJECTION_CORRECTION_REQUIRED = "OBJECTION_CORRECTION_REQUIRED"  # 已更正 without the corrected amount or a note
 
-    # Ministry batch imports (2.7, 2.8); IMPORT_NOT_FOUND is listed with 2.8 below
+    # Ministry batch imports (2.7, 2.8)
+    IMPORT_NOT_FOUND = "IMPORT_NOT_FOUND"  # an import that does not exist or was uploaded outside the caller's scope
     IMPORT_LEVEL_ONLY = "IMPORT_LEVEL_ONLY"  # uploading, committing or abandoning below the district level
     IMPORT_FILE_INVALID = "IMPORT_FILE_INVALID"  # an upload that is empty, too large or of an unknown type
     IMPORT_STATE = "IMPORT_STATE"  # committing or abandoning an import whose state does not allow it
@@ -173,6 +174,11 @@ class ErrorCode(StrEnum):
     # Reports (6.x)
     REPORT_DATE_OUT_OF_RANGE = "REPORT_DATE_OUT_OF_RANGE"  # a report asked for a date before records or too far ahead
     PRINT_TOO_LARGE = "PRINT_TOO_LARGE"  # a print (PDF) or export (XLSX) of more rows than one document takes
+    # Queries of section 6 (issue 18, domain/queries)
+    QUERY_NOT_FOUND = "QUERY_NOT_FOUND"  # a query id that is not in the catalogue
+    QUERY_FILTER_INVALID = "QUERY_FILTER_INVALID"  # a filter unknown to the query, malformed, or not one of its choices
+    QUERY_SORT_INVALID = "QUERY_SORT_INVALID"  # sorting by a column the query does not sort by
+    EXPORT_UNMASKED_REFUSED = "EXPORT_UNMASKED_REFUSED"  # an unmasked export asked for without the right to it
 
     # Authentication of staff and channel clients (channels/)
     NOT_LOGGED_IN = "NOT_LOGGED_IN"  # a staff or channel request without a bearer token
@@ -205,7 +211,6 @@ class ErrorCode(StrEnum):
     ID_NUMBER_MISMATCH = "ID_NUMBER_MISMATCH"  # a push whose ID number is not that personal number's
     UNAVAILABLE = "UNAVAILABLE"  # a push that could not be made durable in Kafka; the platform retries later
     # Suspicious-list comparison (2.8)
-    IMPORT_NOT_FOUND = "IMPORT_NOT_FOUND"  # an import that does not exist or was uploaded outside the caller's scope
     SUSPICIOUS_MATCH_NOT_FOUND = "SUSPICIOUS_MATCH_NOT_FOUND"  # a compared row that does not exist or is out of scope
     SUSPICIOUS_ALREADY_REVIEWED = "SUSPICIOUS_ALREADY_REVIEWED"  # reviewing a row already reviewed another way
     SUSPICIOUS_NO_PERSON = "SUSPICIOUS_NO_PERSON"  # suspending or recording a death for a row that matched nobody

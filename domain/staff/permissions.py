@@ -39,6 +39,7 @@ class Permission(StrEnum):
     MANAGE_DICTIONARY = "dictionary.manage"
     READ_DICTIONARY = "dictionary.read"
     READ_AUDIT = "audit.read"
+    EXPORT_UNMASKED = "export.unmasked"  # issue 18/19: full ID and phone numbers in an export (city/district only)
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +49,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CHANGE_REGISTRY,
             Permission.MANAGE_INSTITUTIONS,
             Permission.READ_DICTIONARY,
+            Permission.EXPORT_UNMASKED,
         }
     ),
     Role.VIEWER: frozenset({Permission.READ_REGISTRY, Permission.READ_DICTIONARY}),

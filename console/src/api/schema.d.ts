@@ -1036,6 +1036,211 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ministry-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Listing
+         * @description 本机构（查询范围内）上传的导入批次，最新在前。
+         */
+        get: operations["listing_api_v1_ministry_imports_get"];
+        put?: never;
+        /**
+         * Upload
+         * @description 上传部委文件：保存文件并排队校验（202）；同一文件（内容相同）再次上传返回原批次（200，duplicate_of），不做任何更改。
+         */
+        post: operations["upload_api_v1_ministry_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ministry-imports/{import_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Detail
+         * @description 导入批次：状态、进度、各类行数、文件警告与整文件错误。
+         */
+        get: operations["detail_api_v1_ministry_imports__import_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ministry-imports/{import_id}/abandon": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Abandon
+         * @description 放弃（确认导入前）：该批次不再导入；同一文件之后可以重新上传。
+         */
+        post: operations["abandon_api_v1_ministry_imports__import_id__abandon_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ministry-imports/{import_id}/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Commit
+         * @description 确认导入（仅“待确认”的批次）：后台分批导入有效数据；重复确认返回同一批次，不会重复导入。
+         */
+        post: operations["commit_api_v1_ministry_imports__import_id__commit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ministry-imports/{import_id}/comparison.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Comparison Xlsx
+         * @description 2.8 比对结果文件（回传用）：单位编码、单位名称、姓名、身份证号、发放状态、匹配方式、说明；
+         *     本机构范围内的全部行。
+         */
+        get: operations["comparison_xlsx_api_v1_ministry_imports__import_id__comparison_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ministry-imports/{import_id}/exceptions.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Exceptions Xlsx
+         * @description 异常数据（XLSX）：文件原有的列 + 原行号 + 错误原因，表头在第 1 行，改正后可直接重新上传。
+         */
+        get: operations["exceptions_xlsx_api_v1_ministry_imports__import_id__exceptions_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ministry-imports/{import_id}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rows
+         * @description 预览各行（身份证号脱敏）：有效、异常（行号、列、原因）、重复、已导入。
+         */
+        get: operations["rows_api_v1_ministry_imports__import_id__rows_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Catalogue
+         * @description 综合查询目录：每个查询的功能点编号、名称、筛选条件和列。
+         */
+        get: operations["catalogue_api_v1_queries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queries/{query_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Run
+         * @description 执行一个查询（分页、服务端排序；证件号码和电话脱敏）。筛选条件为该查询目录中列出的参数。
+         */
+        get: operations["run_api_v1_queries__query_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/queries/{query_id}.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export
+         * @description 导出查询结果（xlsx，流式生成，不限于当前页）；默认脱敏，每次导出记入审计日志（条件、条数、人数、是否脱敏）。
+         */
+        get: operations["export_api_v1_queries__query_id__xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/registrations": {
         parameters: {
             query?: never;
@@ -1777,6 +1982,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/suspicious-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compared Imports
+         * @description 2.8 已比对的疑似名单（本机构范围内），最新的在前，附待核查数。
+         */
+        get: operations["compared_imports_api_v1_suspicious_imports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suspicious-matches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suspicious Matches
+         * @description 2.8 疑似信息核查清单：本机构范围内的比对结果（身份证号已脱敏），含匹配方式和说明。
+         */
+        get: operations["suspicious_matches_api_v1_suspicious_matches_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suspicious-matches/{import_id}/{row_number}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Review Match
+         * @description 2.8 核查一行：核查无误（须填说明）、暂停发放（S04，上报省平台）或死亡登记（4.6）。
+         *     核查与所发起的业务在同一事务中，要么都生效要么都不生效；重复提交同一核查结果不会重复办理。
+         */
+        post: operations["review_match_api_v1_suspicious_matches__import_id___row_number__review_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/transfers": {
         parameters: {
             query?: never;
@@ -2489,6 +2755,25 @@ export interface components {
              */
             why: string;
         };
+        /** Body_upload_api_v1_ministry_imports_post */
+        Body_upload_api_v1_ministry_imports_post: {
+            /**
+             * Corrects Import Id
+             * @description 更正哪个批次的异常数据
+             */
+            corrects_import_id?: number | null;
+            /**
+             * File
+             * @description 部委下发的 Excel（.xlsx/.xls）或 CSV 文件
+             */
+            file: string;
+            /**
+             * Kind
+             * @description 文件类型
+             * @enum {string}
+             */
+            kind: "cross_region_certifications" | "suspicious_list";
+        };
         /** Cancellation */
         Cancellation: {
             /**
@@ -2496,6 +2781,13 @@ export interface components {
              * @description 撤销原因
              */
             remarks?: string | null;
+        };
+        /** CatalogueView */
+        CatalogueView: {
+            /** May Export Unmasked */
+            may_export_unmasked: boolean;
+            /** Queries */
+            queries: components["schemas"]["QueryView"][];
         };
         /** CategoryView */
         CategoryView: {
@@ -2740,6 +3032,13 @@ export interface components {
              */
             token_type: string;
         };
+        /** ChoiceView */
+        ChoiceView: {
+            /** Label */
+            label: string;
+            /** Value */
+            value: string;
+        };
         /** City */
         City: {
             /** Code */
@@ -2819,6 +3118,17 @@ export interface components {
             /** Sort Order */
             sort_order: number;
         };
+        /** ColumnView */
+        ColumnView: {
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Sortable */
+            sortable: boolean;
+        };
         /** Community */
         Community: {
             /** Code */
@@ -2829,6 +3139,44 @@ export interface components {
             name: string;
             /** Street */
             street: string;
+        };
+        /** ComparedImportView */
+        ComparedImportView: {
+            /**
+             * Committed At
+             * @description 比对完成时间
+             */
+            committed_at: string | null;
+            /**
+             * File Name
+             * @description 名单文件名
+             */
+            file_name: string;
+            /**
+             * Flagged Pending
+             * @description 待核查且标记为疑点的行数
+             */
+            flagged_pending: number;
+            /**
+             * Id
+             * @description 导入批次号
+             */
+            id: number;
+            /**
+             * Pending
+             * @description 待核查行数
+             */
+            pending: number;
+            /**
+             * Total
+             * @description 本机构范围内的比对行数
+             */
+            total: number;
+            /**
+             * Uploaded At
+             * @description 上传时间
+             */
+            uploaded_at: string | null;
         };
         /** CounterRegistration */
         CounterRegistration: {
@@ -3213,7 +3561,7 @@ export interface components {
          *     is raised.
          * @enum {string}
          */
-        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "PARAMETER_NOT_A_TIME_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_AREA_CODE" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "RESIDENCE_CITY_INVALID" | "RESIDENCE_DATE_INVALID" | "NON_LOCAL_ONLY" | "INCOMING_RESIDENT_NOT_FOUND" | "INCOMING_RESIDENT_EXISTS" | "INCOMING_PLACE_LOCAL" | "INCOMING_COMMUNITY_INVALID" | "INCOMING_NAME_REQUIRED" | "MOVE_NOT_FOUND" | "MOVE_COMMUNITY_INVALID" | "MOVE_SAME_COMMUNITY" | "MOVE_DIFFERENT_STREET" | "MOVE_STREET_LEVEL_ONLY" | "MOVE_DATE_INVALID" | "MOVE_SELECTION_REQUIRED" | "MOVE_NOBODY" | "MOVE_ALREADY_OPEN" | "MOVE_ACCOUNTS_CHOICE" | "MOVE_OPEN_TRANSFERS" | "HANDOVER_NOT_FOUND" | "HANDOVER_NOT_EDITABLE" | "HANDOVER_STATE" | "HANDOVER_VERSION_CONFLICT" | "HANDOVER_AGENCY_INVALID" | "HANDOVER_AGENCY_ONLY" | "HANDOVER_EMPLOYER_NOT_FOUND" | "HANDOVER_EMPTY" | "HANDOVER_ITEMS_REQUIRED" | "HANDOVER_VOUCHER_INVALID" | "HANDOVER_PERSON_NOT_OF_EMPLOYER" | "HANDOVER_PERSON_MOVED_AWAY" | "HANDOVER_PERSON_HANDED_OVER" | "HANDOVER_PERSON_IN_OPEN_BATCH" | "HANDOVER_RESULTS_INCOMPLETE" | "HANDOVER_DISCREPANCY_REQUIRED" | "HANDOVER_REASON_REQUIRED" | "NOTICE_COMMUNITY_ONLY" | "OBJECTION_NOT_FOUND" | "OBJECTION_NO_ADJUSTMENT" | "OBJECTION_DESCRIPTION_REQUIRED" | "OBJECTION_CLOSED" | "OBJECTION_AGENCY_ONLY" | "OBJECTION_COMMUNITY_ONLY" | "OBJECTION_REASON_REQUIRED" | "OBJECTION_CORRECTION_REQUIRED" | "REPORT_DATE_OUT_OF_RANGE" | "PRINT_TOO_LARGE" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "ASSERTION_INVALID" | "ASSERTION_REPLAYED" | "RETIREE_NOT_VOUCHED" | "CLIENT_RATE_LIMITED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
+        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "PARAMETER_NOT_A_TIME_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_AREA_CODE" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "RESIDENCE_CITY_INVALID" | "RESIDENCE_DATE_INVALID" | "NON_LOCAL_ONLY" | "INCOMING_RESIDENT_NOT_FOUND" | "INCOMING_RESIDENT_EXISTS" | "INCOMING_PLACE_LOCAL" | "INCOMING_COMMUNITY_INVALID" | "INCOMING_NAME_REQUIRED" | "MOVE_NOT_FOUND" | "MOVE_COMMUNITY_INVALID" | "MOVE_SAME_COMMUNITY" | "MOVE_DIFFERENT_STREET" | "MOVE_STREET_LEVEL_ONLY" | "MOVE_DATE_INVALID" | "MOVE_SELECTION_REQUIRED" | "MOVE_NOBODY" | "MOVE_ALREADY_OPEN" | "MOVE_ACCOUNTS_CHOICE" | "MOVE_OPEN_TRANSFERS" | "HANDOVER_NOT_FOUND" | "HANDOVER_NOT_EDITABLE" | "HANDOVER_STATE" | "HANDOVER_VERSION_CONFLICT" | "HANDOVER_AGENCY_INVALID" | "HANDOVER_AGENCY_ONLY" | "HANDOVER_EMPLOYER_NOT_FOUND" | "HANDOVER_EMPTY" | "HANDOVER_ITEMS_REQUIRED" | "HANDOVER_VOUCHER_INVALID" | "HANDOVER_PERSON_NOT_OF_EMPLOYER" | "HANDOVER_PERSON_MOVED_AWAY" | "HANDOVER_PERSON_HANDED_OVER" | "HANDOVER_PERSON_IN_OPEN_BATCH" | "HANDOVER_RESULTS_INCOMPLETE" | "HANDOVER_DISCREPANCY_REQUIRED" | "HANDOVER_REASON_REQUIRED" | "NOTICE_COMMUNITY_ONLY" | "OBJECTION_NOT_FOUND" | "OBJECTION_NO_ADJUSTMENT" | "OBJECTION_DESCRIPTION_REQUIRED" | "OBJECTION_CLOSED" | "OBJECTION_AGENCY_ONLY" | "OBJECTION_COMMUNITY_ONLY" | "OBJECTION_REASON_REQUIRED" | "OBJECTION_CORRECTION_REQUIRED" | "IMPORT_LEVEL_ONLY" | "IMPORT_FILE_INVALID" | "IMPORT_STATE" | "IMPORT_KIND_NOT_READY" | "REPORT_DATE_OUT_OF_RANGE" | "PRINT_TOO_LARGE" | "QUERY_NOT_FOUND" | "QUERY_FILTER_INVALID" | "QUERY_SORT_INVALID" | "EXPORT_UNMASKED_REFUSED" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "ASSERTION_INVALID" | "ASSERTION_REPLAYED" | "RETIREE_NOT_VOUCHED" | "CLIENT_RATE_LIMITED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "SUSPICIOUS_MATCH_NOT_FOUND" | "SUSPICIOUS_ALREADY_REVIEWED" | "SUSPICIOUS_NO_PERSON" | "REVIEW_NOTE_REQUIRED" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
         /** FaceShareView */
         FaceShareView: {
             /** Attempts */
@@ -3226,6 +3574,23 @@ export interface components {
             shared_at: string | null;
             /** State */
             state: string;
+        };
+        /** FilterView */
+        FilterView: {
+            /** Choices */
+            choices: components["schemas"]["ChoiceView"][];
+            /** Default */
+            default: string | null;
+            /** Description */
+            description: string;
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Required */
+            required: boolean;
         };
         /** HandoverCandidate */
         HandoverCandidate: {
@@ -3764,6 +4129,123 @@ export interface components {
              */
             personal_number: string;
         };
+        /** ImportPage */
+        ImportPage: {
+            /** Items */
+            items: components["schemas"]["ImportView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** ImportRowView */
+        ImportRowView: {
+            /**
+             * Fields
+             * @description 各字段（日期为 ISO 格式；身份证号不在其中）
+             */
+            fields: {
+                [key: string]: string;
+            };
+            /**
+             * Id Number
+             * @description 身份证号（脱敏）
+             */
+            id_number: string | null;
+            /** Name */
+            name: string | null;
+            /** Outcome */
+            outcome: string;
+            /** Outcome Label */
+            outcome_label: string;
+            /** Personal Number */
+            personal_number: string | null;
+            /** Problems */
+            problems: components["schemas"]["RowProblemView"][];
+            /** Retiree Id */
+            retiree_id: number | null;
+            /**
+             * Row Number
+             * @description 原行号（表头为第 1 行）
+             */
+            row_number: number;
+        };
+        /** ImportView */
+        ImportView: {
+            /**
+             * Active
+             * @description 正在处理（等待处理/校验中/导入中），控制台每秒刷新
+             */
+            active: boolean;
+            /** Applied Rows */
+            applied_rows: number;
+            /** Committed At */
+            committed_at: string | null;
+            /** Committed By */
+            committed_by: string | null;
+            /** Corrects Import Id */
+            corrects_import_id: number | null;
+            /**
+             * Duplicate Of
+             * @description 同一文件已导入过：原批次号（本次未做任何更改）
+             */
+            duplicate_of?: number | null;
+            /** Duplicate Rows */
+            duplicate_rows: number;
+            /** Error */
+            error: string | null;
+            /** Exception Rows */
+            exception_rows: number;
+            /** File Digest */
+            file_digest: string;
+            /** File Name */
+            file_name: string;
+            /** File Size */
+            file_size: number;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Message */
+            message?: string | null;
+            /**
+             * Processed Rows
+             * @description 当前阶段已处理行数（校验中：已读行数；导入中：已导入行数）
+             */
+            processed_rows: number;
+            /**
+             * Progress
+             * @description 当前阶段进度百分比 0-100
+             */
+            progress: number;
+            /** Staged At */
+            staged_at: string | null;
+            /** State */
+            state: string;
+            /** State Label */
+            state_label: string;
+            /** Total Rows */
+            total_rows: number;
+            /** Uploaded At */
+            uploaded_at: string | null;
+            /** Uploaded By */
+            uploaded_by: string;
+            /** Valid Rows */
+            valid_rows: number;
+            /** Warnings */
+            warnings: components["schemas"]["ImportWarningView"][];
+        };
+        /** ImportWarningView */
+        ImportWarningView: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
         /** IncomingBody */
         IncomingBody: {
             /**
@@ -4001,6 +4483,142 @@ export interface components {
             password: string;
             /** Username */
             username: string;
+        };
+        /**
+         * MatchKind
+         * @description Kinds of match, strongest first (:data:`PRECEDENCE`); ``label`` is what staff read.
+         * @enum {string}
+         */
+        MatchKind: "exact_id" | "upgraded_id" | "name_variant" | "homophone" | "id_name_differs" | "same_name_and_birth_date" | "no_match";
+        /** MatchPage */
+        MatchPage: {
+            /**
+             * Items
+             * @description 本页记录：疑点在前，再按名单行号
+             */
+            items: components["schemas"]["MatchView"][];
+            /**
+             * Page
+             * @description 页码
+             */
+            page: number;
+            /**
+             * Size
+             * @description 每页条数
+             */
+            size: number;
+            /**
+             * Total
+             * @description 符合条件的总条数
+             */
+            total: number;
+        };
+        /** MatchView */
+        MatchView: {
+            /**
+             * Employer Code
+             * @description 单位编码（比对时）
+             */
+            employer_code: string | null;
+            /**
+             * Employer Name
+             * @description 单位名称（比对时）
+             */
+            employer_name: string | null;
+            /**
+             * Explanation
+             * @description 说明：为何匹配、为何标记
+             */
+            explanation: string;
+            /**
+             * Flagged
+             * @description 是否标记为疑点（须人工核查）
+             */
+            flagged: boolean;
+            /**
+             * Id Number
+             * @description 登记身份证号（已脱敏）
+             */
+            id_number: string | null;
+            /**
+             * Import Id
+             * @description 导入批次号
+             */
+            import_id: number;
+            /**
+             * Institution Name
+             * @description 所属机构
+             */
+            institution_name: string | null;
+            /**
+             * Listed Id Number
+             * @description 名单身份证号（已脱敏）
+             */
+            listed_id_number: string | null;
+            /**
+             * Listed Name
+             * @description 名单姓名
+             */
+            listed_name: string;
+            /** @description 匹配方式 */
+            match_kind: components["schemas"]["MatchKind"];
+            /**
+             * Match Kind Label
+             * @description 匹配方式（中文）
+             */
+            match_kind_label: string;
+            /**
+             * Name
+             * @description 登记姓名
+             */
+            name: string | null;
+            /**
+             * Payment Status
+             * @description 发放状态（比对时）
+             */
+            payment_status: string | null;
+            /**
+             * Personal Number
+             * @description 个人编号
+             */
+            personal_number: string | null;
+            /**
+             * Retiree Id
+             * @description 匹配到的人员（未匹配为空）
+             */
+            retiree_id: number | null;
+            /**
+             * Review Note
+             * @description 核查说明
+             */
+            review_note: string | null;
+            /** @description 核查状态 */
+            review_state: components["schemas"]["ReviewState"];
+            /**
+             * Review State Label
+             * @description 核查状态（中文）
+             */
+            review_state_label: string;
+            /**
+             * Reviewed At
+             * @description 核查时间
+             */
+            reviewed_at: string | null;
+            /**
+             * Reviewed By
+             * @description 核查人
+             */
+            reviewed_by: string | null;
+            /**
+             * Row Number
+             * @description 名单中的行号
+             */
+            row_number: number;
+            /**
+             * Status Label
+             * @description 人员状态
+             */
+            status_label: string | null;
         };
         /** Me */
         Me: {
@@ -4722,6 +5340,28 @@ export interface components {
              */
             fields: string[];
         };
+        /** QueryPageView */
+        QueryPageView: {
+            /** Id */
+            id: string;
+            /** Items */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * On
+             * Format: date
+             */
+            on: string;
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Title */
+            title: string;
+            /** Total */
+            total: number;
+        };
         /** QueryScope */
         QueryScope: {
             /**
@@ -4729,6 +5369,23 @@ export interface components {
              * @description 查询范围所在机构；为空表示本机构全部下级
              */
             institution_id: number | null;
+        };
+        /** QueryView */
+        QueryView: {
+            /** As Of */
+            as_of: boolean;
+            /** Columns */
+            columns: components["schemas"]["ColumnView"][];
+            /** Default Sort */
+            default_sort: string;
+            /** Description */
+            description: string;
+            /** Filters */
+            filters: components["schemas"]["FilterView"][];
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
         };
         /** ReadRequest */
         ReadRequest: {
@@ -5170,6 +5827,38 @@ export interface components {
             status_label: string;
         };
         /**
+         * ReviewAction
+         * @enum {string}
+         */
+        ReviewAction: "checked" | "suspend" | "record_death";
+        /** ReviewRequest */
+        ReviewRequest: {
+            /** @description checked 核查无误（须填写说明）；suspend 暂停发放；record_death 死亡登记 */
+            action: components["schemas"]["ReviewAction"];
+            /**
+             * Death Date
+             * @description 死亡日期（死亡登记时必填）
+             */
+            death_date?: string | null;
+            /**
+             * Document Number
+             * @description 证明文件编号
+             */
+            document_number?: string | null;
+            /** @description 死亡信息来源（死亡登记时必填） */
+            evidence?: components["schemas"]["DeathEvidence"] | null;
+            /**
+             * Note
+             * @description 核查说明（核查无误时必填）
+             */
+            note?: string | null;
+        };
+        /**
+         * ReviewState
+         * @enum {string}
+         */
+        ReviewState: "pending" | "checked" | "suspension_started" | "death_recorded";
+        /**
          * Role
          * @enum {string}
          */
@@ -5178,6 +5867,34 @@ export interface components {
         RoleGrant: {
             /** @description 授予的角色；为空表示收回 */
             role: components["schemas"]["Role"] | null;
+        };
+        /** RowPage */
+        RowPage: {
+            /** Items */
+            items: components["schemas"]["ImportRowView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** RowProblemView */
+        RowProblemView: {
+            /** Code */
+            code: string;
+            /**
+             * Column
+             * @description 列（文件中的表头）
+             */
+            column: string;
+            /** Field */
+            field: string | null;
+            /**
+             * Message
+             * @description 错误原因（含行号、列）
+             */
+            message: string;
         };
         /** RowView */
         RowView: {
@@ -9726,6 +10443,693 @@ export interface operations {
             };
         };
     };
+    listing_api_v1_ministry_imports_get: {
+        parameters: {
+            query?: {
+                kind?: ("cross_region_certifications" | "suspicious_list") | null;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_api_v1_ministry_imports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_api_v1_ministry_imports_post"];
+            };
+        };
+        responses: {
+            /** @description 同一文件已导入过：返回原批次，未做任何更改 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportView"];
+                };
+            };
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    detail_api_v1_ministry_imports__import_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    abandon_api_v1_ministry_imports__import_id__abandon_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    commit_api_v1_ministry_imports__import_id__commit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    comparison_xlsx_api_v1_ministry_imports__import_id__comparison_xlsx_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 比对结果 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exceptions_xlsx_api_v1_ministry_imports__import_id__exceptions_xlsx_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 异常数据 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rows_api_v1_ministry_imports__import_id__rows_get: {
+        parameters: {
+            query?: {
+                outcome?: ("valid" | "exception" | "duplicate" | "applied") | null;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path: {
+                import_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowPage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    catalogue_api_v1_queries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    run_api_v1_queries__query_id__get: {
+        parameters: {
+            query?: {
+                /** @description 按历史日期查询（仅描述人员状态的查询） */
+                on?: string | null;
+                /** @description 排序列；前加“-”为降序 */
+                sort?: string | null;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 查询的功能点编号，如 6.3 */
+                query_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryPageView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_api_v1_queries__query_id__xlsx_get: {
+        parameters: {
+            query?: {
+                /** @description 按历史日期查询（仅描述人员状态的查询） */
+                on?: string | null;
+                /** @description 排序列；前加“-”为降序 */
+                sort?: string | null;
+                /** @description 导出完整证件号码和电话（仅市、区级经办人员） */
+                unmasked?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description 查询的功能点编号，如 6.3 */
+                query_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     register_api_v1_registrations_post: {
         parameters: {
             query?: never;
@@ -12346,6 +13750,201 @@ export interface operations {
             };
             /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    compared_imports_api_v1_suspicious_imports_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComparedImportView"][];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suspicious_matches_api_v1_suspicious_matches_get: {
+        parameters: {
+            query?: {
+                /** @description 导入批次号 */
+                import_id?: number | null;
+                /** @description 核查状态 */
+                review_state?: components["schemas"]["ReviewState"] | null;
+                /** @description 仅看标记为疑点的（true） */
+                flagged?: boolean | null;
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数 */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchPage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    review_match_api_v1_suspicious_matches__import_id___row_number__review_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                import_id: number;
+                row_number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

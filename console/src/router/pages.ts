@@ -5,7 +5,9 @@ import { communityMoveRoutes } from '@/pages/community_moves/routes'
 import { deathRoutes } from '@/pages/deaths/routes'
 import { handoverRoutes } from '@/pages/handovers/routes'
 import { ledgerRoutes } from '@/pages/ledgers/routes'
+import { ministryImportRoutes } from '@/pages/ministry-imports/routes'
 import { nonLocalRoutes } from '@/pages/non-local/routes'
+import { queryRoutes } from '@/pages/queries/routes'
 import { registrationRoutes } from '@/pages/registrations/routes'
 import { reportRoutes } from '@/pages/reports/routes'
 import { retireeRoutes } from '@/pages/retirees/routes'
@@ -29,11 +31,13 @@ export const pageRoutes: RouteRecordRaw[] = [
   ...transferRoutes,
   ...communityMoveRoutes,
   ...handoverRoutes,
+  ...ministryImportRoutes,
   ...suspensionBatchRoutes,
   ...adjustmentRoutes,
   ...retireeRoutes,
   ...ledgerRoutes,
   ...nonLocalRoutes,
+  ...queryRoutes,
   ...reportRoutes,
   ...adminRoutes,
 ]

@@ -1,0 +1,13 @@
+"""Every query of section 6 the hub answers, by function point (the API path and the console page are named by it).
+6.7 (a retiree's current status, city-wide) is the retiree search of channels/staff/retirees.py and 6.10 the
+special ledgers of domain/ledgers: both have their own pages."""
+
+from __future__ import annotations
+
+from domain.queries.changes import STATUS_CHANGES
+from domain.queries.people import BIRTHDAYS, REGISTERED
+from domain.queries.spec import QuerySpec
+
+_ALL: tuple[QuerySpec, ...] = (REGISTERED, BIRTHDAYS, STATUS_CHANGES)
+
+QUERIES: dict[str, QuerySpec] = {spec.id: spec for spec in sorted(_ALL, key=lambda s: int(s.id.split(".")[1]))}

@@ -1,0 +1,219 @@
+"""Running a declared query (spec.py): filters parsed and checked against the declaration, the caller's scope (1.3)
+narrowed by an institution filter, the statement wrapped for counting, sorting and paging in PostgreSQL, or streamed
+from a server-side cursor for an export; ID and phone numbers masked unless an unmasked export is allowed.
+
+Reading a list is not audited (as the other lists); an export is, by the channel's printing (who, which query, which
+filters, how many rows and people, masked or not).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.institutions import service as institutions
+from domain.queries.catalogue import QUERIES
+from domain.queries.spec import ColumnKind, FilterKind, QueryContext, QueryFilter, QuerySpec
+from domain.shared import calendar
+from domain.shared.actor import Actor
+from domain.shared.errors import DomainError, ErrorCode, Forbidden, NotFound
+from domain.shared.masking import mask_id_number, mask_phone
+from domain.staff.permissions import Permission, can, require
+
+EARLIEST_DATE = date(1950, 1, 1)  # nobody in the registry retired before
+MAX_TEXT = 50
+_MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def spec_of(query_id: str) -> QuerySpec:
+    spec = QUERIES.get(query_id)
+    if spec is None:
+        raise NotFound(ErrorCode.QUERY_NOT_FOUND, f"没有编号为 {query_id} 的查询")
+    return spec
+
+
+def _invalid(key: str, message: str) -> DomainError:
+    return DomainError(ErrorCode.QUERY_FILTER_INVALID, message, field=key)
+
+
+def _typed(declared: QueryFilter, value: str) -> Any:
+    """One filter's value, typed; refused naming the filter when it is not what the filter takes."""
+    match declared.kind:
+        case FilterKind.CHOICE:
+            if value not in {c.value for c in declared.choices}:
+                allowed = "、".join(f"{c.value}（{c.label}）" for c in declared.choices)
+                raise _invalid(declared.key, f"{declared.label}应为以下之一：{allowed}")
+            return value
+        case FilterKind.DATE:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise _invalid(declared.key, f"{declared.label}应为日期（如 2026-01-31）") from None
+            if not EARLIEST_DATE <= day <= date(2100, 12, 31):
+                raise _invalid(declared.key, f"{declared.label}超出可查询的范围")
+            return day
+        case FilterKind.MONTH_DAY:
+            found = _MONTH_DAY.match(value)
+            if found is None or int(found.group(2)) > _DAYS_IN_MONTH[int(found.group(1)) - 1]:
+                raise _invalid(declared.key, f"{declared.label}应为“月-日”（如 03-15）")
+            return value
+        case FilterKind.YEAR:
+            if not value.isdigit() or not 1990 <= int(value) <= 2100:
+                raise _invalid(declared.key, f"{declared.label}应为 1990 至 2100 之间的年份")
+            return int(value)
+        case FilterKind.INSTITUTION:
+            if not value.isdigit() or not 1 <= int(value) <= 2**63 - 1:
+                raise _invalid(declared.key, f"{declared.label}应为机构编号")
+            return int(value)
+    return value
+
+
+async def _parse(
+    session: AsyncSession, actor: Actor, spec: QuerySpec, raw: Mapping[str, str]
+) -> tuple[dict[str, Any], str]:
+    """The typed filters, and the scope's path pattern (narrowed by an institution filter)."""
+    prefix = f"{actor.query_path}%"
+    unknown = sorted(set(raw) - {f.key for f in spec.filters})
+    if unknown:
+        raise _invalid(unknown[0], f"查询 {spec.id} 没有筛选条件“{unknown[0]}”")
+    parsed: dict[str, Any] = {}
+    for declared in spec.filters:
+        value = (raw.get(declared.key) or declared.default or "").strip()
+        if not value:
+            if declared.required:
+                raise _invalid(declared.key, f"请填写{declared.label}")
+            parsed[declared.key] = None
+            continue
+        if any(ord(c) < 32 for c in value) or len(value) > MAX_TEXT:
+            raise _invalid(declared.key, f"{declared.label}不能超过 {MAX_TEXT} 个字符，且不能含控制字符")
+        parsed[declared.key] = _typed(declared, value)
+        if declared.kind is FilterKind.INSTITUTION:
+            institution = await institutions.visible(session, actor, parsed[declared.key])
+            prefix = f"{institution.path}%"
+    return parsed, prefix
+
+
+async def context(
+    session: AsyncSession, actor: Actor, spec: QuerySpec, raw: Mapping[str, str], on: date | None
+) -> QueryContext:
+    require(actor, Permission.READ_REGISTRY)
+    today = calendar.today()
+    if on is not None and not spec.as_of:
+        raise DomainError(ErrorCode.QUERY_FILTER_INVALID, f"查询 {spec.id} 不能按历史日期查询", field="on")
+    if on is not None and not EARLIEST_DATE <= on <= today:
+        raise DomainError(
+            ErrorCode.REPORT_DATE_OUT_OF_RANGE, f"查询日期应在 {EARLIEST_DATE.isoformat()} 至今天之间", field="on"
+        )
+    filters, prefix = await _parse(session, actor, spec, raw)
+    return QueryContext(actor, prefix, on or today, today, filters)
+
+
+def _order(spec: QuerySpec, sort: str | None) -> str:
+    key = sort or spec.default_sort
+    descending = key.startswith("-")
+    column = spec.column(key.lstrip("-"))
+    if column is None or not column.sortable:
+        sortable = "、".join(c.key for c in spec.columns if c.sortable)
+        raise DomainError(ErrorCode.QUERY_SORT_INVALID, f"查询 {spec.id} 只能按以下列排序：{sortable}", field="sort")
+    direction = "DESC NULLS LAST" if descending else "ASC NULLS LAST"
+    return f'q."{column.key}" {direction}, q."{spec.tiebreak}"'
+
+
+def may_export_unmasked(actor: Actor) -> bool:
+    """Full ID and phone numbers in an export: operators of the city or a district only (the levels that send
+    lists to other agencies); everyone else exports masked values."""
+    return can(actor, Permission.EXPORT_UNMASKED) and actor.institution_path.count("/") <= 3
+
+
+def present(spec: QuerySpec, row: Mapping[Any, Any], *, unmasked: bool = False) -> dict[str, Any]:
+    """A row as shown and exported: the declared columns only, personal numbers masked unless ``unmasked``."""
+    shown: dict[str, Any] = {}
+    for column in spec.columns:
+        value = row.get(column.key)
+        if not unmasked and column.kind is ColumnKind.ID_NUMBER:
+            value = mask_id_number(value)
+        elif not unmasked and column.kind is ColumnKind.PHONE:
+            value = mask_phone(value)
+        shown[column.key] = value
+    if spec.person_column:
+        shown[spec.person_column] = row.get(spec.person_column)
+    return shown
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    spec: QuerySpec
+    on: date
+    total: int
+    items: list[dict[str, Any]]
+
+
+async def run_page(
+    session: AsyncSession,
+    actor: Actor,
+    query_id: str,
+    raw: Mapping[str, str],
+    *,
+    on: date | None,
+    sort: str | None,
+    page: int,
+    size: int,
+) -> QueryPage:
+    """One page of a query over the caller's scope, masked, with the total."""
+    spec = spec_of(query_id)
+    ctx = await context(session, actor, spec, raw, on)
+    statement = spec.build(ctx)
+    order = _order(spec, sort)
+    params = {**ctx.params(), **statement.params}
+    total = (await session.execute(text(f"SELECT count(*) FROM ({statement.sql}) q"), params)).scalar_one()
+    rows = await session.execute(
+        text(f"SELECT * FROM ({statement.sql}) q ORDER BY {order} LIMIT :limit OFFSET :offset"),
+        {**params, "limit": size, "offset": (page - 1) * size},
+    )
+    return QueryPage(spec, ctx.on, int(total), [present(spec, row) for row in rows.mappings()])
+
+
+@dataclass(frozen=True)
+class QueryExport:
+    spec: QuerySpec
+    context: QueryContext
+    total: int
+    people: int
+    unmasked: bool
+    rows: AsyncIterator[dict[str, Any]]
+
+
+async def run_export(
+    session: AsyncSession,
+    actor: Actor,
+    query_id: str,
+    raw: Mapping[str, str],
+    *,
+    on: date | None,
+    sort: str | None,
+    unmasked: bool,
+) -> QueryExport:
+    """Every row of a query, streamed from a server-side cursor (never held in memory), in the list's order."""
+    spec = spec_of(query_id)
+    ctx = await context(session, actor, spec, raw, on)
+    if unmasked and not may_export_unmasked(actor):
+        raise Forbidden(ErrorCode.EXPORT_UNMASKED_REFUSED, "只有市、区级经办人员可以导出未脱敏的证件号码和电话")
+    statement = spec.build(ctx)
+    order = _order(spec, sort)
+    params = {**ctx.params(), **statement.params}
+    people = f"count(DISTINCT q.{spec.person_column})" if spec.person_column else "0"
+    total, distinct = (await session.execute(text(f"SELECT count(*), {people} FROM ({statement.sql}) q"), params)).one()
+
+    async def rows() -> AsyncIterator[dict[str, Any]]:
+        result = await session.stream(text(f"SELECT * FROM ({statement.sql}) q ORDER BY {order}"), params)
+        async for row in result.mappings():
+            yield present(spec, row, unmasked=unmasked)
+
+    return QueryExport(spec, ctx, int(total), int(distinct), unmasked, rows())

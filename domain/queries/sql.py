@@ -1,0 +1,56 @@
+"""SQL pieces the queries share: labels for codes (a CASE over the catalogue's own constants, never over user
+input), the person columns most lists show, and the as-of joins (domain/status_log/periods.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from domain.queries.spec import ColumnKind as K
+from domain.queries.spec import QueryContext, ResultColumn
+from domain.retirees.lifecycle import STATUS_LABELS
+from domain.status_log.periods import IN_REGISTRY_ON, INSTITUTION_ON, STATE_ON_JOIN, STATUS_ON
+
+SEX_LABELS = {"1": "男", "2": "女", "9": "未说明"}
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def labels(expression: str, mapping: Mapping[str, str]) -> str:
+    """``expression``'s code shown by its Chinese label (the code itself when it has none)."""
+    cases = " ".join(f"WHEN {_literal(str(code))} THEN {_literal(label)}" for code, label in mapping.items())
+    return f"(CASE {expression} {cases} ELSE {expression} END)"
+
+
+STATUS_LABEL_SQL = {status.value: label for status, label in STATUS_LABELS.items()}
+
+
+class PersonState:
+    """Where the person's status and institution are read from: the retiree's row today, the state periods on a
+    past date. ``join`` goes after ``FROM retiree r``; ``where`` keeps only people already in the registry then."""
+
+    def __init__(self, ctx: QueryContext) -> None:
+        past = ctx.as_of_past
+        self.join = STATE_ON_JOIN if past else ""
+        self.status = STATUS_ON if past else "r.status"
+        self.institution = INSTITUTION_ON if past else "r.institution_id"
+        self.where = IN_REGISTRY_ON if past else "TRUE"
+
+
+PERSON_COLUMNS: tuple[ResultColumn, ...] = (
+    ResultColumn("personal_number", "个人编号", width=28, sortable=True),
+    ResultColumn("name", "姓名", width=18, sortable=True),
+    ResultColumn("sex", "性别", width=10),
+    ResultColumn("id_number", "身份证号", K.ID_NUMBER, width=40),
+    ResultColumn("birth_date", "出生日期", K.DATE, width=22, sortable=True),
+)
+
+
+def person_select(state: PersonState) -> str:
+    """The SELECT list of :data:`PERSON_COLUMNS` plus the hidden ``retiree_id`` and the status label."""
+    return (
+        "r.id AS retiree_id, r.personal_number, r.name, "
+        f"{labels('r.sex', SEX_LABELS)} AS sex, r.id_number, r.birth_date, "
+        f"{labels(state.status, STATUS_LABEL_SQL)} AS status"
+    )
