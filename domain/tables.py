@@ -10,6 +10,17 @@ from domain.dictionary.models import CodeEntry, Parameter
 from domain.employers.models import Employer
 from domain.handover.models import ArchiveCustody, ArchiveHandover, HandoverCounter, HandoverPerson
 from domain.institutions.models import Institution
+from domain.legacy.models import (
+    LegacyRun,
+    LegacyRunDifference,
+    LegacyRunStatus,
+    LegacyRunTable,
+    MigrationState,
+    StageArchive,
+    StageEvent,
+    StagePerson,
+    StageUnit,
+)
 from domain.ministry_imports.models import MinistryImport, MinistryImportFile, MinistryImportRow
 from domain.notifications.models import ChannelPush, RetireeNotification
 from domain.registrations.models import RegistrationApplication
@@ -41,6 +52,11 @@ __all__ = [
     "HandoverPerson",
     "IncomingResident",
     "Institution",
+    "LegacyRun",
+    "LegacyRunDifference",
+    "LegacyRunStatus",
+    "LegacyRunTable",
+    "MigrationState",
     "MinistryImport",
     "MinistryImportFile",
     "MinistryImportRow",
@@ -53,6 +69,10 @@ __all__ = [
     "RetireeNotification",
     "RetireeStatePeriod",
     "StaffAccount",
+    "StageArchive",
+    "StageEvent",
+    "StagePerson",
+    "StageUnit",
     "StatusChange",
     "SupplementaryInfo",
     "SuspensionBatch",

@@ -220,6 +220,11 @@ class ErrorCode(StrEnum):
     INVALID_REQUEST = "INVALID_REQUEST"  # the request failed validation; detail.fields names each bad field
     INVALID_VALUE = "INVALID_VALUE"  # a value validation let through that the database refused (out of range)
     CONFLICT = "CONFLICT"  # a uniqueness race lost in the database: the data changed meanwhile
+    # The legacy migration of the 2007 system (issue 17, domain/legacy)
+    LEGACY_RUN_NOT_FOUND = "LEGACY_RUN_NOT_FOUND"  # a legacy migration run id that does not exist
+    LEGACY_RUN_NOT_IMPORTED = "LEGACY_RUN_NOT_IMPORTED"  # marking complete a dry run or an unfinished import
+    LEGACY_EXPORT_INVALID = "LEGACY_EXPORT_INVALID"  # an export directory missing a table file or a mapped column
+    LEGACY_MAPPING_INVALID = "LEGACY_MAPPING_INVALID"  # a mapping file that is not valid YAML or not the expected shape
     HTTP_400 = "HTTP_400"  # a request the framework could not read
     HTTP_401 = "HTTP_401"  # the framework's own "not authenticated"
     HTTP_403 = "HTTP_403"  # the framework's own "forbidden"
