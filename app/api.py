@@ -36,6 +36,7 @@ from channels.staff import (
     reports,
     residence,
     retirees,
+    statistics,
     suspension_batches,
     suspicious,
     timeline,
@@ -58,6 +59,7 @@ ROUTERS = (
     registrations.router,
     audit.router,
     reports.router,
+    statistics.router,  # issue 19: the reports of section 7 drawn from declarations (after 7.2's own paths)
     queries.router,  # issue 18: the queries of section 6
     worklists.router,
     timeline.router,

@@ -8,7 +8,7 @@ filters, rows, people and whether it was masked (channels/printing).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -22,7 +22,7 @@ from channels.printing.document import Align, Cell
 from domain.institutions import service as institutions
 from domain.queries import service as queries
 from domain.queries.catalogue import QUERIES
-from domain.queries.spec import ColumnKind, QuerySpec
+from domain.queries.spec import ColumnKind, QueryFilter, QuerySpec
 from domain.shared.calendar import BUSINESS_TZ
 
 router = APIRouter(prefix="/api/v1/queries", tags=["综合查询 6.1–6.22"])
@@ -80,6 +80,21 @@ class QueryPageView(BaseModel):
     size: int
 
 
+def filter_views(filters: Sequence[QueryFilter]) -> list[FilterView]:
+    return [
+        FilterView(
+            key=f.key,
+            label=f.label,
+            kind=f.kind.value,
+            choices=[ChoiceView(value=c.value, label=c.label) for c in f.choices],
+            required=f.required,
+            default=f.default,
+            description=f.description,
+        )
+        for f in filters
+    ]
+
+
 def _view(spec: QuerySpec) -> QueryView:
     return QueryView(
         id=spec.id,
@@ -87,18 +102,7 @@ def _view(spec: QuerySpec) -> QueryView:
         description=spec.description,
         as_of=spec.as_of,
         default_sort=spec.default_sort,
-        filters=[
-            FilterView(
-                key=f.key,
-                label=f.label,
-                kind=f.kind.value,
-                choices=[ChoiceView(value=c.value, label=c.label) for c in f.choices],
-                required=f.required,
-                default=f.default,
-                description=f.description,
-            )
-            for f in spec.filters
-        ],
+        filters=filter_views(spec.filters),
         columns=[ColumnView(key=c.key, label=c.label, kind=c.kind.value, sortable=c.sortable) for c in spec.columns],
     )
 

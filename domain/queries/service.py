@@ -9,7 +9,7 @@ filters, how many rows and people, masked or not).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +28,7 @@ from domain.staff.permissions import Permission, can, require
 
 EARLIEST_DATE = date(1950, 1, 1)  # nobody in the registry retired before
 MAX_TEXT = 50
+_MONTH = re.compile(r"^(19[5-9][0-9]|20[0-9][0-9]|2100)-(0[1-9]|1[0-2])$")
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -39,7 +40,7 @@ def spec_of(query_id: str) -> QuerySpec:
     return spec
 
 
-def _invalid(key: str, message: str) -> DomainError:
+def invalid_filter(key: str, message: str) -> DomainError:
     return DomainError(ErrorCode.QUERY_FILTER_INVALID, message, field=key)
 
 
@@ -49,50 +50,56 @@ def _typed(declared: QueryFilter, value: str) -> Any:
         case FilterKind.CHOICE:
             if value not in {c.value for c in declared.choices}:
                 allowed = "、".join(f"{c.value}（{c.label}）" for c in declared.choices)
-                raise _invalid(declared.key, f"{declared.label}应为以下之一：{allowed}")
+                raise invalid_filter(declared.key, f"{declared.label}应为以下之一：{allowed}")
             return value
         case FilterKind.DATE:
             try:
                 day = date.fromisoformat(value)
             except ValueError:
-                raise _invalid(declared.key, f"{declared.label}应为日期（如 2026-01-31）") from None
+                raise invalid_filter(declared.key, f"{declared.label}应为日期（如 2026-01-31）") from None
             if not EARLIEST_DATE <= day <= date(2100, 12, 31):
-                raise _invalid(declared.key, f"{declared.label}超出可查询的范围")
+                raise invalid_filter(declared.key, f"{declared.label}超出可查询的范围")
             return day
         case FilterKind.MONTH_DAY:
             found = _MONTH_DAY.match(value)
             if found is None or int(found.group(2)) > _DAYS_IN_MONTH[int(found.group(1)) - 1]:
-                raise _invalid(declared.key, f"{declared.label}应为“月-日”（如 03-15）")
+                raise invalid_filter(declared.key, f"{declared.label}应为“月-日”（如 03-15）")
             return value
+        case FilterKind.MONTH:
+            found = _MONTH.match(value)
+            if found is None:
+                raise invalid_filter(declared.key, f"{declared.label}应为“年-月”（如 2026-03）")
+            return date(int(found.group(1)), int(found.group(2)), 1)
         case FilterKind.YEAR:
             if not value.isdigit() or not 1990 <= int(value) <= 2100:
-                raise _invalid(declared.key, f"{declared.label}应为 1990 至 2100 之间的年份")
+                raise invalid_filter(declared.key, f"{declared.label}应为 1990 至 2100 之间的年份")
             return int(value)
         case FilterKind.INSTITUTION:
             if not value.isdigit() or not 1 <= int(value) <= 2**63 - 1:
-                raise _invalid(declared.key, f"{declared.label}应为机构编号")
+                raise invalid_filter(declared.key, f"{declared.label}应为机构编号")
             return int(value)
     return value
 
 
-async def _parse(
-    session: AsyncSession, actor: Actor, spec: QuerySpec, raw: Mapping[str, str]
+async def parse_filters(
+    session: AsyncSession, actor: Actor, filters: Sequence[QueryFilter], raw: Mapping[str, str], owner: str
 ) -> tuple[dict[str, Any], str]:
-    """The typed filters, and the scope's path pattern (narrowed by an institution filter)."""
+    """The typed filters of a query or report (``owner``: its function point), and the scope's path pattern
+    (narrowed by an institution filter)."""
     prefix = f"{actor.query_path}%"
-    unknown = sorted(set(raw) - {f.key for f in spec.filters})
+    unknown = sorted(set(raw) - {f.key for f in filters})
     if unknown:
-        raise _invalid(unknown[0], f"查询 {spec.id} 没有筛选条件“{unknown[0]}”")
+        raise invalid_filter(unknown[0], f"{owner} 没有筛选条件“{unknown[0]}”")
     parsed: dict[str, Any] = {}
-    for declared in spec.filters:
+    for declared in filters:
         value = (raw.get(declared.key) or declared.default or "").strip()
         if not value:
             if declared.required:
-                raise _invalid(declared.key, f"请填写{declared.label}")
+                raise invalid_filter(declared.key, f"请填写{declared.label}")
             parsed[declared.key] = None
             continue
         if any(ord(c) < 32 for c in value) or len(value) > MAX_TEXT:
-            raise _invalid(declared.key, f"{declared.label}不能超过 {MAX_TEXT} 个字符，且不能含控制字符")
+            raise invalid_filter(declared.key, f"{declared.label}不能超过 {MAX_TEXT} 个字符，且不能含控制字符")
         parsed[declared.key] = _typed(declared, value)
         if declared.kind is FilterKind.INSTITUTION:
             institution = await institutions.visible(session, actor, parsed[declared.key])
@@ -111,7 +118,7 @@ async def context(
         raise DomainError(
             ErrorCode.REPORT_DATE_OUT_OF_RANGE, f"查询日期应在 {EARLIEST_DATE.isoformat()} 至今天之间", field="on"
         )
-    filters, prefix = await _parse(session, actor, spec, raw)
+    filters, prefix = await parse_filters(session, actor, spec.filters, raw, f"查询 {spec.id}")
     return QueryContext(actor, prefix, on or today, today, filters)
 
 

@@ -48,6 +48,7 @@ class FilterKind(StrEnum):
     MONTH_DAY = "month_day"  # a day of the year (mm-dd), e.g. birthdays across years
     INSTITUTION = "institution"  # an institution inside the caller's scope (narrows the scope to its subtree)
     YEAR = "year"
+    MONTH = "month"  # a calendar month (yyyy-mm), e.g. the monthly work report (7.15)
 
 
 @dataclass(frozen=True)

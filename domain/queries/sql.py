@@ -4,9 +4,10 @@ input), the person columns most lists show, and the as-of joins (domain/status_l
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 from domain.queries.spec import ColumnKind as K
-from domain.queries.spec import QueryContext, ResultColumn
+from domain.queries.spec import ResultColumn
 from domain.retirees.lifecycle import STATUS_LABELS
 from domain.status_log.periods import IN_REGISTRY_ON, INSTITUTION_ON, STATE_ON_JOIN, STATUS_ON
 
@@ -26,11 +27,16 @@ def labels(expression: str, mapping: Mapping[str, str]) -> str:
 STATUS_LABEL_SQL = {status.value: label for status, label in STATUS_LABELS.items()}
 
 
+class AsOf(Protocol):
+    @property
+    def as_of_past(self) -> bool: ...
+
+
 class PersonState:
     """Where the person's status and institution are read from: the retiree's row today, the state periods on a
     past date. ``join`` goes after ``FROM retiree r``; ``where`` keeps only people already in the registry then."""
 
-    def __init__(self, ctx: QueryContext) -> None:
+    def __init__(self, ctx: AsOf) -> None:
         past = ctx.as_of_past
         self.join = STATE_ON_JOIN if past else ""
         self.status = STATUS_ON if past else "r.status"

@@ -176,6 +176,7 @@ class ErrorCode(StrEnum):
     PRINT_TOO_LARGE = "PRINT_TOO_LARGE"  # a print (PDF) or export (XLSX) of more rows than one document takes
     # Queries of section 6 (issue 18, domain/queries)
     QUERY_NOT_FOUND = "QUERY_NOT_FOUND"  # a query id that is not in the catalogue
+    REPORT_NOT_FOUND = "REPORT_NOT_FOUND"  # a report id that is not in the catalogue of section 7
     QUERY_FILTER_INVALID = "QUERY_FILTER_INVALID"  # a filter unknown to the query, malformed, or not one of its choices
     QUERY_SORT_INVALID = "QUERY_SORT_INVALID"  # sorting by a column the query does not sort by
     EXPORT_UNMASKED_REFUSED = "EXPORT_UNMASKED_REFUSED"  # an unmasked export asked for without the right to it

@@ -6,18 +6,39 @@ covering any date; a retiree without has been as they are since approval.
 Use :data:`STATE_ON_JOIN` after ``FROM retiree r`` (it binds ``:on``), then :data:`STATUS_ON` and
 :data:`INSTITUTION_ON` wherever the query reads ``r.status`` and ``r.institution_id``, and :data:`IN_REGISTRY_ON`
 to leave out people approved after the date. The open period reads the retiree's own row (the same state, the log
-and the row being written together), so a current query and an as-of-today query agree by construction.
+and the row being written together), so a current query and an as-of-today query agree by construction. A query
+that needs two dates at once (a month's start and end, 7.15) builds the pieces with its own bind and alias.
 """
 
 from __future__ import annotations
 
-STATE_ON_JOIN = """
-    LEFT JOIN retiree_state_period sp ON sp.retiree_id = r.id
-         AND (sp.valid_from IS NULL OR sp.valid_from <= :on)
-         AND (sp.valid_to IS NULL OR sp.valid_to > :on)
+
+def state_on_join(on: str = ":on", alias: str = "sp", retiree: str = "r") -> str:
+    return f"""
+    LEFT JOIN retiree_state_period {alias} ON {alias}.retiree_id = {retiree}.id
+         AND ({alias}.valid_from IS NULL OR {alias}.valid_from <= {on})
+         AND ({alias}.valid_to IS NULL OR {alias}.valid_to > {on})
 """
-_FROM_ROW = "sp.retiree_id IS NULL OR sp.valid_to IS NULL"
-STATUS_ON = f"(CASE WHEN {_FROM_ROW} THEN r.status ELSE sp.status END)"
-INSTITUTION_ON = f"(CASE WHEN {_FROM_ROW} THEN r.institution_id ELSE sp.institution_id END)"
-SUSPENSION_REASON_ON = f"(CASE WHEN {_FROM_ROW} THEN r.suspension_reason ELSE sp.suspension_reason END)"
-IN_REGISTRY_ON = "(r.approval_date IS NULL OR r.approval_date <= :on)"
+
+
+def _from_row(alias: str) -> str:
+    return f"{alias}.retiree_id IS NULL OR {alias}.valid_to IS NULL"
+
+
+def status_on(alias: str = "sp", retiree: str = "r") -> str:
+    return f"(CASE WHEN {_from_row(alias)} THEN {retiree}.status ELSE {alias}.status END)"
+
+
+def institution_on(alias: str = "sp", retiree: str = "r") -> str:
+    return f"(CASE WHEN {_from_row(alias)} THEN {retiree}.institution_id ELSE {alias}.institution_id END)"
+
+
+def in_registry_on(on: str = ":on", retiree: str = "r") -> str:
+    return f"({retiree}.approval_date IS NULL OR {retiree}.approval_date <= {on})"
+
+
+STATE_ON_JOIN = state_on_join()
+STATUS_ON = status_on()
+INSTITUTION_ON = institution_on()
+SUSPENSION_REASON_ON = f"(CASE WHEN {_from_row('sp')} THEN r.suspension_reason ELSE sp.suspension_reason END)"
+IN_REGISTRY_ON = in_registry_on()

@@ -1,0 +1,11 @@
+"""Every statistical report of section 7 the hub draws from a declaration, by function point. 7.2 (the retiree
+distribution) has its own module (distribution.py) and page."""
+
+from __future__ import annotations
+
+from domain.reports.spec import ReportSpec
+from domain.reports.work import BY_MANAGEMENT_FORM, MONTHLY, SUSPENSIONS
+
+_ALL: tuple[ReportSpec, ...] = (BY_MANAGEMENT_FORM, SUSPENSIONS, MONTHLY)
+
+REPORTS: dict[str, ReportSpec] = {spec.id: spec for spec in sorted(_ALL, key=lambda s: int(s.id.split(".")[1]))}
