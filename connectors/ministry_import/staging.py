@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -83,7 +84,7 @@ async def copy_rows(session: AsyncSession, import_id: int, rows: Sequence[Staged
                     r.id_number_18,
                     r.personal_number,
                     json.dumps(r.fields, ensure_ascii=False),
-                    json.dumps(r.problems, ensure_ascii=False),
+                    json.dumps(r.problems, ensure_ascii=False) if r.problems else "[]",
                     r.outcome.value,
                     r.record_key,
                 )
@@ -147,6 +148,7 @@ async def stage(
             text("UPDATE ministry_import SET total_rows = :n WHERE id = :id"), {"n": expected, "id": import_id}
         )
     done = already
+    started = time.monotonic()
     pending: list[StagedRow] = []
     try:
         for row in reader:
@@ -162,6 +164,9 @@ async def stage(
     if pending:
         done += await _write(sessions, import_id, pending)
         await _report(progress, done, max(expected, done))
+    log.info(
+        "ministry import %s: %d rows read, validated and copied in %.1f s", import_id, done, time.monotonic() - started
+    )
     async with sessions() as session, session.begin():
         await service.finish_staging(
             session, import_id, kind, {f: c.header for f, c in columns.items()}, _warnings(reader)

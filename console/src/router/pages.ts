@@ -6,6 +6,7 @@ import { deathRoutes } from '@/pages/deaths/routes'
 import { handoverRoutes } from '@/pages/handovers/routes'
 import { ledgerRoutes } from '@/pages/ledgers/routes'
 import { ministryImportRoutes } from '@/pages/ministry-imports/routes'
+import { ministryImportRoutes } from '@/pages/ministry-imports/routes'
 import { nonLocalRoutes } from '@/pages/non-local/routes'
 import { queryRoutes } from '@/pages/queries/routes'
 import { registrationRoutes } from '@/pages/registrations/routes'
@@ -31,6 +32,7 @@ export const pageRoutes: RouteRecordRaw[] = [
   ...transferRoutes,
   ...communityMoveRoutes,
   ...handoverRoutes,
+  ...ministryImportRoutes,
   ...ministryImportRoutes,
   ...suspensionBatchRoutes,
   ...adjustmentRoutes,
