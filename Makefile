@@ -82,6 +82,14 @@ bench-moves: setup services
 		$(VENV)/bin/hub db upgrade
 	$(PY) -m bench.community_move $(BENCH_ARGS)
 
+# Issue 16 (2.8): a 1,000,000-row suspicious list compared with the 1,000,000 retirees of the benchmarks' database
+# (time per phase, rows/s, peak RSS); rolled back, so the database stays as it was.
+.PHONY: bench-suspicious
+bench-suspicious: setup services
+	HUB_DATABASE_URL=$${HUB_BENCH_DATABASE_URL:-postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench} \
+		$(VENV)/bin/hub db upgrade
+	$(PY) -m bench.suspicious_compare $(BENCH_ARGS)
+
 test-unit: setup
 	bash $(SERVICES) start fonts
 	$(PY) -m pytest tests/unit

@@ -5,9 +5,9 @@ The committer of a ``suspicious_list`` import (:func:`compare_import`) runs in t
 1. the name keys: every written name of the registry and of the list not yet in ``suspicious_name_key`` gets its
    :func:`~domain.suspicious.names.normalise_name` (computed in Python, chunk by chunk, for the distinct new names
    only: a few tens of thousands the first time for a million people, none afterwards);
-2. the candidates, in one statement into a temporary table: the people with the row's 18-character number
-   (``id_number_18``, already 15→18 upgraded by staging), and the people with the same normalised name and the birth
-   date the row's number carries (hash joins, never one query per row);
+2. the candidates, into a temporary table by two statements over the list's keys (a temporary table, analysed): the
+   people with the row's 18-character number (``id_number_18``, already 15→18 upgraded by staging), and the people
+   with the same normalised name and the birth date the row's number carries (hash joins, never one query per row);
 3. chunk by chunk in row order: the rows with their candidates, :func:`~domain.suspicious.matching.best_match` on
    those pairs only (the rules and the Chinese explanations stay in matching.py), and the results inserted with one
    statement per chunk. A row already compared keeps its result and its review (re-running changes nothing).
@@ -17,6 +17,8 @@ Memory stays bounded by the chunk; the database does the joins.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +34,7 @@ from domain.shared.uow import UnitOfWork
 from domain.suspicious.matching import ListEntry, MatchKind, RegistryPerson, best_match
 from domain.suspicious.names import normalise_name
 
+log = logging.getLogger(__name__)
 COMPARE_ACTOR = system_actor("suspicious-compare")
 DEFAULT_CHUNK = 20_000
 COMPARED_OUTCOMES = ["valid", "applied"]  # the rows staging accepted (ministry_import_row.outcome)
@@ -58,19 +61,40 @@ _NEW_NAMES = text(
     """
 )
 
-_CANDIDATES = text(
+_ANY_LEFT = text(
+    """
+    SELECT 1 FROM ministry_import_row l
+    WHERE l.import_id = :import AND l.outcome = ANY(:outcomes)
+      AND NOT EXISTS (SELECT 1 FROM suspicious_match m WHERE m.import_id = l.import_id AND m.row_number = l.row_number)
+    LIMIT 1
+    """
+)
+
+_LIST_KEYS = text(
+    """
+    INSERT INTO suspicious_list_key (row_number, id18, name_key, birth_date)
+    SELECT l.row_number, l.id_number_18, lk.name_key, to_date(substr(l.id_number_18, 7, 8), 'YYYYMMDD')
+    FROM ministry_import_row l LEFT JOIN suspicious_name_key lk ON lk.name = l.name
+    WHERE l.import_id = :import AND l.outcome = ANY(:outcomes) AND l.id_number_18 IS NOT NULL
+    """
+)
+
+_BY_ID = text(
     """
     INSERT INTO suspicious_candidate (row_number, retiree_id)
-    SELECT l.row_number, r.id
-    FROM ministry_import_row l JOIN retiree r ON r.id_number = l.id_number_18
-    WHERE l.import_id = :import AND l.outcome = ANY(:outcomes)
-    UNION
-    SELECT l.row_number, r.id
-    FROM ministry_import_row l
-    JOIN suspicious_name_key lk ON lk.name = l.name
-    JOIN suspicious_name_key rk ON rk.name_key = lk.name_key
-    JOIN retiree r ON r.name = rk.name AND r.birth_date = to_date(substr(l.id_number_18, 7, 8), 'YYYYMMDD')
-    WHERE l.import_id = :import AND l.outcome = ANY(:outcomes) AND l.id_number_18 IS NOT NULL AND lk.name_key <> ''
+    SELECT k.row_number, r.id FROM suspicious_list_key k JOIN retiree r ON r.id_number = k.id18
+    """
+)
+
+_BY_NAME_AND_BIRTH = text(
+    """
+    INSERT INTO suspicious_candidate (row_number, retiree_id)
+    SELECT k.row_number, p.id
+    FROM suspicious_list_key k
+    JOIN (SELECT r.id, r.id_number, r.birth_date, rk.name_key
+          FROM retiree r JOIN suspicious_name_key rk ON rk.name = r.name) AS p
+      ON p.name_key = k.name_key AND p.birth_date = k.birth_date
+    WHERE k.name_key <> '' AND p.id_number <> k.id18
     """
 )
 
@@ -167,12 +191,29 @@ async def compare_import(
     by this call (0 when all were compared before)."""
     session = uow.session
     today = today or calendar.today()
+    if (await session.execute(_ANY_LEFT, {"import": import_id, "outcomes": COMPARED_OUTCOMES})).first() is None:
+        return 0  # every accepted row compared already (the committer is called until it answers 0)
+    started = time.perf_counter()
     await refresh_name_keys(session, import_id, chunk=chunk)
+    log.info("import %s: name keys in %.1f s", import_id, time.perf_counter() - started)
     await session.execute(text("DROP TABLE IF EXISTS pg_temp.suspicious_candidate"))
     await session.execute(
         text("CREATE TEMP TABLE suspicious_candidate (row_number integer, retiree_id bigint) ON COMMIT DROP")
     )
-    await session.execute(_CANDIDATES, {"import": import_id, "outcomes": COMPARED_OUTCOMES})
+    await session.execute(text("DROP TABLE IF EXISTS pg_temp.suspicious_list_key"))
+    await session.execute(
+        text(
+            "CREATE TEMP TABLE suspicious_list_key (row_number integer, id18 text, name_key text, birth_date date)"
+            " ON COMMIT DROP"
+        )
+    )
+    await session.execute(_LIST_KEYS, {"import": import_id, "outcomes": COMPARED_OUTCOMES})
+    await session.execute(text("ANALYZE suspicious_list_key"))
+    log.info("import %s: list keys in %.1f s", import_id, time.perf_counter() - started)
+    await session.execute(_BY_ID)
+    log.info("import %s: candidates by number in %.1f s", import_id, time.perf_counter() - started)
+    await session.execute(_BY_NAME_AND_BIRTH)
+    log.info("import %s: candidates by name and birth date in %.1f s", import_id, time.perf_counter() - started)
     await session.execute(text("CREATE INDEX ON suspicious_candidate (row_number)"))
     await session.execute(text("ANALYZE suspicious_candidate"))
     compared, after = 0, 0
@@ -191,6 +232,7 @@ async def compare_import(
         compared += len(rows)
         if progress is not None:
             await progress(compared)
+    log.info("import %s: %s rows compared in %.1f s", import_id, compared, time.perf_counter() - started)
     await trail.record(
         session,
         COMPARE_ACTOR,
