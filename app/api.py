@@ -27,6 +27,7 @@ from channels.staff import (
     community_moves,
     deaths,
     dictionary,
+    employers,
     handovers,
     institutions,
     ledgers,
@@ -66,6 +67,7 @@ ROUTERS = (
     transfers.router,
     community_moves.router,
     handovers.router,
+    employers.router,  # 6.1: the talent service centre
     ministry_imports.router,
     adjustments.router,
     ledgers.router,

@@ -4,10 +4,26 @@ special ledgers of domain/ledgers: both have their own pages."""
 
 from __future__ import annotations
 
+from domain.queries.business import ADJUSTMENTS, CERTIFICATIONS, SUSPENSIONS, TRANSFERS
 from domain.queries.changes import STATUS_CHANGES
+from domain.queries.directory import INSTITUTIONS, STAFF
+from domain.queries.employers import EMPLOYER_CONTACTS, EMPLOYER_LEDGER, HANDOVERS
 from domain.queries.people import BIRTHDAYS, REGISTERED
 from domain.queries.spec import QuerySpec
 
-_ALL: tuple[QuerySpec, ...] = (REGISTERED, BIRTHDAYS, STATUS_CHANGES)
+_ALL: tuple[QuerySpec, ...] = (
+    REGISTERED,
+    BIRTHDAYS,
+    STATUS_CHANGES,
+    EMPLOYER_LEDGER,
+    HANDOVERS,
+    CERTIFICATIONS,
+    TRANSFERS,
+    SUSPENSIONS,
+    EMPLOYER_CONTACTS,
+    INSTITUTIONS,
+    STAFF,
+    ADJUSTMENTS,
+)
 
 QUERIES: dict[str, QuerySpec] = {spec.id: spec for spec in sorted(_ALL, key=lambda s: int(s.id.split(".")[1]))}

@@ -84,8 +84,13 @@ async def setting(registry_hub: Hub) -> Setting:
     return result
 
 
+_TOKENS: dict[str, dict[str, str]] = {}  # one login per account: logins are rate-limited, the catalogue is long
+
+
 async def _run(api: Api, user: str, path: str) -> Any:
-    answer = await api.call("GET", path, await api.token(user))
+    if user not in _TOKENS:
+        _TOKENS[user] = await api.token(user)
+    answer = await api.call("GET", path, _TOKENS[user])
     assert answer.status_code == 200, answer.text
     return answer.json()
 
