@@ -214,15 +214,16 @@ async def upload(
     corrects_import_id: Annotated[int | None, Form(ge=1, le=2**63 - 1, description="更正哪个批次的异常数据")] = None,
 ) -> Any:
     """上传部委文件：保存文件并排队校验（202）；同一文件（内容相同）再次上传返回原批次（200，duplicate_of），不做任何更改。"""
-    name = os.path.basename((file.filename or "").replace("\\", "/")).strip() or "上传的文件"
+    written = os.path.basename((file.filename or "").replace("\\", "/"))
+    name = "".join(c for c in written if c.isprintable()).strip()[:200] or "上传的文件"
     content = await file.read(MAX_FILE_BYTES + 1)
-    _check_file(name[:200], content)
+    _check_file(name, content)
     digest = hashlib.sha256(content).hexdigest()
     result = await service.upload(
         session,
         actor,
         kind=ImportKind(kind),
-        file_name=name[:200],
+        file_name=name,
         content=content,
         digest=digest,
         corrects_import_id=corrects_import_id,
