@@ -165,6 +165,8 @@ async def refresh_name_keys(session: AsyncSession, import_id: int, *, chunk: int
             )
         ).all()
         if not rows:
+            if added:  # fresh statistics, or the planner joins the list to a table it believes empty row by row
+                await session.execute(text("ANALYZE suspicious_name_key"))
             return added
         after = rows[-1].id
         names = [r.name for r in rows]
