@@ -13,6 +13,7 @@ import typer
 from app.cli.auth_platform import auth_platform_app
 from app.cli.channel import channel_app
 from app.cli.imports import imports_app
+from app.cli.legacy import legacy_app
 from app.cli.moves import moves_app
 from app.cli.provincial import provincial_app
 from app.cli.registry import registry_app
@@ -42,6 +43,7 @@ app.add_typer(provincial_app, name="provincial")
 app.add_typer(moves_app, name="moves")
 app.add_typer(imports_app, name="imports")
 app.add_typer(channel_app, name="channel")
+app.add_typer(legacy_app, name="legacy")
 
 RELAY_METRICS_PORT, WORKER_METRICS_PORT, MONITOR_METRICS_PORT = 9101, 9102, 9103
 MetricsPort = Annotated[

@@ -1,0 +1,124 @@
+"""One run of ``hub legacy import``: stage the export, validate and reconcile it, and (unless a dry run) merge it.
+
+Every step is resumable: staging skips the tables already staged, reconciliation recomputes, the merge carries on
+after the last chunk done. An import of the same export and mapping (the digest of their contents) resumes the
+unfinished run instead of starting another. A failure marks the run ``failed`` with its message and re-raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from connectors.legacy.export import table_path
+from connectors.legacy.staging import stage_export
+from domain.legacy import merge, reconcile, service
+from domain.legacy.models import LegacyRun, RunState
+from domain.legacy.schema import Mapping, TableCode
+from domain.shared.actor import Actor
+
+log = logging.getLogger(__name__)
+_BLOCK = 1 << 20
+
+
+def export_digest(directory: Path, mapping: Mapping) -> str:
+    """SHA-256 over the mapping and every mapped file's contents (streamed)."""
+    digest = hashlib.sha256(mapping.digest.encode())
+    for table in TableCode:
+        path = table_path(directory, mapping, table)
+        digest.update(table.value.encode())
+        if path.is_file():
+            with path.open("rb") as handle:
+                while block := handle.read(_BLOCK):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: int
+    resumed: bool
+    state: RunState
+    chunks_done: int
+    chunks_total: int
+
+
+async def run_import(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    directory: Path,
+    mapping: Mapping,
+    *,
+    dry_run: bool,
+    today: date,
+    chunk_size: int = 10_000,
+    chunk_pause: float = 0.0,
+    progress: Callable[[str], None] | None = None,
+) -> RunOutcome:
+    say = progress or (lambda message: log.info("%s", message))
+    digest = export_digest(directory, mapping)
+    async with sessions() as session, session.begin():
+        run, resumed = await service.start_run(
+            session, actor, source=str(directory), digest=digest, dry_run=dry_run, chunk_size=chunk_size
+        )
+    assert run.id is not None
+    run_id = run.id
+    say(f"run {run_id}: {'resumed' if resumed else 'started'} ({'dry run' if dry_run else 'import'})")
+    try:
+        return await _run(sessions, actor, run, directory, mapping, today, chunk_pause, say, resumed)
+    except Exception as error:
+        async with sessions() as session, session.begin():
+            await service.set_state(session, run_id, RunState.FAILED, error=str(error)[:2000])
+        raise
+
+
+async def _run(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    run: LegacyRun,
+    directory: Path,
+    mapping: Mapping,
+    today: date,
+    chunk_pause: float,
+    say: Callable[[str], None],
+    resumed: bool,
+) -> RunOutcome:
+    assert run.id is not None
+    run_id = run.id
+    if run.state in (RunState.STAGING, RunState.FAILED) and run.chunks_done == 0:
+        async with sessions() as session, session.begin():
+            await service.set_state(session, run_id, RunState.STAGING)
+        staged = await stage_export(sessions, run_id, directory, mapping, today)
+        say(f"run {run_id}: staged " + ", ".join(f"{t.value} {n}" for t, n in staged.items()))
+        async with sessions() as session, session.begin():
+            await reconcile.reconcile(session, run_id, mapping)
+            await service.set_state(session, run_id, RunState.VALIDATED)
+            total = await service.plan_chunks(session, run)
+        say(f"run {run_id}: validated, report ready ({total} chunk(s) to import)")
+    if run.dry_run:
+        return RunOutcome(run_id, resumed, RunState.VALIDATED, 0, 0)
+    async with sessions() as session, session.begin():
+        run = await service.get_run(session, run_id)
+        if run.chunks_done == 0:
+            created = await merge.merge_units(session, actor, run_id, mapping)
+            say(f"run {run_id}: institutions and employers created {created}")
+        await service.set_state(session, run_id, RunState.IMPORTING)
+        total, done = run.chunks_total, run.chunks_done
+    for chunk in range(done, total):
+        lo, hi = service.chunk_rows(run, chunk)
+        async with sessions() as session, session.begin():
+            people = await merge.merge_chunk(session, actor, run_id, mapping, lo, hi)
+            await service.chunk_done(session, run_id, chunk)
+        say(f"run {run_id}: chunk {chunk + 1}/{total} imported ({people} people)")
+        if chunk_pause:
+            await asyncio.sleep(chunk_pause)
+    async with sessions() as session, session.begin():
+        await service.set_state(session, run_id, RunState.IMPORTED)
+    return RunOutcome(run_id, resumed, RunState.IMPORTED, total, total)
