@@ -19,8 +19,8 @@ from channels.staff.views import (
     masked_status,
 )
 from domain.dictionary.codes import ReasonCode
+from domain.retirees import management, supplementary
 from domain.retirees import service as retirees
-from domain.retirees import supplementary
 from domain.retirees.lifecycle import STATUS_LABELS, Status
 from domain.staff.permissions import Permission, require
 from domain.status_log import service as status_log
@@ -152,3 +152,31 @@ async def restore_in_error(
     await retirees.in_scope(uow.session, actor, retiree_id)
     entry = await status_log.restore_in_error(uow, actor, entry_id, retiree_id=retiree_id, remarks=body.remarks)
     return StatusChangeView.of(entry)
+
+
+class ManagementFormBody(BaseModel):
+    management_form: str = Field(
+        pattern=r"^[0-9]$", description="管理形式代码：1 社区管理、2 社保经办机构管理、3 委托原单位管理"
+    )
+    reason: str = Field(max_length=200, description="变更原因")
+
+
+class ManagementFormView(BaseModel):
+    retiree_id: int
+    management_form: str
+    previous: str
+    changed: bool
+
+
+@router.put("/{retiree_id}/management-form", response_model=ManagementFormView)
+async def set_management_form(
+    retiree_id: PathId, body: ManagementFormBody, uow: StaffWork, actor: StaffActor
+) -> ManagementFormView:
+    """6.11 设置人员的管理形式（需填写原因，记入审计日志；与现管理形式相同时不作变更）。"""
+    change = await management.set_management_form(uow, actor, retiree_id, body.management_form, body.reason)
+    return ManagementFormView(
+        retiree_id=retiree_id,
+        management_form=change.retiree.management_form,
+        previous=change.previous,
+        changed=change.changed,
+    )

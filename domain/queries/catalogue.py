@@ -8,13 +8,24 @@ from domain.queries.business import ADJUSTMENTS, CERTIFICATIONS, SUSPENSIONS, TR
 from domain.queries.changes import STATUS_CHANGES
 from domain.queries.directory import INSTITUTIONS, STAFF
 from domain.queries.employers import EMPLOYER_CONTACTS, EMPLOYER_LEDGER, HANDOVERS
+from domain.queries.history import HISTORY
 from domain.queries.people import BIRTHDAYS, REGISTERED
+from domain.queries.registry import BASE_INFO, MANAGEMENT_FORM, NEWLY_APPROVED, ROSTER
+from domain.queries.residence import INSURED_ELSEWHERE, LIVING_ELSEWHERE, NON_LOCAL
 from domain.queries.spec import QuerySpec
 
 _ALL: tuple[QuerySpec, ...] = (
     REGISTERED,
     BIRTHDAYS,
     STATUS_CHANGES,
+    HISTORY,
+    INSURED_ELSEWHERE,
+    LIVING_ELSEWHERE,
+    ROSTER,
+    BASE_INFO,
+    MANAGEMENT_FORM,
+    NON_LOCAL,
+    NEWLY_APPROVED,
     EMPLOYER_LEDGER,
     HANDOVERS,
     CERTIFICATIONS,

@@ -1,0 +1,99 @@
+"""6.4 历史人员: everyone ever registered in a community of the scope, whatever their state now — read from the state
+periods (domain/status_log/periods.py), not from the current institution, so people who moved away, died, were
+suspended or transferred to another community are still listed where they once were.
+
+A person appears once: their last community in the scope, since when they were managed in the scope (the first
+period, or the registration date when the person has been as they are since approval) and when they left it (empty
+while they are still managed there). Managed means registered, suspended or transferring out (the statuses that keep
+a person on a community's books)."""
+
+from __future__ import annotations
+
+from domain.queries.people import INSTITUTION, NAME, SEX, _person_filters
+from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
+from domain.queries.spec import ColumnKind as K
+from domain.queries.sql import PERSON_COLUMNS, SEX_LABELS, STATUS_LABEL_SQL, labels
+from domain.retirees.lifecycle import STATUS_LABELS, Status
+
+MANAGED = [Status.REGISTERED.value, Status.SUSPENDED.value, Status.TRANSFERRING_OUT.value]
+STILL = "still"
+LEFT = "left"
+
+
+def _history(ctx: QueryContext) -> Statement:
+    more, params = _person_filters(ctx)
+    if ctx.filters.get("status"):
+        more += " AND r.status = :status"
+        params["status"] = ctx.filters["status"]
+    presence = ctx.filters.get("presence")
+    if presence == STILL:
+        more += " AND e.still"
+    elif presence == LEFT:
+        more += " AND NOT e.still"
+    return Statement(
+        f"""
+        WITH ever AS (
+            SELECT p.retiree_id,
+                   CASE WHEN bool_or(p.valid_from IS NULL) THEN NULL ELSE min(p.valid_from) END AS since_date,
+                   bool_or(p.valid_to IS NULL) AS still,
+                   max(p.valid_to) AS left_on,
+                   (array_agg(p.institution_id ORDER BY p.seq DESC))[1] AS institution_id
+            FROM retiree_state_period p
+            JOIN institution pi ON pi.id = p.institution_id
+            WHERE pi.path LIKE :prefix AND p.status = ANY(:managed)
+            GROUP BY p.retiree_id
+            UNION ALL
+            SELECT r0.id, r0.registered_on, TRUE, NULL, r0.institution_id
+            FROM retiree r0
+            JOIN institution ri ON ri.id = r0.institution_id
+            WHERE ri.path LIKE :prefix AND r0.status = ANY(:managed)
+              AND NOT EXISTS (SELECT 1 FROM retiree_state_period x WHERE x.retiree_id = r0.id)
+        )
+        SELECT r.id AS retiree_id, r.personal_number, r.name,
+               {labels("r.sex", SEX_LABELS)} AS sex, r.id_number, r.birth_date,
+               {labels("r.status", STATUS_LABEL_SQL)} AS status, i.name AS institution,
+               coalesce(e.since_date, r.registered_on) AS since_date,
+               CASE WHEN e.still THEN NULL ELSE e.left_on END AS left_on,
+               now_i.name AS current_institution, r.death_date
+        FROM ever e
+        JOIN retiree r ON r.id = e.retiree_id
+        JOIN institution i ON i.id = e.institution_id
+        LEFT JOIN institution now_i ON now_i.id = r.institution_id
+        WHERE TRUE{more}
+        """,
+        {"managed": MANAGED, **params},
+    )
+
+
+HISTORY = QuerySpec(
+    id="6.4",
+    title="历史人员查询",
+    description="曾在本辖区社区登记管理的全部退休人员，不论现在的状态（含已转出、已死亡、暂停发放、已转到其他社区的人员），"
+    "按状态变更历史查询，而不是按现在的所属社区。",
+    columns=(
+        *PERSON_COLUMNS,
+        ResultColumn("status", "当前状态", width=20, sortable=True),
+        ResultColumn("institution", "曾登记社区", width=40, sortable=True),
+        ResultColumn("since_date", "登记管理自", K.DATE, width=22, sortable=True),
+        ResultColumn("left_on", "离开日期", K.DATE, width=22, sortable=True),
+        ResultColumn("current_institution", "现所属社区", width=40),
+        ResultColumn("death_date", "死亡日期", K.DATE, width=22),
+    ),
+    filters=(
+        INSTITUTION,
+        NAME,
+        SEX,
+        QueryFilter(
+            "status", "当前状态", FilterKind.CHOICE, tuple(Choice(s.value, label) for s, label in STATUS_LABELS.items())
+        ),
+        QueryFilter(
+            "presence",
+            "是否仍在本辖区",
+            FilterKind.CHOICE,
+            (Choice(STILL, "仍在本辖区管理"), Choice(LEFT, "已离开本辖区")),
+        ),
+    ),
+    build=_history,
+    default_sort="personal_number",
+    tiebreak="retiree_id",
+)
