@@ -183,10 +183,12 @@ async def suspension_rules(settings: Settings) -> dict[str, Any]:
     from domain.dictionary.service import ensure_builtin
     from domain.suspensions import brake
     from hub.bootstrap import bootstrap
+    from seed.go_live import mark_migration_complete
 
     hub = bootstrap(settings, consumer_groups=())
     async with hub.sessions() as session, session.begin():
         await ensure_builtin(session)
+    await mark_migration_complete(settings, "bench")  # issue 17: a synthetic registry, nothing to migrate first
     approved: dict[str, Any] = {}
     try:
         first = await run_suspension_rules(hub, date.today())

@@ -21,6 +21,7 @@ def seed(
 ) -> None:
     """Load the institution tree (1 city, 20 districts, 200 streets, 1,400 communities), employers, retirees and
     one demo account per role. Refused in production."""
+    from seed.go_live import Marked, mark_migration_complete_now
     from seed.loader import load
 
     settings = Settings()
@@ -29,6 +30,12 @@ def seed(
         raise typer.Exit(2)
     if if_empty and _has_retirees(settings):
         typer.echo("the registry already has retirees: nothing loaded")
+        # issue 17: a demo registry seeded before the go-live gate is marked too (not one a legacy import ran on)
+        marked = mark_migration_complete_now(settings, "demo-seed", unless_importing=True)
+        if marked == Marked.MARKED:
+            typer.echo("demo registry: legacy migration marked complete, the nightly rules run (docs/go-live.md)")
+        elif marked == Marked.IMPORTING:
+            typer.echo("a legacy import ran here: mark it complete with `hub legacy complete RUN_ID` (docs/go-live.md)")
         _print_demo_accounts()
         return
     report = load(settings.psycopg_dsn, retiree_count=retirees, seed=seed_value, employer_count=employers)
@@ -36,6 +43,8 @@ def seed(
         f"loaded {report.institutions} institutions, {report.employers} employers, {report.retirees} retirees "
         f"({report.registered} registered) in {report.seconds:.1f} s"
     )
+    mark_migration_complete_now(settings, "demo-seed")  # issue 17: a demo registry has nothing to migrate
+    typer.echo("demo registry: legacy migration marked complete, the nightly rules run (docs/go-live.md)")
     _print_demo_accounts()
 
 

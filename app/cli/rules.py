@@ -28,6 +28,7 @@ def run(
 ) -> None:
     """Run the rules once and print how many retirees each suspended (and how many the brake held)."""
     from app.jobs import preview_suspension_rules, run_suspension_rules
+    from domain.suspensions.gate import RulesBeforeMigration
     from domain.suspensions.overdue import Rule
     from hub.bootstrap import bootstrap
 
@@ -45,6 +46,10 @@ def run(
                 plan = await preview_suspension_rules(hub, as_of, rules=chosen)
             else:
                 report = await run_suspension_rules(hub, as_of, rules=chosen)
+        except RulesBeforeMigration as refusal:  # issue 17: the dry run stays open, applying does not
+            typer.echo(f"refused: {refusal.code}: {refusal.message} ({refusal.detail['why']})", err=True)
+            typer.echo("the dry run (--dry-run) still shows what the rules would do", err=True)
+            raise typer.Exit(3) from None
         finally:
             await hub.engine.dispose()
         if dry_run:

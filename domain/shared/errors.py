@@ -90,6 +90,7 @@ class ErrorCode(StrEnum):
     SUSPENSION_BATCH_NOT_FOUND = "SUSPENSION_BATCH_NOT_FOUND"  # a held-suspension batch id that does not exist
     SUSPENSION_BATCH_DECIDED = "SUSPENSION_BATCH_DECIDED"  # approving or rejecting a batch already decided
     SUSPENSION_BATCH_EMPTY_SELECTION = "SUSPENSION_BATCH_EMPTY_SELECTION"  # approving nobody still held in it
+    RULES_BEFORE_MIGRATION = "RULES_BEFORE_MIGRATION"  # suspending by rule before the legacy migration is complete
 
     # Death registration and the pension overpaid after it (4.6)
     DEATH_DATE_IN_FUTURE = "DEATH_DATE_IN_FUTURE"  # recording a death dated after today (the city's calendar)

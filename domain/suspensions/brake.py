@@ -31,6 +31,7 @@ from domain.shared.actor import Actor
 from domain.shared.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound
 from domain.shared.uow import UnitOfWork
 from domain.staff.permissions import Permission, require
+from domain.suspensions import gate
 from domain.suspensions.models import BatchPerson, BatchState, Outcome, SuspensionBatch
 from domain.suspensions.overdue import REASONS, Cutoffs, Rule, cutoffs, due, suspend_approved
 
@@ -307,6 +308,7 @@ async def approve(
     anyone in it is still held."""
     require_city_operator(actor)
     session = uow.session
+    await gate.require_migration_complete(session)  # issue 17: approving suspends, so not before go-live
     batch = await _open_batch(session, batch_id)
     chosen = select(col(BatchPerson.retiree_id), col(BatchPerson.rule)).where(
         col(BatchPerson.batch_id) == batch_id, col(BatchPerson.outcome) == Outcome.HELD

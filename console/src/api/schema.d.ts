@@ -739,6 +739,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/employers/{code}/talent-centre": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Talent Centre
+         * @description 标记（或取消）单位为人才服务中心；重复提交同一值不产生变化。
+         */
+        put: operations["set_talent_centre_api_v1_employers__code__talent_centre_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/handovers": {
         parameters: {
             query?: never;
@@ -1336,6 +1356,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Catalogue
+         * @description 统计报表目录：每张报表的功能点编号、名称、统计条件和统计项。
+         */
+        get: operations["catalogue_api_v1_reports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/retiree-distribution": {
         parameters: {
             query?: never;
@@ -1368,6 +1408,66 @@ export interface paths {
          * @description 7.2 打印：同一统计表的 Excel 文件（A4 横向，每页重复表头）。
          */
         get: operations["retiree_distribution_sheet_api_v1_reports_retiree_distribution_xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report
+         * @description 统计报表（屏幕查看）：每个下一级机构一行，以及本级直管和合计；统计条件为目录中列出的参数。
+         */
+        get: operations["report_api_v1_reports__report_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Pdf
+         * @description 报表打印为 PDF（A4，表头每页重复，页码，制表人/审核人/盖章栏），记入审计日志。
+         */
+        get: operations["report_pdf_api_v1_reports__report_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report Xlsx
+         * @description 报表导出为 Excel（与屏幕上的数字相同），记入审计日志。
+         */
+        get: operations["report_xlsx_api_v1_reports__report_id__xlsx_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1572,6 +1672,26 @@ export interface paths {
          *     当月多发的养老金，列入待追回。已登记死亡（含省平台先行报送）的人员不能重复登记（ALREADY_DECEASED）。
          */
         post: operations["record_death_api_v1_retirees__retiree_id__death_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retirees/{retiree_id}/management-form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Management Form
+         * @description 6.11 设置人员的管理形式（需填写原因，记入审计日志；与现管理形式相同时不作变更）。
+         */
+        put: operations["set_management_form_api_v1_retirees__retiree_id__management_form_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3561,7 +3681,7 @@ export interface components {
          *     is raised.
          * @enum {string}
          */
-        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "PARAMETER_NOT_A_TIME_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_AREA_CODE" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "RESIDENCE_CITY_INVALID" | "RESIDENCE_DATE_INVALID" | "NON_LOCAL_ONLY" | "INCOMING_RESIDENT_NOT_FOUND" | "INCOMING_RESIDENT_EXISTS" | "INCOMING_PLACE_LOCAL" | "INCOMING_COMMUNITY_INVALID" | "INCOMING_NAME_REQUIRED" | "MOVE_NOT_FOUND" | "MOVE_COMMUNITY_INVALID" | "MOVE_SAME_COMMUNITY" | "MOVE_DIFFERENT_STREET" | "MOVE_STREET_LEVEL_ONLY" | "MOVE_DATE_INVALID" | "MOVE_SELECTION_REQUIRED" | "MOVE_NOBODY" | "MOVE_ALREADY_OPEN" | "MOVE_ACCOUNTS_CHOICE" | "MOVE_OPEN_TRANSFERS" | "HANDOVER_NOT_FOUND" | "HANDOVER_NOT_EDITABLE" | "HANDOVER_STATE" | "HANDOVER_VERSION_CONFLICT" | "HANDOVER_AGENCY_INVALID" | "HANDOVER_AGENCY_ONLY" | "HANDOVER_EMPLOYER_NOT_FOUND" | "HANDOVER_EMPTY" | "HANDOVER_ITEMS_REQUIRED" | "HANDOVER_VOUCHER_INVALID" | "HANDOVER_PERSON_NOT_OF_EMPLOYER" | "HANDOVER_PERSON_MOVED_AWAY" | "HANDOVER_PERSON_HANDED_OVER" | "HANDOVER_PERSON_IN_OPEN_BATCH" | "HANDOVER_RESULTS_INCOMPLETE" | "HANDOVER_DISCREPANCY_REQUIRED" | "HANDOVER_REASON_REQUIRED" | "NOTICE_COMMUNITY_ONLY" | "OBJECTION_NOT_FOUND" | "OBJECTION_NO_ADJUSTMENT" | "OBJECTION_DESCRIPTION_REQUIRED" | "OBJECTION_CLOSED" | "OBJECTION_AGENCY_ONLY" | "OBJECTION_COMMUNITY_ONLY" | "OBJECTION_REASON_REQUIRED" | "OBJECTION_CORRECTION_REQUIRED" | "IMPORT_LEVEL_ONLY" | "IMPORT_FILE_INVALID" | "IMPORT_STATE" | "IMPORT_KIND_NOT_READY" | "REPORT_DATE_OUT_OF_RANGE" | "PRINT_TOO_LARGE" | "QUERY_NOT_FOUND" | "QUERY_FILTER_INVALID" | "QUERY_SORT_INVALID" | "EXPORT_UNMASKED_REFUSED" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "ASSERTION_INVALID" | "ASSERTION_REPLAYED" | "RETIREE_NOT_VOUCHED" | "CLIENT_RATE_LIMITED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "SUSPICIOUS_MATCH_NOT_FOUND" | "SUSPICIOUS_ALREADY_REVIEWED" | "SUSPICIOUS_NO_PERSON" | "REVIEW_NOTE_REQUIRED" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
+        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "PARAMETER_NOT_A_TIME_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_AREA_CODE" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "RULES_BEFORE_MIGRATION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "RESIDENCE_CITY_INVALID" | "RESIDENCE_DATE_INVALID" | "NON_LOCAL_ONLY" | "INCOMING_RESIDENT_NOT_FOUND" | "INCOMING_RESIDENT_EXISTS" | "INCOMING_PLACE_LOCAL" | "INCOMING_COMMUNITY_INVALID" | "INCOMING_NAME_REQUIRED" | "MOVE_NOT_FOUND" | "MOVE_COMMUNITY_INVALID" | "MOVE_SAME_COMMUNITY" | "MOVE_DIFFERENT_STREET" | "MOVE_STREET_LEVEL_ONLY" | "MOVE_DATE_INVALID" | "MOVE_SELECTION_REQUIRED" | "MOVE_NOBODY" | "MOVE_ALREADY_OPEN" | "MOVE_ACCOUNTS_CHOICE" | "MOVE_OPEN_TRANSFERS" | "HANDOVER_NOT_FOUND" | "HANDOVER_NOT_EDITABLE" | "HANDOVER_STATE" | "HANDOVER_VERSION_CONFLICT" | "HANDOVER_AGENCY_INVALID" | "HANDOVER_AGENCY_ONLY" | "HANDOVER_EMPLOYER_NOT_FOUND" | "HANDOVER_EMPTY" | "HANDOVER_ITEMS_REQUIRED" | "HANDOVER_VOUCHER_INVALID" | "HANDOVER_PERSON_NOT_OF_EMPLOYER" | "HANDOVER_PERSON_MOVED_AWAY" | "HANDOVER_PERSON_HANDED_OVER" | "HANDOVER_PERSON_IN_OPEN_BATCH" | "HANDOVER_RESULTS_INCOMPLETE" | "HANDOVER_DISCREPANCY_REQUIRED" | "HANDOVER_REASON_REQUIRED" | "NOTICE_COMMUNITY_ONLY" | "OBJECTION_NOT_FOUND" | "OBJECTION_NO_ADJUSTMENT" | "OBJECTION_DESCRIPTION_REQUIRED" | "OBJECTION_CLOSED" | "OBJECTION_AGENCY_ONLY" | "OBJECTION_COMMUNITY_ONLY" | "OBJECTION_REASON_REQUIRED" | "OBJECTION_CORRECTION_REQUIRED" | "IMPORT_NOT_FOUND" | "IMPORT_LEVEL_ONLY" | "IMPORT_FILE_INVALID" | "IMPORT_STATE" | "IMPORT_KIND_NOT_READY" | "REPORT_DATE_OUT_OF_RANGE" | "PRINT_TOO_LARGE" | "QUERY_NOT_FOUND" | "REPORT_NOT_FOUND" | "QUERY_FILTER_INVALID" | "QUERY_SORT_INVALID" | "EXPORT_UNMASKED_REFUSED" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "ASSERTION_INVALID" | "ASSERTION_REPLAYED" | "RETIREE_NOT_VOUCHED" | "CLIENT_RATE_LIMITED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "SUSPICIOUS_MATCH_NOT_FOUND" | "SUSPICIOUS_ALREADY_REVIEWED" | "SUSPICIOUS_NO_PERSON" | "REVIEW_NOTE_REQUIRED" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "LEGACY_RUN_NOT_FOUND" | "LEGACY_RUN_NOT_IMPORTED" | "LEGACY_EXPORT_INVALID" | "LEGACY_MAPPING_INVALID" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
         /** FaceShareView */
         FaceShareView: {
             /** Attempts */
@@ -4483,6 +4603,30 @@ export interface components {
             password: string;
             /** Username */
             username: string;
+        };
+        /** ManagementFormBody */
+        ManagementFormBody: {
+            /**
+             * Management Form
+             * @description 管理形式代码：1 社区管理、2 社保经办机构管理、3 委托原单位管理
+             */
+            management_form: string;
+            /**
+             * Reason
+             * @description 变更原因
+             */
+            reason: string;
+        };
+        /** ManagementFormView */
+        ManagementFormView: {
+            /** Changed */
+            changed: boolean;
+            /** Management Form */
+            management_form: string;
+            /** Previous */
+            previous: string;
+            /** Retiree Id */
+            retiree_id: number;
         };
         /**
          * MatchKind
@@ -5587,6 +5731,41 @@ export interface components {
              */
             institution_id: number | null;
         };
+        /** ReportCatalogueView */
+        ReportCatalogueView: {
+            /** Reports */
+            reports: components["schemas"]["StatisticsReportView"][];
+        };
+        /** ReportResultView */
+        ReportResultView: {
+            /** Id */
+            id: string;
+            /**
+             * On
+             * Format: date
+             */
+            on: string;
+            /** Rows */
+            rows: components["schemas"]["ReportRowView"][];
+            /** Scope Name */
+            scope_name: string;
+            /** Subtitle */
+            subtitle: string;
+            /** Title */
+            title: string;
+            total: components["schemas"]["ReportRowView"];
+        };
+        /** ReportRowView */
+        ReportRowView: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Values */
+            values: {
+                [key: string]: number | string | null;
+            };
+        };
         /** ReportView */
         ReportView: {
             /** Certified By */
@@ -5983,6 +6162,27 @@ export interface components {
             /** Status Label */
             status_label: string | null;
         };
+        /** StatisticsReportView */
+        StatisticsReportView: {
+            /** As Of */
+            as_of: boolean;
+            /** Chart */
+            chart: string;
+            /** Charted */
+            charted: string[];
+            /** Description */
+            description: string;
+            /** Filters */
+            filters: components["schemas"]["FilterView"][];
+            /** Id */
+            id: string;
+            /** Measures */
+            measures: components["schemas"]["ColumnView"][];
+            /** Title */
+            title: string;
+            /** Unit Label */
+            unit_label: string;
+        };
         /**
          * Status
          * @enum {string}
@@ -6222,6 +6422,23 @@ export interface components {
             effective_date?: string | null;
             /** Remarks */
             remarks?: string | null;
+        };
+        /** TalentCentreBody */
+        TalentCentreBody: {
+            /**
+             * Talent Centre
+             * @description 是否为人才服务中心（保管人员档案，其退休人员为人才退休人员）
+             */
+            talent_centre: boolean;
+        };
+        /** TalentCentreView */
+        TalentCentreView: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Talent Centre */
+            talent_centre: boolean;
         };
         /**
          * TimelineEntryView
@@ -8976,6 +9193,87 @@ export interface operations {
             };
         };
     };
+    set_talent_centre_api_v1_employers__code__talent_centre_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 单位编号 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TalentCentreBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TalentCentreView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     handover_list_api_v1_handovers_get: {
         parameters: {
             query?: {
@@ -11463,6 +11761,53 @@ export interface operations {
             };
         };
     };
+    catalogue_api_v1_reports_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportCatalogueView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     retiree_distribution_api_v1_reports_retiree_distribution_get: {
         parameters: {
             query?: {
@@ -11545,6 +11890,192 @@ export interface operations {
             };
             /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_api_v1_reports__report_id__get: {
+        parameters: {
+            query?: {
+                /** @description 按历史日期统计（仅统计人员状态的报表） */
+                on?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description 报表的功能点编号，如 7.15 */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResultView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_pdf_api_v1_reports__report_id__pdf_get: {
+        parameters: {
+            query?: {
+                /** @description 按历史日期统计（仅统计人员状态的报表） */
+                on?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description 报表的功能点编号，如 7.15 */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_xlsx_api_v1_reports__report_id__xlsx_get: {
+        parameters: {
+            query?: {
+                /** @description 按历史日期统计（仅统计人员状态的报表） */
+                on?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description 报表的功能点编号，如 7.15 */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12208,6 +12739,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeathView"];
+                };
+            };
+            /** @description 请求体无法解析（HTTP_400） */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_management_form_api_v1_retirees__retiree_id__management_form_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                retiree_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManagementFormBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagementFormView"];
                 };
             };
             /** @description 请求体无法解析（HTTP_400） */
