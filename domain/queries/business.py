@@ -294,7 +294,7 @@ SUSPENSIONS = QuerySpec(
 
 
 def _adjustments(ctx: QueryContext) -> Statement:
-    params: dict[str, Any] = {"year": ctx.filters["year"]}
+    params: dict[str, Any] = {"year": ctx.filters.get("year") or ctx.on.year}
     where = _name(ctx, "", params)
     if ctx.filters.get("batch"):
         where += " AND pa.batch_id = :batch"
@@ -331,7 +331,7 @@ ADJUSTMENTS = QuerySpec(
         ResultColumn("status", "当前状态", width=20),
     ),
     filters=(
-        QueryFilter("year", "调整年度", FilterKind.YEAR, required=True, description="如 2026"),
+        QueryFilter("year", "调整年度", FilterKind.YEAR, description="如 2026；不填为今年"),
         QueryFilter("batch", "调整批次", FilterKind.TEXT),
         INSTITUTION,
         NAME,

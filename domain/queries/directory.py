@@ -43,16 +43,32 @@ def _institutions(ctx: QueryContext) -> Statement:
         where += " AND (i.name LIKE :name OR i.code = :code)"
         params["name"] = "%" + _like_prefix(ctx.filters["name"])
         params["code"] = ctx.filters["name"]
-    # People managed in the subtree: counted per community (the index on institution_id) and summed up the tree.
+    # People managed in each institution's subtree: counted per community once (the index on institution_id and
+    # status), then added up to every ancestor named in the community's path (/city/district/street/community/).
     return Statement(
         f"""
+        WITH managed AS (
+            SELECT r.institution_id, count(*) AS n
+            FROM retiree r
+            WHERE r.status = ANY(:managed)
+              AND r.institution_id IN (SELECT id FROM institution WHERE path LIKE :prefix)
+            GROUP BY r.institution_id
+        ), rolled AS (
+            SELECT a.id, sum(m.n)::bigint AS n
+            FROM managed m
+            JOIN institution c ON c.id = m.institution_id
+            CROSS JOIN LATERAL unnest(string_to_array(trim(BOTH '/' FROM c.path), '/')::bigint[]) AS a(id)
+            GROUP BY a.id
+        ), staffed AS (
+            SELECT s.institution_id, count(*) AS n FROM staff_account s WHERE s.active GROUP BY s.institution_id
+        )
         SELECT i.id AS institution_id, i.code, i.name, {labels("i.level", LEVELS)} AS level, p.name AS parent,
                CASE WHEN i.active THEN '启用' ELSE '停用' END AS active, i.address, i.phone,
-               (SELECT count(*) FROM retiree r JOIN institution c ON c.id = r.institution_id
-                 WHERE c.path LIKE i.path || '%' AND r.status = ANY(:managed)) AS managed,
-               (SELECT count(*) FROM staff_account s WHERE s.institution_id = i.id AND s.active) AS staff
+               COALESCE(rolled.n, 0) AS managed, COALESCE(staffed.n, 0) AS staff
         FROM institution i
         LEFT JOIN institution p ON p.id = i.parent_id
+        LEFT JOIN rolled ON rolled.id = i.id
+        LEFT JOIN staffed ON staffed.institution_id = i.id
         WHERE i.path LIKE :prefix{where}
         """,
         params,

@@ -74,7 +74,15 @@ LEDGER_CHOICES = (
 
 def _ledger(ctx: QueryContext) -> Statement:
     which = ctx.filters["list"]
-    more, params = _employer_filter(ctx, "e")
+    # The employers first (by code or name), then their retirees through the index on the employer code.
+    more = (
+        " AND r.employer_code IN (SELECT ee.code FROM employer ee"
+        " WHERE ee.code = :employer OR ee.name LIKE :employer_name)"
+    )
+    params: dict[str, Any] = {
+        "employer": ctx.filters["employer"],
+        "employer_name": _like_prefix(ctx.filters["employer"]),
+    }
     named, name_params = _name_filter(ctx)
     more += named
     params.update(name_params)
@@ -141,7 +149,9 @@ EMPLOYER_LEDGER = QuerySpec(
     ),
     filters=(
         QueryFilter("list", "台账类别", FilterKind.CHOICE, LEDGER_CHOICES, required=True, default=Ledger.ROSTER),
-        EMPLOYER,
+        QueryFilter(
+            "employer", "单位", FilterKind.TEXT, required=True, description="单位编号，或单位名称开头的字（按单位查询）"
+        ),
         INSTITUTION,
         NAME,
     ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,8 +21,11 @@ from domain.audit.models import AuditEntry
 from domain.certifications.inbound import on_certification_recorded
 from domain.employers.models import Employer
 from domain.retirees.inbound import Inbound
+from domain.retirees.lifecycle import RecordDeath
 from domain.retirees.models import Retiree
 from domain.shared import calendar
+from domain.status_log import service as status_log
+from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
@@ -358,4 +361,27 @@ async def test_6_20_adjustments_by_year(api: Api, registry_hub: Hub, setting: Se
     ]
     assert (await _get(api, s.district, f"/api/v1/queries/6.20?year=2025&name={s.surname}"))["total"] == 0
     assert (await _get(api, s.outsider, f"/api/v1/queries/6.20?year=2026&name={s.surname}"))["total"] == 0
-    await _refused(api, s.district, f"/api/v1/queries/6.20?name={s.surname}", "year")
+    await _refused(api, s.district, f"/api/v1/queries/6.20?name={s.surname}&year=1800", "year")
+
+
+async def test_6_13_not_certified_as_of_a_past_date_counts_who_was_managed_then(
+    api: Api, registry_hub: Hub, setting: Setting
+) -> None:
+    """A person who died ten days ago was managed (and not certified) twenty days ago, not today."""
+    s = setting
+    died = calendar.today() - timedelta(days=10)
+    async with registry_hub.sessions() as session, session.begin():
+        locked = await status_log.locked_retiree(session, s.people[2].id or 0)
+        await status_log.apply(
+            registry_hub.unit_of_work(session, "test"),
+            factories.SETUP,
+            locked,
+            RecordDeath(died),
+            effective_date=died,
+            cause=status_log.Cause(CauseType.STAFF, "test"),
+        )
+    base = f"/api/v1/queries/6.13?name={s.surname}&list=uncertified"
+    assert await _names(api, s.district, base) == sorted(p.name for p in s.people[:2])
+    before = (calendar.today() - timedelta(days=20)).isoformat()
+    then = await _get(api, s.district, f"{base}&on={before}&size=50")
+    assert then["on"] == before and sorted(r["name"] for r in then["items"]) == sorted(p.name for p in s.people)
