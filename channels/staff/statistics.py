@@ -29,7 +29,7 @@ SIGNATURE = "制表人：                    审核人：                    单
 OnQuery = Annotated[date | None, Query(description="按历史日期统计（仅统计人员状态的报表）")]
 
 
-class ReportView(BaseModel):
+class StatisticsReportView(BaseModel):
     id: str
     title: str
     description: str
@@ -42,7 +42,7 @@ class ReportView(BaseModel):
 
 
 class ReportCatalogueView(BaseModel):
-    reports: list[ReportView]
+    reports: list[StatisticsReportView]
 
 
 class ReportRowView(BaseModel):
@@ -61,8 +61,8 @@ class ReportResultView(BaseModel):
     total: ReportRowView
 
 
-def _view(spec: ReportSpec) -> ReportView:
-    return ReportView(
+def _view(spec: ReportSpec) -> StatisticsReportView:
+    return StatisticsReportView(
         id=spec.id,
         title=spec.title,
         description=spec.description,

@@ -1056,6 +1056,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/legacy-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs
+         * @description 历史数据迁移批次（试运行与导入），最新在前。仅市级。
+         */
+        get: operations["runs_api_v1_legacy_runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/legacy-runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report
+         * @description 迁移批次的对账报告：按表、按状态、拒绝原因汇总、与省平台数据的差异数。仅市级。
+         */
+        get: operations["report_api_v1_legacy_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/legacy-runs/{run_id}/differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Differences
+         * @description 同一人员在本系统（省平台同步）与原系统中不一致的字段（姓名脱敏）。仅市级。
+         */
+        get: operations["differences_api_v1_legacy_runs__run_id__differences_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/legacy-runs/{run_id}/refusals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Refusals
+         * @description 被拒绝的行：表、行号、列与原因。仅市级。
+         */
+        get: operations["refusals_api_v1_legacy_runs__run_id__refusals_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ministry-imports": {
         parameters: {
             query?: never;
@@ -2971,7 +3051,7 @@ export interface components {
             /** @description 向认证平台推送人像建模信息的状态 */
             face_share: components["schemas"]["FaceShareView"] | null;
             /** History */
-            history: components["schemas"]["ReportView"][];
+            history: components["schemas"]["channels__staff__certifications__ReportView"][];
             /** Last Certified */
             last_certified: string | null;
             /** Next Due */
@@ -3554,6 +3634,38 @@ export interface components {
              * @description 转往城市名称
              */
             name: string;
+        };
+        /** DifferencePage */
+        DifferencePage: {
+            /** Items */
+            items: components["schemas"]["DifferenceView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** DifferenceView */
+        DifferenceView: {
+            /** Field */
+            field: string;
+            /** Field Label */
+            field_label: string;
+            /**
+             * Legacy Value
+             * @description 原系统
+             */
+            legacy_value: string | null;
+            /** Personal Number */
+            personal_number: string;
+            /**
+             * Registry Value
+             * @description 本系统（省平台同步）
+             */
+            registry_value: string | null;
+            /** Retiree Id */
+            retiree_id: number;
         };
         /**
          * Discrepancy
@@ -5451,6 +5563,11 @@ export interface components {
             per_rule: {
                 [key: string]: number;
             };
+            /**
+             * Rules Blocked
+             * @description 自动暂停规则不能运行的原因（历史数据迁移尚未完成确认时，issue 17）；能运行时为空
+             */
+            rules_blocked?: string | null;
             /** Would Hold */
             would_hold: number;
             /** Would Suspend */
@@ -5680,6 +5797,51 @@ export interface components {
          * @enum {string}
          */
         RecoveryState: "none" | "to_recover" | "recovered" | "waived" | "cancelled";
+        /** RefusalGroupView */
+        RefusalGroupView: {
+            /** Code */
+            code: string;
+            /**
+             * Example
+             * @description 一例（身份证号码脱敏）
+             */
+            example: string;
+            /** Label */
+            label: string;
+            /** Rows */
+            rows: number;
+            /** Table Code */
+            table_code: string;
+        };
+        /** RefusalPage */
+        RefusalPage: {
+            /** Items */
+            items: components["schemas"]["RefusalView"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** RefusalView */
+        RefusalView: {
+            /** Code */
+            code: string;
+            /** Column */
+            column: string | null;
+            /** Label */
+            label: string;
+            /** Message */
+            message: string;
+            /**
+             * Row No
+             * @description 文件中的行号（表头为第1行）
+             */
+            row_no: number;
+            /** Table Code */
+            table_code: string;
+        };
         /** RegistrationCandidate */
         RegistrationCandidate: {
             /** Id Number */
@@ -5765,26 +5927,6 @@ export interface components {
             values: {
                 [key: string]: number | string | null;
             };
-        };
-        /** ReportView */
-        ReportView: {
-            /** Certified By */
-            certified_by: string | null;
-            /**
-             * Certified On
-             * Format: date
-             */
-            certified_on: string;
-            /** Method */
-            method: string;
-            /** Recorded At */
-            recorded_at: string | null;
-            /** Result */
-            result: string;
-            /** Source */
-            source: string;
-            /** Source Id */
-            source_id: string;
         };
         /** ResidenceBody */
         ResidenceBody: {
@@ -6083,6 +6225,37 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** RunView */
+        RunView: {
+            /** Chunks Done */
+            chunks_done: number;
+            /** Chunks Total */
+            chunks_total: number;
+            /** Created At */
+            created_at: string | null;
+            /** Created By */
+            created_by: string;
+            /**
+             * Dry Run
+             * @description 试运行（只校验，不导入）
+             */
+            dry_run: boolean;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Source
+             * @description 导出目录
+             */
+            source: string;
+            /** State */
+            state: string;
+            /** State Label */
+            state_label: string;
+        };
         /** SelectedView */
         SelectedView: {
             /** Code */
@@ -6310,6 +6483,20 @@ export interface components {
             /** To Status */
             to_status: string;
         };
+        /** StatusView */
+        StatusView: {
+            /** Label */
+            label: string;
+            /**
+             * Merged
+             * @description 其中与本系统已有人员合并
+             */
+            merged: number;
+            /** People */
+            people: number;
+            /** Status */
+            status: string;
+        };
         /** SummaryRowView */
         SummaryRowView: {
             /**
@@ -6413,6 +6600,38 @@ export interface components {
          * @enum {string}
          */
         SyncState: "pending" | "sent" | "acknowledged" | "failed" | "not_sent";
+        /**
+         * TableCode
+         * @enum {string}
+         */
+        TableCode: "AF08" | "AF02" | "AB01" | "AC01" | "IC10" | "AC60" | "AEF1";
+        /** TableView */
+        TableView: {
+            /** Label */
+            label: string;
+            /**
+             * Refused
+             * @description 拒绝
+             */
+            refused: number;
+            /**
+             * Rows Read
+             * @description 读取行数
+             */
+            rows_read: number;
+            /** Table Code */
+            table_code: string;
+            /**
+             * Would Import
+             * @description 新增
+             */
+            would_import: number;
+            /**
+             * Would Merge
+             * @description 与本系统已有记录合并（同身份证号码或同编码）
+             */
+            would_merge: number;
+        };
         /** TakeIn */
         TakeIn: {
             /**
@@ -6695,6 +6914,41 @@ export interface components {
              * @description 待办事项
              */
             todo: components["schemas"]["WorklistItem"][];
+        };
+        /** ReportView */
+        channels__staff__certifications__ReportView: {
+            /** Certified By */
+            certified_by: string | null;
+            /**
+             * Certified On
+             * Format: date
+             */
+            certified_on: string;
+            /** Method */
+            method: string;
+            /** Recorded At */
+            recorded_at: string | null;
+            /** Result */
+            result: string;
+            /** Source */
+            source: string;
+            /** Source Id */
+            source_id: string;
+        };
+        /** ReportView */
+        channels__staff__legacy__ReportView: {
+            /**
+             * Differences
+             * @description 与省平台数据不一致的字段数
+             */
+            differences: number;
+            /** Refusals */
+            refusals: components["schemas"]["RefusalGroupView"][];
+            run: components["schemas"]["RunView"];
+            /** Statuses */
+            statuses: components["schemas"]["StatusView"][];
+            /** Tables */
+            tables: components["schemas"]["TableView"][];
         };
         /** Rejection */
         channels__staff__registrations__Rejection: {
@@ -10701,6 +10955,235 @@ export interface operations {
                 content: {
                     "application/pdf": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    runs_api_v1_legacy_runs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"][];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_api_v1_legacy_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["channels__staff__legacy__ReportView"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    differences_api_v1_legacy_runs__run_id__differences_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DifferencePage"];
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    refusals_api_v1_legacy_runs__run_id__refusals_get: {
+        parameters: {
+            query?: {
+                /** @description 只看某一张表 */
+                table?: components["schemas"]["TableCode"] | null;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefusalPage"];
                 };
             };
             /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */

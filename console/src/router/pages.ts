@@ -6,13 +6,14 @@ import { deathRoutes } from '@/pages/deaths/routes'
 import { handoverRoutes } from '@/pages/handovers/routes'
 import { ledgerRoutes } from '@/pages/ledgers/routes'
 import { ministryImportRoutes } from '@/pages/ministry-imports/routes'
-import { ministryImportRoutes } from '@/pages/ministry-imports/routes'
 import { nonLocalRoutes } from '@/pages/non-local/routes'
 import { queryRoutes } from '@/pages/queries/routes'
 import { registrationRoutes } from '@/pages/registrations/routes'
 import { reportRoutes } from '@/pages/reports/routes'
 import { retireeRoutes } from '@/pages/retirees/routes'
+import { statisticsRoutes } from '@/pages/statistics/routes'
 import { suspensionBatchRoutes } from '@/pages/suspension-batches/routes'
+import { suspiciousRoutes } from '@/pages/suspicious/routes'
 import { transferRoutes } from '@/pages/transfers/routes'
 import { worklistRoutes } from '@/pages/worklists/routes'
 import './meta'
@@ -33,14 +34,15 @@ export const pageRoutes: RouteRecordRaw[] = [
   ...communityMoveRoutes,
   ...handoverRoutes,
   ...ministryImportRoutes,
-  ...ministryImportRoutes,
   ...suspensionBatchRoutes,
+  ...suspiciousRoutes,
   ...adjustmentRoutes,
   ...retireeRoutes,
   ...ledgerRoutes,
   ...nonLocalRoutes,
   ...queryRoutes,
   ...reportRoutes,
+  ...statisticsRoutes,
   ...adminRoutes,
 ]
 

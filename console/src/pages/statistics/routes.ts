@@ -1,0 +1,17 @@
+import type { RouteRecordRaw } from 'vue-router'
+
+// The statistical reports of section 7 drawn from declarations (issue 19): one page per report, named by its
+// function point, the same component driven by the API's catalogue. 7.2 has its own page (reports/).
+export const REPORT_PAGES: { id: string; title: string }[] = [
+  { id: '7.8', title: '按管理形式统计' },
+  { id: '7.13', title: '暂停（恢复）发放统计表' },
+  { id: '7.15', title: '社会化管理服务工作月报' },
+]
+
+export const statisticsRoutes: RouteRecordRaw[] = REPORT_PAGES.map(({ id, title }, order) => ({
+  path: `reports/${id}`,
+  name: `report-${id}`,
+  component: () => import('./ReportPage.vue'),
+  props: { reportId: id },
+  meta: { title: `${id} ${title}`, permissions: ['registry.read'], menu: { group: 'reports', order: 30 + order, icon: 'Histogram' } },
+}))
