@@ -130,10 +130,15 @@ async def stage(
         if item.state is ImportState.UPLOADED and already:  # left by an earlier attempt: start again
             await session.execute(text("DELETE FROM ministry_import_row WHERE import_id = :id"), {"id": import_id})
             already = 0
-        await session.execute(
-            text("UPDATE ministry_import SET state = 'staging', processed_rows = :n WHERE id = :id"),
+        claimed = await session.execute(
+            text(
+                "UPDATE ministry_import SET state = 'staging', processed_rows = :n"
+                " WHERE id = :id AND state IN ('uploaded', 'staging') RETURNING id"
+            ),
             {"id": import_id, "n": already},
         )
+        if claimed.first() is None:  # abandoned meanwhile
+            return StageResult(import_id, ImportState.ABANDONED, 0)
     handle = io.BytesIO(content)
     handle.name = name
     try:

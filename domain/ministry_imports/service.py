@@ -422,7 +422,7 @@ async def finish_staging(
             " FROM (SELECT count(*) AS total, count(*) FILTER (WHERE outcome = 'valid') AS valid,"
             " count(*) FILTER (WHERE outcome = 'exception') AS exception,"
             " count(*) FILTER (WHERE outcome = 'duplicate') AS duplicate"
-            " FROM ministry_import_row WHERE import_id = :id) c WHERE m.id = :id"
+            " FROM ministry_import_row WHERE import_id = :id) c WHERE m.id = :id AND m.state = 'staging'"
         ),
         {**params, "warnings": _json(list(warnings))},
     )

@@ -348,6 +348,13 @@ async def test_2_7_a_worker_stopped_mid_staging_is_resumed_without_doubles(regis
         item = await session.get(MinistryImport, import_id)
         assert item is not None and (item.state, item.processed_rows) == (ImportState.STAGING, 10)
 
+    # While another worker holds it (its file row locked), a pass skips it: no row staged twice.
+    async with registry_hub.sessions() as other, other.begin():
+        await other.execute(
+            text("SELECT import_id FROM ministry_import_file WHERE import_id = :id FOR UPDATE"), {"id": import_id}
+        )
+        skipped = await run_pending_imports(registry_hub, chunk=10)
+        assert import_id not in skipped.staged and import_id not in skipped.failed
     report = await run_pending_imports(registry_hub, chunk=10)
     assert import_id in report.staged
     staged = await _detail(api, world.district_operator, import_id)
