@@ -31,6 +31,7 @@ from channels.staff import (
     handovers,
     institutions,
     ledgers,
+    legacy,
     ministry_imports,
     queries,
     registrations,
@@ -69,6 +70,7 @@ ROUTERS = (
     handovers.router,
     employers.router,  # 6.1: the talent service centre
     ministry_imports.router,
+    legacy.router,  # issue 17: the legacy migration's reports (city level)
     adjustments.router,
     ledgers.router,
     suspension_batches.router,

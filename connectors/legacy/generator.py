@@ -90,7 +90,7 @@ def _spell(on: date, rng: random.Random, textual: bool) -> str:
     return f"{on.isoformat()} 00:00:00"
 
 
-def _identity(k: int, areas: Sequence[str]) -> tuple[str, date, str]:
+def identity(k: int, areas: Sequence[str]) -> tuple[str, date, str]:
     area = areas[k % len(areas)]
     rest = k // len(areas)
     day, rest = rest % _BIRTH_DAYS, rest // _BIRTH_DAYS
@@ -191,7 +191,7 @@ def _person(
     examples: int,
 ) -> None:
     number = f"{prefix}{i:09d}"
-    id_number, birth, sex = _identity(id_offset + i, areas)
+    id_number, birth, sex = identity(id_offset + i, areas)
     name = rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2))))
     employer = f"{prefix}E{rng.randrange(result.employers):07d}"
     retired = date(birth.year + (60 if sex == "1" else 55), birth.month, min(birth.day, 28))

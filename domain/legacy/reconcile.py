@@ -50,7 +50,11 @@ async def _clear(session: AsyncSession, run_id: int) -> None:
             f"WHERE run_id = :run AND problem_code IN ({codes})",
             run=run_id,
         )
-    await _run(session, "UPDATE legacy_stage_archive SET final_status = NULL WHERE run_id = :run", run=run_id)
+    await _run(
+        session,
+        "UPDATE legacy_stage_archive SET final_status = NULL WHERE run_id = :run AND final_status IS NOT NULL",
+        run=run_id,
+    )
 
 
 async def _duplicates(session: AsyncSession, run_id: int, mapping: Mapping, table: TableCode, key: str) -> None:
@@ -271,43 +275,53 @@ async def _events(session: AsyncSession, run_id: int, mapping: Mapping) -> None:
     await _run(
         session,
         """
-        UPDATE legacy_stage_archive a SET final_status = coalesce(
-            (SELECT CASE e.kind WHEN 'resumed' THEN 'registered' ELSE e.kind END
-             FROM legacy_stage_event e
-             WHERE e.run_id = :run AND e.table_code = 'AEF1' AND e.personal_number = a.personal_number
-               AND e.problem_code IS NULL
-             ORDER BY e.on_date DESC, e.row_no DESC LIMIT 1),
-            'registered')
-        WHERE a.run_id = :run AND a.problem_code IS NULL
+        UPDATE legacy_stage_archive a SET final_status = x.final_status
+        FROM (
+            SELECT DISTINCT ON (e.personal_number) e.personal_number,
+                   CASE e.kind WHEN 'resumed' THEN 'registered' ELSE e.kind END AS final_status
+            FROM legacy_stage_event e
+            WHERE e.run_id = :run AND e.table_code = 'AEF1' AND e.problem_code IS NULL
+            ORDER BY e.personal_number, e.on_date DESC, e.row_no DESC
+        ) x
+        WHERE a.run_id = :run AND a.problem_code IS NULL AND a.personal_number = x.personal_number
         """,
+        run=run_id,
+    )
+    await _run(
+        session,
+        "UPDATE legacy_stage_archive SET final_status = 'registered' "
+        "WHERE run_id = :run AND problem_code IS NULL AND final_status IS NULL",
         run=run_id,
     )
 
 
 _TABLE_COUNTS = """
-WITH counts AS (
+WITH merged AS (
+    SELECT p.personal_number FROM legacy_stage_person p JOIN retiree r ON r.id_number = p.id_number
+    WHERE p.run_id = :run AND p.problem_code IS NULL
+), counts AS (
     SELECT table_code,
            count(*) FILTER (WHERE problem_code IS NULL AND NOT merged) AS would_import,
            count(*) FILTER (WHERE problem_code IS NULL AND merged) AS would_merge,
            count(*) FILTER (WHERE problem_code IS NOT NULL) AS refused
     FROM (
-        SELECT u.table_code, u.problem_code,
-               CASE WHEN u.table_code = 'AB01' THEN EXISTS (SELECT 1 FROM employer e WHERE e.code = u.code)
-                    ELSE EXISTS (SELECT 1 FROM institution i WHERE i.code = u.code) END AS merged
-        FROM legacy_stage_unit u WHERE u.run_id = :run
+        SELECT u.table_code, u.problem_code, coalesce(e.code, i.code) IS NOT NULL AS merged
+        FROM legacy_stage_unit u
+        LEFT JOIN employer e ON u.table_code = 'AB01' AND e.code = u.code
+        LEFT JOIN institution i ON u.table_code <> 'AB01' AND i.code = u.code
+        WHERE u.run_id = :run
         UNION ALL
-        SELECT 'AC01', p.problem_code, EXISTS (SELECT 1 FROM retiree r WHERE r.id_number = p.id_number)
-        FROM legacy_stage_person p WHERE p.run_id = :run
+        SELECT 'AC01', p.problem_code, m.personal_number IS NOT NULL
+        FROM legacy_stage_person p LEFT JOIN merged m ON m.personal_number = p.personal_number
+        WHERE p.run_id = :run
         UNION ALL
-        SELECT 'IC10', a.problem_code, EXISTS (
-            SELECT 1 FROM legacy_stage_person p JOIN retiree r ON r.id_number = p.id_number
-            WHERE p.run_id = :run AND p.personal_number = a.personal_number AND p.problem_code IS NULL)
-        FROM legacy_stage_archive a WHERE a.run_id = :run
+        SELECT 'IC10', a.problem_code, m.personal_number IS NOT NULL
+        FROM legacy_stage_archive a LEFT JOIN merged m ON m.personal_number = a.personal_number
+        WHERE a.run_id = :run
         UNION ALL
-        SELECT e.table_code, e.problem_code, EXISTS (
-            SELECT 1 FROM legacy_stage_person p JOIN retiree r ON r.id_number = p.id_number
-            WHERE p.run_id = :run AND p.personal_number = e.personal_number AND p.problem_code IS NULL)
-        FROM legacy_stage_event e WHERE e.run_id = :run
+        SELECT e.table_code, e.problem_code, m.personal_number IS NOT NULL
+        FROM legacy_stage_event e LEFT JOIN merged m ON m.personal_number = e.personal_number
+        WHERE e.run_id = :run
     ) rows
     GROUP BY table_code
 )
