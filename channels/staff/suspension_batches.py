@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from channels.deps import BodyId, PathId, QueryId, Session, StaffActor, StaffWork
 from domain.shared import calendar
 from domain.shared.masking import mask_id_number, mask_name
-from domain.suspensions import brake
+from domain.suspensions import brake, gate
 from domain.suspensions.models import BatchState, Outcome, SuspensionBatch
 from domain.suspensions.overdue import Rule
 
@@ -113,6 +113,9 @@ class PreviewView(BaseModel):
     would_hold: int
     would_suspend: int
     brake: bool = Field(description="今晚是否会挂起")
+    rules_blocked: str | None = Field(
+        default=None, description="自动暂停规则不能运行的原因（历史数据迁移尚未完成确认时，issue 17）；能运行时为空"
+    )
 
 
 async def _batch_view(session: Session, batch: SuspensionBatch) -> BatchView:
@@ -249,4 +252,5 @@ async def preview(session: Session, actor: StaffActor) -> PreviewView:
         would_hold=plan.would_hold,
         would_suspend=plan.would_suspend,
         brake=plan.decision.holds_any,
+        rules_blocked=None if await gate.rules_allowed(session) else gate.MESSAGE_ZH,
     )

@@ -141,6 +141,7 @@ async def test_17_approving_a_held_batch_is_refused_before_the_mark_in_chinese(f
     assert answer.status_code == 409, answer.text
     assert answer.json()["code"] == "RULES_BEFORE_MIGRATION" and answer.json()["message"] == ZH
     assert preview.status_code == 200 and preview.json()["would_suspend"] + preview.json()["would_hold"] > 0
+    assert preview.json()["rules_blocked"] == ZH  # the console's preview says why, above the counts
 
 
 async def test_17_the_scheduler_logs_the_refusal_once_and_keeps_its_other_jobs(
@@ -202,6 +203,14 @@ async def test_17_the_demo_seed_path_marks_the_migration_complete_audited_and_th
 
     again = await asyncio.to_thread(_cli, fresh, monkeypatch, registry_app, "seed", "--if-empty", "--retirees", "10")
     assert again[0] == 0 and "marked complete" not in again[1]  # idempotent: nothing marked twice
+
+    async with fresh_hub.sessions() as session, session.begin():
+        city = await factories.account(session, await factories.city(session), "operator")
+    app = create_app(fresh, hub=fresh_hub)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub.test") as client:
+        api = Api(client)
+        preview = await api.call("GET", "/api/v1/suspension-rules/preview", await api.token(city.username))
+    assert preview.status_code == 200 and preview.json()["rules_blocked"] is None
 
     report = await jobs.run_suspension_rules(fresh_hub, NIGHT)
     assert sum(report.suspended.values()) + sum(report.held.values()) == sum(plan.per_rule.values()) > 0
