@@ -5,7 +5,15 @@ import type { RouteRecordRaw } from 'vue-router'
 // its line here for the menu.
 export const QUERY_PAGES: { id: string; title: string }[] = [
   { id: '6.3', title: '已登记人员查询' },
+  { id: '6.4', title: '历史人员查询' },
+  { id: '6.5', title: '参保地在外区、居住并登记在本区人员查询' },
+  { id: '6.6', title: '参保地在本区、居住并登记在外区人员查询' },
+  { id: '6.8', title: '花名册查询' },
+  { id: '6.9', title: '基本信息查询' },
+  { id: '6.11', title: '按管理形式查询' },
   { id: '6.12', title: '按生日查询' },
+  { id: '6.16', title: '异地居住人员查询' },
+  { id: '6.21', title: '新核准人员查询' },
   { id: '6.22', title: '人员状态变更查询' },
 ]
 
