@@ -29,8 +29,10 @@ from channels.printing.xlsx import render_xlsx
 from channels.staff.queries import _ALIGN, _cells
 from domain.queries import service as queries
 from domain.queries.catalogue import QUERIES
+from domain.queries.spec import FilterKind, QuerySpec
 from domain.shared import calendar
 from domain.shared.actor import Actor
+from domain.shared.errors import DomainError
 from hub.db import create_engine, create_session_factory
 from hub.settings import Settings
 
@@ -38,13 +40,28 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_URL = "postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench"
 
 
-def required_filters(query_id: str, today: date) -> dict[str, str]:
-    """The value each query's required filters take in the benchmark (a realistic, not tiny, selection)."""
-    if query_id == "6.12":
-        return {"from": "03-01", "to": "03-07"}
-    if query_id == "6.21":
-        return {"from": (today - timedelta(days=30)).isoformat()}
-    return {}
+def required_filters(spec: QuerySpec, today: date, employer: str) -> dict[str, str]:
+    """The value each required filter takes in the benchmark (a realistic, not tiny, selection): its default or
+    first choice, a week of birthdays, the last 30 days, the largest employer."""
+    given: dict[str, str] = {}
+    for f in spec.filters:
+        if not f.required or f.default:
+            continue
+        if f.kind is FilterKind.CHOICE:
+            given[f.key] = f.choices[0].value
+        elif f.kind is FilterKind.MONTH_DAY:
+            given[f.key] = "03-01"
+            if spec.filter("to"):
+                given["to"] = "03-07"
+        elif f.kind is FilterKind.DATE:
+            given[f.key] = (today - timedelta(days=30)).isoformat()
+        elif f.kind is FilterKind.YEAR:
+            given[f.key] = str(today.year)
+        elif f.kind is FilterKind.MONTH:
+            given[f.key] = f"{today:%Y-%m}"
+        else:
+            given[f.key] = employer
+    return given
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -76,6 +93,14 @@ async def main(runs: int, export: bool) -> None:
         ).one()
         city = (await session.execute(text("SELECT id, path, name FROM institution WHERE level = 'city'"))).one()
         retirees = (await session.execute(text("SELECT count(*) FROM retiree"))).scalar_one()
+        employer = (
+            await session.execute(
+                text(
+                    "SELECT employer_code FROM retiree WHERE employer_code IS NOT NULL "
+                    "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+                )
+            )
+        ).scalar_one_or_none() or ""
     scopes = {
         f"community ({community.name}, {people})": community,
         f"district ({district.name})": district,
@@ -96,22 +121,31 @@ async def main(runs: int, export: bool) -> None:
             for on in (None, year_back) if spec.as_of else (None,):
                 samples: list[float] = []
                 total = 0
+                failed = ""
                 for _ in range(runs):
                     async with sessions() as session:
                         started = time.perf_counter()
-                        async with session.begin():
-                            page = await queries.run_page(
-                                session,
-                                actor,
-                                query_id,
-                                required_filters(query_id, today),
-                                on=on,
-                                sort=None,
-                                page=1,
-                                size=20,
-                            )
+                        try:
+                            async with session.begin():
+                                page = await queries.run_page(
+                                    session,
+                                    actor,
+                                    query_id,
+                                    required_filters(spec, today, employer),
+                                    on=on,
+                                    sort=None,
+                                    page=1,
+                                    size=20,
+                                )
+                        except DomainError as refused:  # e.g. a query a level may not ask
+                            failed = f"{refused.code}: {refused.message}"
+                            break
                         samples.append(time.perf_counter() - started)
                         total = page.total
+                if failed:
+                    print(f"{query_id:>5} {scope_name.split(' ')[0]:<10} refused: {failed}", flush=True)
+                    rows.append({"query": query_id, "scope": scope_name.split(" ")[0], "refused": failed})
+                    continue
                 rows.append(
                     {
                         "query": query_id,
