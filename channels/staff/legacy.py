@@ -89,7 +89,7 @@ class RefusalGroupView(BaseModel):
     example: str = Field(description="一例（身份证号码脱敏）")
 
 
-class ReportView(BaseModel):
+class LegacyReportView(BaseModel):
     run: RunView
     tables: list[TableView]
     statuses: list[StatusView]
@@ -143,11 +143,11 @@ async def runs(session: Session, actor: StaffActor) -> list[RunView]:
     return [RunView.of(r) for r in await service.list_runs(session, actor)]
 
 
-@router.get("/legacy-runs/{run_id}", response_model=ReportView)
-async def report(run_id: PathId, session: Session, actor: StaffActor) -> ReportView:
+@router.get("/legacy-runs/{run_id}", response_model=LegacyReportView)
+async def report(run_id: PathId, session: Session, actor: StaffActor) -> LegacyReportView:
     """迁移批次的对账报告：按表、按状态、拒绝原因汇总、与省平台数据的差异数。仅市级。"""
     result = await service.read_report(session, actor, run_id)
-    return ReportView(
+    return LegacyReportView(
         run=RunView.of(result.run),
         tables=[
             TableView(

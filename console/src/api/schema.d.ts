@@ -3051,7 +3051,7 @@ export interface components {
             /** @description 向认证平台推送人像建模信息的状态 */
             face_share: components["schemas"]["FaceShareView"] | null;
             /** History */
-            history: components["schemas"]["channels__staff__certifications__ReportView"][];
+            history: components["schemas"]["ReportView"][];
             /** Last Certified */
             last_certified: string | null;
             /** Next Due */
@@ -4704,6 +4704,21 @@ export interface components {
             /** Scope Name */
             scope_name: string;
         };
+        /** LegacyReportView */
+        LegacyReportView: {
+            /**
+             * Differences
+             * @description 与省平台数据不一致的字段数
+             */
+            differences: number;
+            /** Refusals */
+            refusals: components["schemas"]["RefusalGroupView"][];
+            run: components["schemas"]["RunView"];
+            /** Statuses */
+            statuses: components["schemas"]["StatusView"][];
+            /** Tables */
+            tables: components["schemas"]["TableView"][];
+        };
         /**
          * Level
          * @enum {string}
@@ -5928,6 +5943,26 @@ export interface components {
                 [key: string]: number | string | null;
             };
         };
+        /** ReportView */
+        ReportView: {
+            /** Certified By */
+            certified_by: string | null;
+            /**
+             * Certified On
+             * Format: date
+             */
+            certified_on: string;
+            /** Method */
+            method: string;
+            /** Recorded At */
+            recorded_at: string | null;
+            /** Result */
+            result: string;
+            /** Source */
+            source: string;
+            /** Source Id */
+            source_id: string;
+        };
         /** ResidenceBody */
         ResidenceBody: {
             /**
@@ -6914,41 +6949,6 @@ export interface components {
              * @description 待办事项
              */
             todo: components["schemas"]["WorklistItem"][];
-        };
-        /** ReportView */
-        channels__staff__certifications__ReportView: {
-            /** Certified By */
-            certified_by: string | null;
-            /**
-             * Certified On
-             * Format: date
-             */
-            certified_on: string;
-            /** Method */
-            method: string;
-            /** Recorded At */
-            recorded_at: string | null;
-            /** Result */
-            result: string;
-            /** Source */
-            source: string;
-            /** Source Id */
-            source_id: string;
-        };
-        /** ReportView */
-        channels__staff__legacy__ReportView: {
-            /**
-             * Differences
-             * @description 与省平台数据不一致的字段数
-             */
-            differences: number;
-            /** Refusals */
-            refusals: components["schemas"]["RefusalGroupView"][];
-            run: components["schemas"]["RunView"];
-            /** Statuses */
-            statuses: components["schemas"]["StatusView"][];
-            /** Tables */
-            tables: components["schemas"]["TableView"][];
         };
         /** Rejection */
         channels__staff__registrations__Rejection: {
@@ -11059,7 +11059,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["channels__staff__legacy__ReportView"];
+                    "application/json": components["schemas"]["LegacyReportView"];
                 };
             };
             /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */

@@ -5,6 +5,7 @@ import { communityMoveRoutes } from '@/pages/community_moves/routes'
 import { deathRoutes } from '@/pages/deaths/routes'
 import { handoverRoutes } from '@/pages/handovers/routes'
 import { ledgerRoutes } from '@/pages/ledgers/routes'
+import { legacyRoutes } from '@/pages/legacy/routes'
 import { ministryImportRoutes } from '@/pages/ministry-imports/routes'
 import { nonLocalRoutes } from '@/pages/non-local/routes'
 import { queryRoutes } from '@/pages/queries/routes'
@@ -43,6 +44,7 @@ export const pageRoutes: RouteRecordRaw[] = [
   ...queryRoutes,
   ...reportRoutes,
   ...statisticsRoutes,
+  ...legacyRoutes,
   ...adminRoutes,
 ]
 
