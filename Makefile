@@ -141,3 +141,10 @@ bench-ministry-import: setup services
 		$(VENV)/bin/hub db upgrade
 	HUB_DATABASE_URL=$${HUB_BENCH_DATABASE_URL:-postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench} \
 		$(PY) -m bench.ministry_import $(BENCH_ARGS)
+
+# Issue 17: the migration of the 2007 system — a fresh database (retiree_hub_legacy, dropped at the end), a generated
+# export of 1,000,000 retirees (BENCH_ARGS="--people 100000" for less), the dry run and the import timed, each
+# process's peak RSS.
+.PHONY: bench-legacy
+bench-legacy: setup services
+	$(PY) -m bench.legacy $(BENCH_ARGS)

@@ -9,7 +9,8 @@ people chunk by chunk (a range of AC01 rows per transaction, with the run's ``ch
    status, suspension, death, last certification).
 2. INSERT … SELECT into ``status_change``: the registration (IC10) and every change (AEF1) as of its own date, with
    ``cause_type`` ``import``, ``sync_state`` ``not_sent`` and no outbox event — nothing is pushed to the province —
-   and a deterministic ``cause_ref`` so that an entry already imported is never imported again. The state-periods
+   and a deterministic ``cause_ref`` (unique per retiree among imported entries) so that an entry already
+   imported is never imported again. The state-periods
    trigger turns them into the periods the as-of queries read.
 3. One audit entry naming every retiree of the chunk, and the chunk counted done.
 
@@ -140,10 +141,8 @@ SELECT ch.retiree_id, ch.registry_number, {_KIND}, {_REASON}, ch.from_status, ch
            'resume_to', CASE WHEN ch.to_status = 'suspended' THEN 'registered' END),
        ch.on_date, ch.institution_id, 'import', ch.ref, :actor, ch.remarks, 'not_sent'
 FROM chained ch
-WHERE NOT EXISTS (
-    SELECT 1 FROM status_change s
-    WHERE s.retiree_id = ch.retiree_id AND s.cause_type = 'import' AND s.cause_ref = ch.ref)
 ORDER BY ch.retiree_id, ch.on_date, ch.seq
+ON CONFLICT (retiree_id, cause_ref) WHERE cause_type = 'import' DO NOTHING
 """
 
 _CHUNK_IDS = f"SELECT r.id FROM ({_PEOPLE}) src JOIN retiree r ON r.id_number = src.id_number ORDER BY r.id"

@@ -24,11 +24,13 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     Text,
+    text,
 )
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from domain.shared import columns
+from domain.status_log.models import StatusChange
 
 
 class RunState(StrEnum):
@@ -205,3 +207,14 @@ class StageEvent(SQLModel, table=True):
     problem_code: str | None = columns.text()
     problem_column: str | None = columns.text()
     problem_message: str | None = columns.text()
+
+
+# One imported history entry per retiree and source fact (``cause_ref`` "legacy:AEF1:suspended:2015-03-02"): the
+# import's INSERT … ON CONFLICT DO NOTHING relies on it to be idempotent without scanning the log.
+IMPORTED_ENTRY = Index(
+    "ux_status_change_import",
+    StatusChange.__table__.c.retiree_id,  # type: ignore[attr-defined]
+    StatusChange.__table__.c.cause_ref,  # type: ignore[attr-defined]
+    unique=True,
+    postgresql_where=text("cause_type = 'import'"),
+)

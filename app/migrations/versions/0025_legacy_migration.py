@@ -150,9 +150,17 @@ def upgrade() -> None:
         prefixes=["UNLOGGED"],
     )
     op.create_index("ix_legacy_stage_event_number", "legacy_stage_event", ["run_id", "personal_number"])
+    op.create_index(
+        "ux_status_change_import",
+        "status_change",
+        ["retiree_id", "cause_ref"],
+        unique=True,
+        postgresql_where=sa.text("cause_type = 'import'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ux_status_change_import", table_name="status_change")
     for name in reversed(_STAGES):
         op.drop_table(name)
     op.drop_table("legacy_migration_state")
