@@ -2,7 +2,9 @@
 
 Every step is resumable: staging skips the tables already staged, reconciliation recomputes, the merge carries on
 after the last chunk done. An import of the same export and mapping (the digest of their contents) resumes the
-unfinished run instead of starting another. A failure marks the run ``failed`` with its message and re-raises.
+unfinished run instead of starting another, and a new import starts from the staged rows of the validated dry run of
+that export, if there is one (copied in SQL, not read again); validation runs again against the registry of now.
+A failure marks the run ``failed`` with its message and re-raises.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from connectors.legacy.export import table_path
-from connectors.legacy.staging import stage_export
+from connectors.legacy.staging import reuse_dry_run, stage_export
 from domain.legacy import merge, reconcile, service
 from domain.legacy.models import LegacyRun, RunState
 from domain.legacy.schema import Mapping, TableCode
@@ -95,6 +97,10 @@ async def _run(
     if run.state in (RunState.STAGING, RunState.FAILED) and run.chunks_done == 0:
         async with sessions() as session, session.begin():
             await service.set_state(session, run_id, RunState.STAGING)
+            if not run.dry_run and not resumed:
+                dry = await reuse_dry_run(session, run_id, run.digest)
+                if dry is not None:
+                    say(f"run {run_id}: staged rows taken from dry run {dry} (same export and mapping)")
         staged = await stage_export(sessions, run_id, directory, mapping, today)
         say(f"run {run_id}: staged " + ", ".join(f"{t.value} {n}" for t, n in staged.items()))
         async with sessions() as session, session.begin():

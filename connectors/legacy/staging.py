@@ -108,3 +108,46 @@ async def stage_export(
             await session.execute(text(f"ANALYZE {_TARGETS[table][0]}"))  # fresh statistics for the set-based checks
         log.info("legacy run %s: staged %s (%s rows)", run_id, table.value, read[table])
     return read
+
+
+_STAGES = ("legacy_stage_person", "legacy_stage_archive", "legacy_stage_unit", "legacy_stage_event")
+_LATEST_DRY_RUN = text(
+    "SELECT max(id) FROM legacy_run WHERE digest = :digest AND dry_run AND state = 'validated' AND id <> :run"
+)
+
+
+async def reuse_dry_run(session: AsyncSession, run_id: int, digest: str) -> int | None:
+    """Give a new import the staged rows of the latest validated dry run of the same export and mapping (copied in
+    SQL: the files are not read and checked again); returns that dry run's id, or None if there is none."""
+    dry = await session.scalar(_LATEST_DRY_RUN, {"digest": digest, "run": run_id})
+    if dry is None:
+        return None
+    for table in _STAGES:
+        columns = [
+            c
+            for c in (
+                await session.execute(
+                    text(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
+                        "AND column_name <> 'run_id' ORDER BY ordinal_position"
+                    ),
+                    {"t": table},
+                )
+            ).scalars()
+        ]
+        names = ", ".join(columns)
+        await session.execute(text(f"DELETE FROM {table} WHERE run_id = :run"), {"run": run_id})
+        await session.execute(
+            text(f"INSERT INTO {table} (run_id, {names}) SELECT :run, {names} FROM {table} WHERE run_id = :dry"),
+            {"run": run_id, "dry": dry},
+        )
+        await session.execute(text(f"ANALYZE {table}"))
+    await session.execute(
+        text(
+            "INSERT INTO legacy_run_table (run_id, table_code, rows_read) "
+            "SELECT :run, table_code, rows_read FROM legacy_run_table WHERE run_id = :dry "
+            "ON CONFLICT (run_id, table_code) DO UPDATE SET rows_read = EXCLUDED.rows_read"
+        ),
+        {"run": run_id, "dry": dry},
+    )
+    return int(dry)

@@ -343,13 +343,25 @@ async def test_17_only_a_finished_import_marks_the_migration_complete(registry_h
     from domain.shared.errors import Conflict
 
     world = await _world(registry_hub)
-    _export(world, tmp_path, 60, offset=random.randrange(10**6))
+    export, prefix = _export(world, tmp_path, 60, offset=random.randrange(10**6))
     dry = await _run(registry_hub, tmp_path, dry_run=True)
     async with registry_hub.sessions() as session, session.begin():
         with pytest.raises(Conflict) as refused:
             await state.mark_complete(session, system_actor("t"), run_id=dry.run_id)
     assert refused.value.code == "LEGACY_RUN_NOT_IMPORTED"
+    # The import after the dry run starts from its staged rows (not read again) and imports the clean people.
     imported = await _run(registry_hub, tmp_path, dry_run=False)
+    async with registry_hub.sessions() as session:
+        dry_report, import_report = (
+            await service.report(session, dry.run_id),
+            await service.report(session, imported.run_id),
+        )
+    assert [(t.table_code, t.rows_read, t.refused) for t in import_report.tables] == [
+        (t.table_code, t.rows_read, t.refused) for t in dry_report.tables
+    ]
+    people = await _scalar(registry_hub, "SELECT count(*) FROM retiree WHERE personal_number LIKE :p", p=f"{prefix}%")
+    assert people == sum(s.people for s in dry_report.statuses) > 0
+    assert export.rows["AC01"] > people
     async with registry_hub.sessions() as session, session.begin():
         await state.mark_complete(session, system_actor("t"), run_id=imported.run_id)
         await state.mark_complete(session, system_actor("t"), run_id=imported.run_id)  # twice: one mark
