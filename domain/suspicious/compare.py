@@ -8,9 +8,14 @@ The committer of a ``suspicious_list`` import (:func:`compare_import`) runs in t
 2. the candidates, into a temporary table by two statements over the list's keys (a temporary table, analysed): the
    people with the row's 18-character number (``id_number_18``, already 15→18 upgraded by staging), and the people
    with the same normalised name and the birth date the row's number carries (hash joins, never one query per row);
-3. chunk by chunk in row order: the rows with their candidates, :func:`~domain.suspicious.matching.best_match` on
-   those pairs only (the rules and the Chinese explanations stay in matching.py), and the results inserted with one
-   statement per chunk. A row already compared keeps its result and its review (re-running changes nothing).
+3. the plain cases decided in SQL for the whole list by one INSERT … SELECT (hash joins): the person with the row's
+   number and the name written identically (EXACT_ID, or UPGRADED_ID when the list wrote the legacy 15-character
+   number), or no candidate at all (NO_MATCH); their explanations filled in from
+   :func:`~domain.suspicious.matching.plain_template` passed as parameters, so the texts are matching.py's;
+4. the few rows left (name variants, homophones, a different name, same name and birth date, odd writings) with
+   their candidates into a temporary table, read back range by range: :func:`~domain.suspicious.matching.best_match`
+   on those pairs only (the rules and the Chinese explanations stay in matching.py), the results inserted with one
+   statement per range. A row already compared keeps its result and its review (re-running changes nothing).
 
 Memory stays bounded by the chunk; the database does the joins.
 """
@@ -31,7 +36,7 @@ from domain.audit import trail
 from domain.shared import calendar
 from domain.shared.actor import system_actor
 from domain.shared.uow import UnitOfWork
-from domain.suspicious.matching import ListEntry, MatchKind, RegistryPerson, best_match
+from domain.suspicious.matching import ListEntry, MatchKind, RegistryPerson, best_match, plain_template
 from domain.suspicious.names import normalise_name
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,10 @@ PAYMENT_STATUS_SQL = """
         ELSE coalesce(d.label, r.payment_status)
     END
 """
+
+# A name Python's str.strip() leaves as it is and no replace() placeholder can hide in: the plain cases only take
+# names starting and ending with a CJK unified ideograph (others go through best_match, which handles any writing).
+PLAIN_NAME = "^[\u4e00-\u9fff](.*[\u4e00-\u9fff])?$"
 
 _NEW_NAMES = text(
     """
@@ -81,15 +90,15 @@ _LIST_KEYS = text(
 
 _BY_ID = text(
     """
-    INSERT INTO suspicious_candidate (row_number, retiree_id)
-    SELECT k.row_number, r.id FROM suspicious_list_key k JOIN retiree r ON r.id_number = k.id18
+    INSERT INTO suspicious_candidate (row_number, retiree_id, by_id)
+    SELECT k.row_number, r.id, true FROM suspicious_list_key k JOIN retiree r ON r.id_number = k.id18
     """
 )
 
 _BY_NAME_AND_BIRTH = text(
     """
-    INSERT INTO suspicious_candidate (row_number, retiree_id)
-    SELECT k.row_number, p.id
+    INSERT INTO suspicious_candidate (row_number, retiree_id, by_id)
+    SELECT k.row_number, p.id, false
     FROM suspicious_list_key k
     JOIN (SELECT r.id, r.id_number, r.birth_date, rk.name_key
           FROM retiree r JOIN suspicious_name_key rk ON rk.name = r.name) AS p
@@ -98,27 +107,69 @@ _BY_NAME_AND_BIRTH = text(
     """
 )
 
-_ROWS = text(
-    """
-    SELECT l.row_number, coalesce(l.name, '') AS name, coalesce(l.id_number, '') AS id_number
-    FROM ministry_import_row l
-    WHERE l.import_id = :import AND l.outcome = ANY(:outcomes) AND l.row_number > :after
-      AND NOT EXISTS (SELECT 1 FROM suspicious_match m WHERE m.import_id = l.import_id AND m.row_number = l.row_number)
-    ORDER BY l.row_number
-    LIMIT :size
+# The plain cases, decided and explained set-based for the whole list at once (see the module docstring): the row's
+# candidate by number (numbers are unique in the registry) with the name written identically, the number as given
+# (EXACT_ID) or 15 digits upgraded (UPGRADED_ID) — a person by number outranks every other candidate; or no candidate
+# at all (NO_MATCH). Hash joins over the list, never a pass over the registry per chunk. '{listed}' is filled last so
+# a name cannot inject a placeholder. A row compared before keeps its result (ON CONFLICT).
+_PLAIN = text(
+    f"""
+    WITH decided AS (
+    INSERT INTO suspicious_match (import_id, row_number, retiree_id, match_kind, flagged, explanation, employer_code,
+                                  employer_name, payment_status)
+    SELECT :import, p.row_number, p.retiree_id, p.kind, p.kind = ANY(CAST(:flagged AS text[])),
+           replace(replace(replace(replace(
+               CASE p.kind WHEN :exact THEN :exact_text WHEN :upgraded THEN :upgraded_text ELSE :no_match_text END,
+               '{{raw}}', p.raw), '{{id18}}', p.id18), '{{birth_date}}', p.birth_date), '{{listed}}', p.listed),
+           p.employer_code, p.employer_name, p.payment_status
+    FROM (
+        SELECT l.row_number, r.id AS retiree_id, l.name AS listed, l.id_number AS raw, l.id_number_18 AS id18,
+               to_char(to_date(substr(l.id_number_18, 7, 8), 'YYYYMMDD'), 'YYYY-MM-DD') AS birth_date,
+               CASE WHEN c.row_number IS NULL THEN :no_match WHEN l.id_number = l.id_number_18 THEN :exact
+                    ELSE :upgraded END AS kind,
+               r.employer_code, e.name AS employer_name,
+               CASE WHEN r.id IS NOT NULL THEN {PAYMENT_STATUS_SQL} END AS payment_status
+        FROM ministry_import_row l
+        LEFT JOIN suspicious_row_candidates c ON c.row_number = l.row_number
+        LEFT JOIN retiree r ON r.id = c.by_id
+        LEFT JOIN employer e ON e.code = r.employer_code
+        LEFT JOIN dictionary_code d ON d.category = 'payment_status' AND d.code = r.payment_status
+        WHERE l.import_id = :import AND l.outcome = ANY(:outcomes)
+          AND l.id_number_18 IS NOT NULL AND l.name ~ :plain_name
+          AND (c.row_number IS NULL
+               OR (r.name = l.name AND (l.id_number = l.id_number_18 OR l.id_number ~ '^[0-9]{{15}}$')))
+    ) AS p
+    ON CONFLICT (import_id, row_number) DO NOTHING
+    RETURNING match_kind
+    )
+    SELECT match_kind, count(*) AS n FROM decided GROUP BY match_kind
     """
 )
 
-_PEOPLE = text(
+# The rows the plain step left (a few percent), each with its candidates (none: one line with a NULL person), into a
+# temporary table read back range by range: best_match decides them.
+_LEFT = text(
     f"""
-    SELECT c.row_number, r.id, r.personal_number, r.name, r.id_number, r.birth_date, r.employer_code,
+    CREATE TEMP TABLE suspicious_left ON COMMIT DROP AS
+    SELECT l.row_number, coalesce(l.name, '') AS listed_name, coalesce(l.id_number, '') AS listed_id_number,
+           r.id, r.personal_number, r.name, r.id_number, r.birth_date, r.employer_code,
            e.name AS employer_name, {PAYMENT_STATUS_SQL} AS payment_status
-    FROM suspicious_candidate c
-    JOIN retiree r ON r.id = c.retiree_id
+    FROM ministry_import_row l
+    LEFT JOIN suspicious_candidate c ON c.row_number = l.row_number
+    LEFT JOIN retiree r ON r.id = c.retiree_id
     LEFT JOIN employer e ON e.code = r.employer_code
     LEFT JOIN dictionary_code d ON d.category = 'payment_status' AND d.code = r.payment_status
-    WHERE c.row_number >= :first AND c.row_number <= :last
-    ORDER BY c.row_number, r.personal_number
+    WHERE l.import_id = :import AND l.outcome = ANY(:outcomes)
+      AND NOT EXISTS (SELECT 1 FROM suspicious_match m WHERE m.import_id = l.import_id AND m.row_number = l.row_number)
+    """
+)
+
+_LEFT_RANGE = text(
+    """
+    SELECT row_number, listed_name, listed_id_number, id, personal_number, name, id_number, birth_date, employer_code,
+           employer_name, payment_status
+    FROM suspicious_left WHERE row_number BETWEEN :first AND :last
+    ORDER BY row_number, personal_number
     """
 )
 
@@ -200,7 +251,10 @@ async def compare_import(
     log.info("import %s: name keys in %.1f s", import_id, time.perf_counter() - started)
     await session.execute(text("DROP TABLE IF EXISTS pg_temp.suspicious_candidate"))
     await session.execute(
-        text("CREATE TEMP TABLE suspicious_candidate (row_number integer, retiree_id bigint) ON COMMIT DROP")
+        text(
+            "CREATE TEMP TABLE suspicious_candidate (row_number integer, retiree_id bigint, by_id boolean NOT NULL)"
+            " ON COMMIT DROP"
+        )
     )
     await session.execute(text("DROP TABLE IF EXISTS pg_temp.suspicious_list_key"))
     await session.execute(
@@ -218,23 +272,62 @@ async def compare_import(
     log.info("import %s: candidates by name and birth date in %.1f s", import_id, time.perf_counter() - started)
     await session.execute(text("CREATE INDEX ON suspicious_candidate (row_number)"))
     await session.execute(text("ANALYZE suspicious_candidate"))
-    compared, after = 0, 0
+    # One line per row with candidates, analysed, for the plain step (a grouped subquery there misleads the planner
+    # into re-grouping per list row).
+    await session.execute(text("DROP TABLE IF EXISTS pg_temp.suspicious_row_candidates"))
+    await session.execute(
+        text(
+            "CREATE TEMP TABLE suspicious_row_candidates ON COMMIT DROP AS"
+            " SELECT row_number, max(retiree_id) FILTER (WHERE by_id) AS by_id"
+            " FROM suspicious_candidate GROUP BY row_number"
+        )
+    )
+    await session.execute(text("ALTER TABLE suspicious_row_candidates ADD PRIMARY KEY (row_number)"))
+    await session.execute(text("ANALYZE suspicious_row_candidates"))
+    compared = 0
     counts: dict[str, int] = {}
-    while True:
-        rows = (
-            await session.execute(
-                _ROWS, {"import": import_id, "outcomes": COMPARED_OUTCOMES, "after": after, "size": chunk}
-            )
-        ).all()
-        if not rows:
-            break
-        after = rows[-1].row_number
-        people = await _candidates(session, rows[0].row_number, after)
-        await _insert(session, import_id, rows, people, today, counts)
-        compared += len(rows)
-        if progress is not None:
-            await progress(compared)
-    log.info("import %s: %s rows compared in %.1f s", import_id, compared, time.perf_counter() - started)
+    plain = {
+        "import": import_id,
+        "outcomes": COMPARED_OUTCOMES,
+        "plain_name": PLAIN_NAME,
+        "flagged": [kind.value for kind in MatchKind if kind.flagged],
+        "exact": MatchKind.EXACT_ID.value,
+        "upgraded": MatchKind.UPGRADED_ID.value,
+        "no_match": MatchKind.NO_MATCH.value,
+        "exact_text": plain_template(MatchKind.EXACT_ID),
+        "upgraded_text": plain_template(MatchKind.UPGRADED_ID),
+        "no_match_text": plain_template(MatchKind.NO_MATCH),
+    }
+    for kind, count in await _hash_joined(session, _PLAIN, plain):
+        counts[kind] = count
+        compared += count
+    log.info("import %s: %s plain rows decided set-based in %.1f s", import_id, compared, time.perf_counter() - started)
+    if progress is not None:
+        await progress(compared)
+    await session.execute(text("DROP TABLE IF EXISTS pg_temp.suspicious_left"))
+    await _hash_joined(session, _LEFT, {"import": import_id, "outcomes": COMPARED_OUTCOMES}, fetch=False)
+    await session.execute(text("CREATE INDEX ON suspicious_left (row_number)"))
+    await session.execute(text("ANALYZE suspicious_left"))
+    bounds = (await session.execute(text("SELECT min(row_number), max(row_number) FROM suspicious_left"))).one()
+    in_python = 0
+    first = bounds[0]
+    while first is not None and first <= bounds[1]:
+        last = first + chunk - 1
+        rows, people = await _left(session, first, last)
+        if rows:
+            await _insert(session, import_id, rows, people, today, counts)
+            compared += len(rows)
+            in_python += len(rows)
+            if progress is not None:
+                await progress(compared)
+        first = last + 1
+    log.info(
+        "import %s: %s rows compared in %.1f s (%s by best_match, the rest set-based)",
+        import_id,
+        compared,
+        time.perf_counter() - started,
+        in_python,
+    )
     await trail.record(
         session,
         COMPARE_ACTOR,
@@ -245,19 +338,46 @@ async def compare_import(
     return compared
 
 
-async def _candidates(session: AsyncSession, first: int, last: int) -> dict[int, list[_Person]]:
+async def _hash_joined(
+    session: AsyncSession, statement: Any, params: dict[str, Any], *, fetch: bool = True
+) -> list[Any]:
+    """Run a statement over the whole list without nested loops: the planner underestimates the rows of these joins
+    (an OR of conditions, a result table whose statistics are stale or bloated by rolled-back comparisons) and a
+    nested loop over a million list rows never ends; hash joins take seconds. The setting is restored after."""
+    previous = (await session.execute(text("SELECT current_setting('enable_nestloop')"))).scalar_one()
+    await session.execute(text("SELECT set_config('enable_nestloop', 'off', true)"))
+    try:
+        result = await session.execute(statement, params)
+        return list(result.all()) if fetch else []
+    finally:
+        await session.execute(text("SELECT set_config('enable_nestloop', :value, true)"), {"value": previous})
+
+
+@dataclass(frozen=True)
+class _Row:
+    row_number: int
+    name: str
+    id_number: str
+
+
+async def _left(session: AsyncSession, first: int, last: int) -> tuple[list[_Row], dict[int, list[_Person]]]:
+    """The rows left in ``first``..``last`` and their candidates ordered by personal number."""
+    rows: list[_Row] = []
     found: dict[int, list[_Person]] = {}
-    for r in await session.execute(_PEOPLE, {"first": first, "last": last}):
-        found.setdefault(r.row_number, []).append(
-            _Person(
-                r.id,
-                r.employer_code,
-                r.employer_name,
-                r.payment_status,
-                RegistryPerson(r.personal_number, r.name, r.id_number, r.birth_date),
+    for r in await session.execute(_LEFT_RANGE, {"first": first, "last": last}):
+        if not rows or rows[-1].row_number != r.row_number:
+            rows.append(_Row(r.row_number, r.listed_name, r.listed_id_number))
+        if r.id is not None:
+            found.setdefault(r.row_number, []).append(
+                _Person(
+                    r.id,
+                    r.employer_code,
+                    r.employer_name,
+                    r.payment_status,
+                    RegistryPerson(r.personal_number, r.name, r.id_number, r.birth_date),
+                )
             )
-        )
-    return found
+    return rows, found
 
 
 async def _insert(

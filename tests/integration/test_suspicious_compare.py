@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,6 +21,8 @@ from domain.institutions.models import Institution
 from domain.retirees.models import Retiree
 from domain.shared import calendar
 from domain.suspicious.compare import compare_import
+from domain.suspicious.idnumbers import candidate_keys
+from domain.suspicious.matching import ListEntry, MatchKind, RegistryPerson, best_match
 from hub.bootstrap import Hub
 from hub.models import OutboxMessage
 from tests import factories
@@ -42,7 +45,7 @@ def _legacy(id18: str) -> str:
     return id18[:6] + id18[8:17]
 
 
-async def staged_import(session: Any, institution: Institution, rows: list[tuple[str, str, str | None]]) -> int:
+async def staged_import(session: Any, institution: Institution, rows: Sequence[tuple[str, str, str | None]]) -> int:
     """A committed suspicious_list import with rows (name, id as written, id_number_18), inserted directly."""
     assert institution.id is not None
     import_id = (
@@ -350,3 +353,96 @@ async def test_2_8_review_actions_and_refusals(registry_hub: Hub, api: Api) -> N
     row = (await _matches(registry_hub, world.import_id))[world.rows["upgraded"]]
     assert row.review_state == "pending"
     assert await _status(registry_hub, world.people["upgraded"].id) == "registered"
+
+
+_SURNAMES = ["张", "单", "曾", "陈", "欧阳", "王"]
+_GIVEN = "伟军红东华国建明丽芳"
+_TRADITIONAL = str.maketrans("张陈华国东军红伟", "張陳華國東軍紅偉")
+_HOMOPHONE = {"张": "章", "单": "善", "曾": "增", "陈": "沉"}
+
+
+def _variants(person: Retiree, twin_id: str) -> list[tuple[str, str, str]]:
+    """The rows (name as written, number as written, number upgraded) a list could carry for one registered person:
+    every kind, plain and odd writings of each."""
+    name, number = person.name, person.id_number
+    legacy = _legacy(number)
+    rows = [
+        (name, number, number),  # exact
+        (name, legacy, number),  # upgraded
+        (" ".join(name), legacy, number),  # upgraded, the name spaced
+        (f" {name} ", number, number),  # exact, the name padded (best_match strips it)
+        (" ".join(name), number, number),  # variant: spaces
+        (name.translate(_TRADITIONAL), number, number),  # variant (traditional) or exact
+        (_HOMOPHONE.get(name[0], "李") + name[1:], number, number),  # homophone or a different name
+        ("李四", number, number),  # a different name
+        (name, twin_id, twin_id),  # same name and birth date, another number
+        (" ".join(name), twin_id, twin_id),  # the same, the name spaced
+        ("ZHANG WEI", twin_id, twin_id),  # no match, a Latin name
+    ]
+    if number.endswith("X"):
+        rows.append((name, number.lower(), number))  # exact, written with a small x
+    return rows
+
+
+async def test_2_8_set_based_decisions_equal_best_match_row_by_row(registry_hub: Hub) -> None:
+    """Differential: a few thousand rows of every kind compared set-based (plain cases in SQL, the rest by
+    best_match) give, row by row, what best_match gives on every registered person sharing the row's number or birth
+    date (kind, flagged, explanation, person)."""
+    today = calendar.today()
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        people: list[Retiree] = []
+        for index in range(240):
+            digits = uuid.uuid4().int
+            name = _SURNAMES[index % len(_SURNAMES)] + _GIVEN[digits % 10] + _GIVEN[(digits // 10) % 10]
+            birth = date(1940, 1, 1) + timedelta(days=digits % 9000)
+            people.append(await factories.retiree(session, tree.communities[0], name=name, birth=birth))
+            if index % 8 == 0:  # a registered namesake born the same day: best_match keeps the first by number
+                people.append(await factories.retiree(session, tree.communities[1], name=name, birth=birth))
+        rows: list[tuple[str, str, str]] = []
+        for person in people:
+            rows += _variants(person, factories.id_number(person.birth_date))
+            unknown = factories.id_number()
+            rows.append((_unique_name("司徒"), unknown, unknown))  # no match at all
+        import_id = await staged_import(session, tree.district, rows)
+
+    async with registry_hub.sessions() as session, session.begin():
+        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+        assert await compare_import(registry_hub.unit_of_work(session, "test"), import_id, chunk=700, today=today) == (
+            len(rows)
+        )
+        found = {
+            r.row_number: (r.match_kind, r.flagged, r.explanation, r.retiree_id)
+            for r in await session.execute(
+                text("SELECT * FROM suspicious_match WHERE import_id = :i"), {"i": import_id}
+            )
+        }
+        keys = [candidate_keys(written, today=today) for _, written, _ in rows]
+        registry = (
+            (
+                await session.execute(
+                    select(Retiree)
+                    .where(
+                        col(Retiree.id_number).in_([k.id18 for k in keys if k.id18])
+                        | col(Retiree.birth_date).in_({k.birth_date for k in keys if k.birth_date})
+                    )
+                    .order_by(col(Retiree.personal_number))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        ids = {p.personal_number: p.id for p in registry}
+        expected: dict[int, tuple[str, bool, str, int | None]] = {}
+        for number, ((name, written, _), key) in enumerate(zip(rows, keys, strict=True), start=2):
+            candidates = [
+                RegistryPerson(p.personal_number, p.name, p.id_number, p.birth_date)
+                for p in registry
+                if p.id_number == key.id18 or p.birth_date == key.birth_date
+            ]
+            match = best_match(ListEntry(name, written), candidates, today=today)
+            found_id = ids[match.candidate.personal_number] if match.candidate else None
+            expected[number] = (match.kind.value, match.kind.flagged, match.explanation, found_id)
+    assert {kind for kind, *_ in expected.values()} == {kind.value for kind in MatchKind}
+    differences = {n: (found.get(n), want) for n, want in expected.items() if found.get(n) != want}
+    assert not differences, list(differences.items())[:5]

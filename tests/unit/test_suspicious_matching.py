@@ -14,6 +14,7 @@ from domain.retirees.idnumber import make_id_number
 from domain.shared.errors import ErrorCode
 from domain.suspicious.idnumbers import candidate_keys
 from domain.suspicious.matching import (
+    PLAIN_KINDS,
     PRECEDENCE,
     ListEntry,
     Match,
@@ -22,6 +23,7 @@ from domain.suspicious.matching import (
     best_match,
     explain,
     list_keys,
+    plain_template,
     registry_keys,
 )
 from domain.suspicious.names import name_pinyin_key, normalise_name
@@ -273,3 +275,21 @@ def test_2_8_keys_for_the_set_based_join() -> None:
     person = registry_keys(ZHANG_WEI)
     assert (row.id.id18, row.name, row.pinyin, row.birth_date) == (ID18, "张伟", "zhang wei", BORN)
     assert (person.id18, person.name, person.pinyin, person.birth_date) == (ID18, "张伟", "zhang wei", BORN)
+
+
+def test_2_8_explain_writes_the_plain_kinds_from_the_template_sql_fills() -> None:
+    """The set-based step fills plain_template in SQL; explain and best_match give exactly the same texts."""
+    exact = match("张伟", ID18)
+    assert exact is not None and exact.kind is MatchKind.EXACT_ID
+    assert exact.explanation == plain_template(MatchKind.EXACT_ID).format(listed="张伟")
+    upgraded = match("张伟", ID15)
+    assert upgraded is not None and upgraded.kind is MatchKind.UPGRADED_ID
+    assert upgraded.explanation == plain_template(MatchKind.UPGRADED_ID).format(raw=ID15, id18=ID18, listed="张伟")
+    unknown = best_match(ListEntry("李明", OTHER_ID), [], today=TODAY)
+    assert unknown.kind is MatchKind.NO_MATCH
+    assert unknown.explanation == plain_template(MatchKind.NO_MATCH).format(
+        id18=OTHER_ID, listed="李明", birth_date=BORN.isoformat()
+    )
+    assert set(PLAIN_KINDS) == {MatchKind.EXACT_ID, MatchKind.UPGRADED_ID, MatchKind.NO_MATCH}
+    with pytest.raises(ValueError, match="not a plain kind"):
+        plain_template(MatchKind.HOMOPHONE)
