@@ -433,12 +433,18 @@ async def test_2_8_set_based_decisions_equal_best_match_row_by_row(registry_hub:
             .all()
         )
         ids = {p.personal_number: p.id for p in registry}
+        by_id_number = {p.id_number: p for p in registry}
+        by_birth: dict[date, list[Retiree]] = {}
+        for p in registry:  # in personal-number order, as the set-based step orders a row's candidates
+            by_birth.setdefault(p.birth_date, []).append(p)
         expected: dict[int, tuple[str, bool, str, int | None]] = {}
         for number, ((name, written, _), key) in enumerate(zip(rows, keys, strict=True), start=2):
+            same_day = by_birth.get(key.birth_date, []) if key.birth_date else []
+            holder = by_id_number.get(key.id18 or "")
+            by_number = [holder] if holder is not None and holder.birth_date != key.birth_date else []
             candidates = [
                 RegistryPerson(p.personal_number, p.name, p.id_number, p.birth_date)
-                for p in registry
-                if p.id_number == key.id18 or p.birth_date == key.birth_date
+                for p in sorted([*same_day, *by_number], key=lambda p: p.personal_number)
             ]
             match = best_match(ListEntry(name, written), candidates, today=today)
             found_id = ids[match.candidate.personal_number] if match.candidate else None
