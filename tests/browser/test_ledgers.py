@@ -42,7 +42,7 @@ async def test_5_1_a_community_worker_opens_the_ledgers_and_exports_them(
     worker = await _community(registry_hub)
     await console.login(worker)
     page = console.page
-    await page.get_by_role("navigation", name="主菜单").get_by_role("menuitem", name="业务台账").click()
+    await page.get_by_role("navigation", name="主菜单").get_by_role("menuitem", name="业务台账", exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("业务台账")
     ledgers = page.get_by_role("group", name="八类台账")
     for label, count in (("工残", 0), ("孤寡", 0), ("高龄", 1), ("劳模", 1), ("党员", 1), ("军转", 0)):

@@ -67,6 +67,7 @@ async def test_6_4_a_district_worker_filters_pages_and_exports_the_history(
     await page.get_by_role("option", name="仍在本辖区管理").click()
     await page.get_by_role("button", name="查询").click()
     await expect(page.get_by_text("共 21 条", exact=True)).to_be_visible()
+    await page.get_by_role("columnheader", name="姓名 按 姓名 排序").click()  # by name: 00 … 19, then 20
     await expect(results.get_by_role("link", name=f"{surname}00")).to_be_visible()
     await page.get_by_role("button", name="下一页").click()
     await expect(results.get_by_role("link", name=f"{surname}20")).to_be_visible()

@@ -1,4 +1,4 @@
-import { Bell, Coin, DataAnalysis, Document, EditPen, Files, Histogram, Key, List, OfficeBuilding, Search, Setting, User, UserFilled, View } from '@element-plus/icons-vue'
+import { Bell, Coin, DataAnalysis, Document, EditPen, Files, Histogram, Key, List, OfficeBuilding, Search, Setting, User, UserFilled, View, Warning } from '@element-plus/icons-vue'
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
 import type { Permission } from '@/stores/session'
@@ -6,7 +6,7 @@ import { MENU_GROUPS, type MenuGroup } from './meta'
 
 // Icons a page may name in its route's meta.menu.icon.
 const ICONS: Record<string, Component> = {
-  Bell, Coin, DataAnalysis, Document, EditPen, Files, Histogram, Key, List, OfficeBuilding, Search, Setting, User, UserFilled, View,
+  Bell, Coin, DataAnalysis, Document, EditPen, Files, Histogram, Key, List, OfficeBuilding, Search, Setting, User, UserFilled, View, Warning,
 }
 
 export interface MenuItem {
