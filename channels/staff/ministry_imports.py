@@ -290,8 +290,9 @@ async def exceptions_xlsx(import_id: PathId, session: Session, actor: StaffActor
         await session.execute(
             select(col(MinistryImportFile.content)).where(col(MinistryImportFile.import_id) == import_id)
         )
-    ).scalar_one()
-    columns = file_columns(item.kind, content, item.file_name)
+    ).scalar_one_or_none()
+    # No stored file (an import recorded without one): the columns are the file kind's own labels.
+    columns = file_columns(item.kind, content or b"", item.file_name)
     del content
     handle, path = tempfile.mkstemp(prefix="hub-import-exceptions-", suffix=".xlsx")
     os.close(handle)

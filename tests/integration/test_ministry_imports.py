@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select, text
 from sqlmodel import col
@@ -29,6 +30,7 @@ from domain.retirees.models import Retiree
 from domain.shared import calendar
 from domain.shared.actor import system_actor
 from domain.shared.errors import DomainError
+from domain.staff.models import StaffAccount
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType, StatusChange
 from hub.bootstrap import Hub
@@ -456,3 +458,32 @@ async def test_2_7_an_imported_certification_resumes_an_s01_suspended_retiree_an
     assert [(entry.kind, entry.reason_code) for entry in log][-2:] == expected
     assert to_province[-2:] == expected
     assert resumes == 1
+
+
+async def test_2_7_the_exceptions_of_an_import_without_a_stored_file_are_still_downloaded(
+    registry_hub: Hub, api: Api
+) -> None:
+    """Found by the API fuzz: an import recorded without its file (as the 2.8 tests record staged lists) answered
+    the exceptions download with a server error; the columns are then the file kind's own labels."""
+    world = await _world(registry_hub, 1)
+    async with registry_hub.sessions() as session, session.begin():
+        account = (
+            await session.execute(select(StaffAccount).where(col(StaffAccount.username) == world.district_operator))
+        ).scalar_one()
+        item = MinistryImport(
+            kind=ImportKind.CROSS_REGION_CERTIFICATIONS,
+            file_name="无文件.csv",
+            file_digest=uuid.uuid4().hex,
+            state=ImportState.STAGED,
+            uploaded_by=world.district_operator,
+            institution_id=account.institution_id,
+        )
+        session.add(item)
+        await session.flush()
+        import_id = item.id
+    answer = await api.call("GET", f"{IMPORTS}/{import_id}/exceptions.xlsx", await _token(api, world.district_operator))
+    assert answer.status_code == 200, answer.text
+    sheet = load_workbook(io.BytesIO(answer.content), read_only=True).active
+    assert sheet is not None
+    header = next(sheet.iter_rows(values_only=True))
+    assert "身份证号" in header and "错误原因" in header
