@@ -37,6 +37,7 @@ from channels.staff import (
     registrations,
     reports,
     residence,
+    retiree_sheet,
     retirees,
     statistics,
     suspension_batches,
@@ -58,6 +59,7 @@ ROUTERS = (
     deaths.router,
     residence.router,  # before retirees: GET /retirees/non-local must not be taken for /retirees/{id}
     retirees.router,
+    retiree_sheet.router,  # 7.10: a retiree's base-info sheet
     registrations.router,
     audit.router,
     reports.router,

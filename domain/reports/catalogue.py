@@ -3,9 +3,12 @@ distribution) has its own module (distribution.py) and page."""
 
 from __future__ import annotations
 
+from domain.reports.institutions import INSTITUTIONS
 from domain.reports.spec import ReportSpec
+from domain.reports.special import SPECIAL
 from domain.reports.work import BY_MANAGEMENT_FORM, MONTHLY, SUSPENSIONS
 
 _ALL: tuple[ReportSpec, ...] = (BY_MANAGEMENT_FORM, SUSPENSIONS, MONTHLY)
+_ALL += (INSTITUTIONS, SPECIAL)  # 7.4, 7.5
 
 REPORTS: dict[str, ReportSpec] = {spec.id: spec for spec in sorted(_ALL, key=lambda s: int(s.id.split(".")[1]))}
