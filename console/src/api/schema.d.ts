@@ -1476,6 +1476,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/retiree-distribution.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retiree Distribution Pdf
+         * @description 7.2 打印：同一统计表的 PDF（A4 横向，表头每页重复，页码，制表人/审核人/盖章栏），记入审计日志。
+         */
+        get: operations["retiree_distribution_pdf_api_v1_reports_retiree_distribution_pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/retiree-distribution.xlsx": {
         parameters: {
             query?: never;
@@ -1816,6 +1836,27 @@ export interface paths {
          * @description 4.5 恢复符合条件人员的发放（因未认证暂停的须先完成认证）。
          */
         post: operations["resume_api_v1_retirees__retiree_id__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retirees/{retiree_id}/sheet.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retiree Sheet
+         * @description 7.10 退休人员基本信息表（A4 纵向 PDF）：本人基本信息、认证和状态变更记录，证件号码和电话默认脱敏；
+         *     每次打印记入审计日志。
+         */
+        get: operations["retiree_sheet_api_v1_retirees__retiree_id__sheet_pdf_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -12341,6 +12382,56 @@ export interface operations {
             };
         };
     };
+    retiree_distribution_pdf_api_v1_reports_retiree_distribution_pdf_get: {
+        parameters: {
+            query?: {
+                /** @description 年龄计算日期（默认今天） */
+                on?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     retiree_distribution_sheet_api_v1_reports_retiree_distribution_xlsx_get: {
         parameters: {
             query?: {
@@ -13560,6 +13651,67 @@ export interface operations {
             };
             /** @description 与现有数据冲突（如重复、状态不允许），或数据已被其他操作修改（CONFLICT） */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retiree_sheet_api_v1_retirees__retiree_id__sheet_pdf_get: {
+        parameters: {
+            query?: {
+                /** @description 打印完整证件号码和电话（仅有导出未脱敏权限的市、区级经办人员） */
+                unmasked?: boolean;
+            };
+            header?: never;
+            path: {
+                retiree_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 打印文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权查询（需查询权限） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 人员不存在，或不在本机构管辖范围内 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

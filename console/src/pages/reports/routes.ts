@@ -12,4 +12,14 @@ export const reportRoutes: RouteRecordRaw[] = [
       menu: { group: 'reports', order: 20, icon: 'DataAnalysis' },
     },
   },
+  {
+    path: 'reports/7.10',
+    name: 'retiree-sheet',
+    component: () => import('./SheetPage.vue'),
+    meta: {
+      title: '7.10 退休人员基本信息表',
+      permissions: ['registry.read'],
+      menu: { group: 'reports', order: 29, icon: 'Document' },
+    },
+  },
 ]
