@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from playwright.async_api import ConsoleMessage, Page, expect
 from playwright.async_api import Error as PlaywrightError
 
@@ -110,6 +111,25 @@ class Console:
         await page.get_by_role("button", name="登录", exact=True).click()
         await expect(page.get_by_role("button", name=USER_MENU)).to_be_visible()
         await self.settled()
+
+    async def open_from_menu(self, title: str) -> None:
+        """Open a page by its side-menu entry (the whole title, e.g. ``6.3 已登记人员查询``) and wait for its h1."""
+        menu = self.page.get_by_role("navigation", name="主菜单")
+        await menu.get_by_role("menuitem", name=title, exact=True).click()
+        await expect(self.page.get_by_role("heading", level=1)).to_have_text(title)
+
+    async def exported_cells(self, file_stem: str, saved: Path, prefix: str) -> set[str]:
+        """Click 导出Excel, check the file is ``<file_stem>-….xlsx``, save it as ``saved`` and give every cell of its
+        sheet that starts with ``prefix`` (a test's unique surname)."""
+        async with self.page.expect_download() as downloading:
+            await self.page.get_by_role("button", name="导出Excel").click()
+        download = await downloading.value
+        name = download.suggested_filename
+        assert name.startswith(f"{file_stem}-") and name.endswith(".xlsx"), name
+        await download.save_as(saved)
+        sheet = load_workbook(saved, read_only=True).active
+        assert sheet is not None
+        return {str(c) for row in sheet.iter_rows(values_only=True) for c in row if c and str(c).startswith(prefix)}
 
     async def token(self) -> str | None:
         """The session's API token as the console keeps it (sessionStorage)."""

@@ -90,4 +90,8 @@ async def test_2_7_upload_preview_exceptions_download_and_commit_with_the_progre
 
     await page.get_by_role("button", name="返回导入批次").click()
     batches = page.get_by_role("region", name="导入批次")
-    await expect(batches.get_by_role("row").filter(has_text="跨地区认证.csv").first).to_contain_text("已导入 2")
+    batch = batches.get_by_role("row").filter(has_text="跨地区认证.csv").first
+    await expect(batch).to_contain_text("已导入 2")
+    # the 状态 column shows the committed import's tag (it is the row's 4th cell: 批次, 文件类型, 文件名, 状态)
+    await expect(batch.get_by_role("cell").nth(3)).to_have_text("已导入")
+    await expect(batch.get_by_role("cell", name="已导入", exact=True)).to_be_visible()
