@@ -65,6 +65,11 @@ bench: setup services
 bench-registry: setup services
 	$(PY) -m bench.registry
 
+.PHONY: bench-special-reports
+# Issue 19: 7.4, 7.5 and 7.2 for the largest community, its district and the city (today, a year back), and 7.10's sheet.
+bench-special-reports: setup services
+	$(PY) -m bench.special_reports $(BENCH_ARGS)
+
 bench-console: setup services console
 	$(PY) -m bench.console $(BENCH_ARGS)
 

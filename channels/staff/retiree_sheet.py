@@ -85,7 +85,7 @@ async def _sheet(session: Session, actor: StaffActor, retiree_id: int, unmasked:
     info = await session.get(SupplementaryInfo, retiree_id)
     lived = await residence.current(session, retiree_id)
     employer = (
-        await session.execute(select(Employer).where(col(Employer.code) == person.employer_code))
+        await session.execute(select(col(Employer.name)).where(col(Employer.code) == person.employer_code))
     ).scalar_one_or_none()
     labels = {
         category: await dictionary.labels(session, category)
@@ -123,7 +123,7 @@ async def _sheet(session: Session, actor: StaffActor, retiree_id: int, unmasked:
             (
                 ("退休日期", _value(person.retirement_date)),
                 ("退休类别", _value(person.retirement_category)),
-                ("原工作单位", employer.name if employer else _value(person.employer_code)),
+                ("原工作单位", employer or _value(person.employer_code)),
                 ("参保机构", labels["insuring_agency"].get(person.insuring_agency_code, person.insuring_agency_code)),
                 ("核准日期", _value(person.approval_date)),
                 ("月养老金（元）", _value(person.monthly_pension)),
