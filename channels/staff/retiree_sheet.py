@@ -49,9 +49,11 @@ SIGNATURE = "经办人：                    审核人：                    单
 RECENT_CERTIFICATIONS = 3
 RECENT_CHANGES = 8
 MARGIN = 15 * mm
-ROW = 8 * mm
+ROW = 6.6 * mm
+BASELINE = 2.2 * mm  # a cell's text above its lower edge
 LABEL_WIDTH = 27 * mm
-SECTION = 6.5 * mm
+SECTION = 6 * mm
+FOOTER = MARGIN + 4 * mm  # the signature line stays above this (the page number is below)
 
 
 @dataclass(frozen=True)
@@ -208,8 +210,8 @@ def _pairs(canvas: Canvas, font: str, pairs: Sequence[tuple[str, str]], top: flo
             canvas.rect(x, top - ROW, LABEL_WIDTH, ROW, stroke=1, fill=1)
             canvas.setFillGray(0)
             canvas.rect(x + LABEL_WIDTH, top - ROW, half - LABEL_WIDTH, ROW, stroke=1, fill=0)
-            _text(canvas, font, label, x, top - ROW + 2.8 * mm, LABEL_WIDTH)
-            _text(canvas, font, value, x + LABEL_WIDTH, top - ROW + 2.8 * mm, half - LABEL_WIDTH)
+            _text(canvas, font, label, x, top - ROW + BASELINE, LABEL_WIDTH)
+            _text(canvas, font, value, x + LABEL_WIDTH, top - ROW + BASELINE, half - LABEL_WIDTH)
         top -= ROW
     return top
 
@@ -228,20 +230,18 @@ def _table(canvas: Canvas, font: str, section: Section, top: float, width: float
             else:
                 canvas.rect(x, top - ROW, cell, ROW, stroke=1, fill=0)
             if index < len(line):
-                _text(canvas, font, line[index], x, top - ROW + 2.8 * mm, cell)
+                _text(canvas, font, line[index], x, top - ROW + BASELINE, cell)
             x += cell
         top -= ROW
     return top
 
 
-def draw(sheet: Sheet) -> bytes:
-    """The form on one A4 portrait page (the sections are bounded: a few certifications, the recent changes)."""
-    font = register_font()
-    out = io.BytesIO()
+def draw_on(canvas: Canvas, font: str, sheet: Sheet) -> float:
+    """The form on the canvas's page; returns the signature line's height above the page's foot (the sections are
+    bounded — a few certifications, the recent changes — so it stays above :data:`FOOTER`: a unit test checks the
+    fullest sheet)."""
     width, height = A4
     usable = width - 2 * MARGIN
-    canvas = Canvas(out, pagesize=A4)
-    canvas.setTitle(TITLE)
     canvas.setLineWidth(0.6)
     canvas.setFont(font, 16)
     canvas.drawCentredString(width / 2, height - MARGIN - 6 * mm, TITLE)
@@ -256,18 +256,29 @@ def draw(sheet: Sheet) -> bytes:
     top = height - MARGIN - 16 * mm
     for section in sheet.sections:
         canvas.setFont(font, 10.5)
-        canvas.drawString(MARGIN, top - SECTION + 2 * mm, section.title)
+        canvas.drawString(MARGIN, top - SECTION + 1.8 * mm, section.title)
         top -= SECTION
         top = (
             _pairs(canvas, font, section.pairs, top, usable)
             if section.pairs
             else _table(canvas, font, section, top, usable)
         )
-        top -= 2 * mm
+        top -= 1.5 * mm
+    signature = max(top - 8 * mm, FOOTER)
     canvas.setFont(font, 10)
-    canvas.drawString(MARGIN, max(top - 10 * mm, MARGIN + 10 * mm), SIGNATURE)
+    canvas.drawString(MARGIN, signature, SIGNATURE)
     canvas.setFont(font, 8)
     canvas.drawCentredString(width / 2, MARGIN - 4 * mm, "第 1 页 共 1 页")
+    return top - 8 * mm
+
+
+def draw(sheet: Sheet) -> bytes:
+    """The form as a one-page A4 portrait PDF."""
+    font = register_font()
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4)
+    canvas.setTitle(TITLE)
+    draw_on(canvas, font, sheet)
     canvas.showPage()
     canvas.save()
     return out.getvalue()
