@@ -13,6 +13,7 @@ from domain.institutions.models import Institution
 from domain.legacy.models import (
     LegacyRun,
     LegacyRunDifference,
+    LegacyRunRefusal,
     LegacyRunStatus,
     LegacyRunTable,
     MigrationState,
@@ -54,6 +55,7 @@ __all__ = [
     "Institution",
     "LegacyRun",
     "LegacyRunDifference",
+    "LegacyRunRefusal",
     "LegacyRunStatus",
     "LegacyRunTable",
     "MigrationState",

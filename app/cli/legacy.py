@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import resource
 import time
@@ -16,6 +17,7 @@ from hub.settings import Settings
 
 legacy_app = typer.Typer(help="Migration of the 2007 system's data (issue 17).", no_args_is_help=True)
 _OPERATOR = "legacy-migration"
+log = logging.getLogger(__name__)
 CHUNK_PAUSE_ENV = "HUB_LEGACY_CHUNK_PAUSE"  # seconds between chunks: lets a test kill the import half-way
 
 
@@ -51,6 +53,7 @@ def import_(
     from connectors.legacy.export import ExportError
     from connectors.legacy.mapping import MappingError, load_mapping
     from connectors.legacy.pipeline import run_import
+    from domain.legacy.guard import ImportRunning
     from domain.shared import calendar
     from domain.shared.actor import system_actor
     from hub.bootstrap import bootstrap
@@ -87,6 +90,10 @@ def import_(
     except ExportError as error:
         typer.echo(f"LEGACY_EXPORT_INVALID: {error.message_zh}", err=True)
         raise typer.Exit(2) from error
+    except ImportRunning as error:
+        log.error("%s: %s", error.code, error.english)
+        typer.echo(f"{error.code}: {error.english}", err=True)
+        raise typer.Exit(3) from error
     typer.echo(f"run {run_id}: time {time.perf_counter() - started:.1f} s, peak memory {_peak_mb():.0f} MB")
 
 
@@ -154,3 +161,24 @@ def complete(run_id: Annotated[int, typer.Argument(help="The import run reconcil
         typer.echo(f"{error.code}: {error.message}", err=True)
         raise typer.Exit(1) from error
     typer.echo(f"migration marked complete after run {run_id}")
+
+
+@legacy_app.command("purge")
+def purge_() -> None:
+    """Delete the staging rows no longer needed: imported runs, and dry runs older than the dictionary parameter
+    legacy_staging_retention_days (the reports stay). Imports and dry runs also do this when they start."""
+    from datetime import UTC, datetime
+
+    from domain.legacy import purge
+    from hub.bootstrap import bootstrap
+
+    async def main() -> list[int]:
+        hub = bootstrap(Settings(), consumer_groups=())
+        try:
+            async with hub.sessions() as session, session.begin():
+                return await purge.purge_expired(session, datetime.now(UTC))
+        finally:
+            await hub.engine.dispose()
+
+    runs = asyncio.run(main())
+    typer.echo(f"staging purged for run(s) {', '.join(map(str, runs))}" if runs else "nothing to purge")

@@ -4,7 +4,9 @@ Every step is resumable: staging skips the tables already staged, reconciliation
 after the last chunk done. An import of the same export and mapping (the digest of their contents) resumes the
 unfinished run instead of starting another, and a new import starts from the staged rows of the validated dry run of
 that export, if there is one (copied in SQL, not read again); validation runs again against the registry of now.
-A failure marks the run ``failed`` with its message and re-raises.
+A failure marks the run ``failed`` with its message and re-raises. Only one run of an export at a time
+(domain/legacy/guard.py: an advisory lock that dies with its process); the staging rows are purged once no longer
+needed, the report kept (domain/legacy/purge.py).
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from connectors.legacy.export import table_path
 from connectors.legacy.staging import reuse_dry_run, stage_export
-from domain.legacy import merge, reconcile, service
+from domain.legacy import guard, merge, purge, reconcile, service
 from domain.legacy.models import LegacyRun, RunState
 from domain.legacy.schema import Mapping, TableCode
 from domain.shared.actor import Actor
@@ -66,19 +68,26 @@ async def run_import(
 ) -> RunOutcome:
     say = progress or (lambda message: log.info("%s", message))
     digest = export_digest(directory, mapping)
-    async with sessions() as session, session.begin():
-        run, resumed = await service.start_run(
-            session, actor, source=str(directory), digest=digest, dry_run=dry_run, chunk_size=chunk_size
-        )
-    assert run.id is not None
-    run_id = run.id
-    say(f"run {run_id}: {'resumed' if resumed else 'started'} ({'dry run' if dry_run else 'import'})")
-    try:
-        return await _run(sessions, actor, run, directory, mapping, today, chunk_pause, say, resumed)
-    except Exception as error:
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    async with guard.exclusive(engine, digest):  # raises guard.ImportRunning if another run of it is in progress
         async with sessions() as session, session.begin():
-            await service.set_state(session, run_id, RunState.FAILED, error=str(error)[:2000])
-        raise
+            expired = await purge.purge_expired(session, datetime.now(UTC))
+        if expired:
+            say(f"staging of run(s) {', '.join(map(str, expired))} purged (imported, or dry runs past retention)")
+        async with sessions() as session, session.begin():
+            run, resumed = await service.start_run(
+                session, actor, source=str(directory), digest=digest, dry_run=dry_run, chunk_size=chunk_size
+            )
+        assert run.id is not None
+        run_id = run.id
+        say(f"run {run_id}: {'resumed' if resumed else 'started'} ({'dry run' if dry_run else 'import'})")
+        try:
+            return await _run(sessions, actor, run, directory, mapping, today, chunk_pause, say, resumed)
+        except Exception as error:
+            async with sessions() as session, session.begin():
+                await service.set_state(session, run_id, RunState.FAILED, error=str(error)[:2000])
+            raise
 
 
 async def _run(
@@ -109,6 +118,10 @@ async def _run(
             total = await service.plan_chunks(session, run)
         say(f"run {run_id}: validated, report ready ({total} chunk(s) to import)")
     if run.dry_run:
+        async with sessions() as session, session.begin():
+            superseded = await purge.purge_superseded(session, run_id)
+        if superseded:
+            say(f"run {run_id}: staging of the older dry run(s) {', '.join(map(str, superseded))} purged")
         return RunOutcome(run_id, resumed, RunState.VALIDATED, 0, 0)
     async with sessions() as session, session.begin():
         run = await service.get_run(session, run_id)
@@ -127,4 +140,6 @@ async def _run(
             await asyncio.sleep(chunk_pause)
     async with sessions() as session, session.begin():
         await service.set_state(session, run_id, RunState.IMPORTED)
+        purged = await purge.purge_after_import(session, run_id)
+    say(f"run {run_id}: imported; staging of run(s) {', '.join(map(str, purged))} purged (the report stays)")
     return RunOutcome(run_id, resumed, RunState.IMPORTED, total, total)

@@ -112,7 +112,8 @@ async def stage_export(
 
 _STAGES = ("legacy_stage_person", "legacy_stage_archive", "legacy_stage_unit", "legacy_stage_event")
 _LATEST_DRY_RUN = text(
-    "SELECT max(id) FROM legacy_run WHERE digest = :digest AND dry_run AND state = 'validated' AND id <> :run"
+    "SELECT max(id) FROM legacy_run WHERE digest = :digest AND dry_run AND state = 'validated' AND id <> :run "
+    "AND staging_purged_at IS NULL"
 )
 
 

@@ -30,6 +30,7 @@ SOURCE_LABELS: dict[CertificationSource, str] = {
     CertificationSource.FACE_RECOGNITION: "人脸识别认证",
     CertificationSource.PROVINCIAL_SYNC: "省平台同步",
     CertificationSource.MINISTRY_IMPORT: "部级异地认证",
+    CertificationSource.LEGACY: "历史系统迁移",
 }
 
 BASE_DATE = func.coalesce(col(Retiree.last_certified_on), col(Retiree.registered_on))

@@ -55,6 +55,7 @@ class CertificationSource(StrEnum):
     FACE_RECOGNITION = "face_recognition"  # the authentication platform's push
     PROVINCIAL_SYNC = "provincial_sync"  # 2.6: the province's copy (often of a face result we already have)
     MINISTRY_IMPORT = "ministry_import"  # 2.7: cross-region certification files
+    LEGACY = "legacy"  # issue 17: the 2007 system's certification dates, imported as history (never sent)
 
 
 # When two sources report a certification of the same retiree on the same day, it is one certification; the record
@@ -66,6 +67,7 @@ SOURCE_PRECEDENCE: tuple[CertificationSource, ...] = (
     CertificationSource.FACE_RECOGNITION,
     CertificationSource.PROVINCIAL_SYNC,
     CertificationSource.MINISTRY_IMPORT,
+    CertificationSource.LEGACY,
 )
 
 

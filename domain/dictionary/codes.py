@@ -181,6 +181,10 @@ PARAMETERS: dict[str, tuple[str, str]] = {
         "130100",
         "市本级参保机构编码（多个以英文逗号分隔）；其余参保机构统计为县（市、区）参保（7.2）",
     ),
+    "legacy_staging_retention_days": (
+        "30",
+        "历史数据迁移试运行的暂存数据保留天数：超过该天数的试运行暂存数据被清除（核对报告保留），导入完成的批次立即清除",
+    ),
     "notification_quiet_hours": (
         "22:00-07:00",
         "手机端消息免打扰时段（北京时间，时:分-时:分，可跨午夜）：其间不推送，时段结束后依次送达；"
@@ -202,6 +206,7 @@ PARAMETER_RANGES: dict[str, tuple[int, int]] = {
     "aged_ledger_age": (60, 120),
     "suspension_brake_city": (1, 1_000_000),
     "suspension_brake_institution": (1, 100_000),
+    "legacy_staging_retention_days": (1, 365),
 }
 
 CATEGORY_BY_NAME = {category.name: category for category in CATEGORIES}

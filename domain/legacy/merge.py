@@ -12,7 +12,10 @@ people chunk by chunk (a range of AC01 rows per transaction, with the run's ``ch
    and a deterministic ``cause_ref`` (unique per retiree among imported entries) so that an entry already
    imported is never imported again. The state-periods
    trigger turns them into the periods the as-of queries read.
-3. One audit entry naming every retiree of the chunk, and the chunk counted done.
+3. INSERT … SELECT into ``certification`` and ``certification_report``: every certification date of the old system
+   (AC60) as of its own date, source ``legacy`` (历史系统迁移), idempotent by ``(source, source_id)``; nothing
+   pushed to the province either (``last_certified_on`` is the latest of them, set in step 1).
+4. One audit entry naming every retiree of the chunk, and the chunk counted done.
 
 A chunk either commits whole or not at all, so a run killed anywhere and run again (``hub legacy import`` resumes the
 unfinished run of the same export) gives the registry one run would.
@@ -24,9 +27,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.audit import trail
+from domain.certifications.rules import CertificationSource
 from domain.legacy.schema import Mapping
 from domain.shared.actor import Actor
 
+LEGACY_METHOD = "legacy"  # the old system did not record how a certification was made
 SUSPENSION_REASON = "S04"  # 经办人员暂停: the old system's suspensions, whatever their cause there
 _KIND = "CASE ch.kind WHEN 'moved_away' THEN 'transferred_out' ELSE ch.kind END"
 _REASON = (
@@ -145,6 +150,41 @@ ORDER BY ch.retiree_id, ch.on_date, ch.seq
 ON CONFLICT (retiree_id, cause_ref) WHERE cause_type = 'import' DO NOTHING
 """
 
+# The old system's certification dates (AC60) as certifications of their own dates, source ``legacy``: one report
+# per person and date (``source_id`` "AC60:<old personal number>:<date>", so idempotent by (source, source_id)),
+# joined to the certification of that day when another source has one already (it keeps its source: legacy is the
+# lowest in rules.SOURCE_PRECEDENCE), else a new one. Written in SQL, never through the certification service: no
+# outbox event, nothing sent to the province, no resumption — history, like the status changes above.
+_CERTIFICATIONS = f"""
+WITH certs AS (
+    SELECT DISTINCT ON (r.id, e.on_date) r.id AS retiree_id, e.on_date,
+           'AC60:' || src.personal_number || ':' || e.on_date AS source_id
+    FROM ({_PEOPLE}) src
+    JOIN retiree r ON r.id_number = src.id_number
+    JOIN legacy_stage_event e ON e.run_id = :run AND e.table_code = 'AC60'
+         AND e.personal_number = src.personal_number AND e.problem_code IS NULL
+    ORDER BY r.id, e.on_date
+), made AS (
+    INSERT INTO certification (retiree_id, certified_on, source, method, certified_by)
+    SELECT c.retiree_id, c.on_date, '{CertificationSource.LEGACY}', '{LEGACY_METHOD}', :actor FROM certs c
+    WHERE NOT EXISTS (
+        SELECT 1 FROM certification_report x
+        WHERE x.source = '{CertificationSource.LEGACY}' AND x.source_id = c.source_id)
+    ORDER BY c.retiree_id, c.on_date
+    ON CONFLICT ON CONSTRAINT uq_certification_retiree_day DO NOTHING
+    RETURNING id, retiree_id, certified_on
+)
+INSERT INTO certification_report (
+    retiree_id, source, source_id, method, certified_on, result, certified_by, certification_id)
+SELECT c.retiree_id, '{CertificationSource.LEGACY}', c.source_id, '{LEGACY_METHOD}', c.on_date, 'passed', :actor,
+       coalesce(m.id, x.id)
+FROM certs c
+LEFT JOIN made m ON m.retiree_id = c.retiree_id AND m.certified_on = c.on_date
+LEFT JOIN certification x ON x.retiree_id = c.retiree_id AND x.certified_on = c.on_date
+ORDER BY c.retiree_id, c.on_date
+ON CONFLICT ON CONSTRAINT uq_certification_report_source DO NOTHING
+"""
+
 _CHUNK_IDS = f"SELECT r.id FROM ({_PEOPLE}) src JOIN retiree r ON r.id_number = src.id_number ORDER BY r.id"
 
 
@@ -175,6 +215,7 @@ async def merge_chunk(session: AsyncSession, actor: Actor, run_id: int, mapping:
     }
     await session.execute(text(_RETIREES), params)
     await session.execute(text(_HISTORY), params)
+    await session.execute(text(_CERTIFICATIONS), params)
     ids = [int(i) for i in (await session.execute(text(_CHUNK_IDS), params)).scalars()]
     await trail.record_bulk(session, actor, "legacy.import", ids, {"run_id": run_id, "rows": [lo, hi]})
     return len(ids)

@@ -4,6 +4,7 @@
 ``legacy_run_table`` (per LD/T table), ``legacy_run_status`` (per status) and ``legacy_run_difference`` (the
 registry's province-synced fields against the old system's, for the same people). The ``legacy_stage_*`` tables are
 UNLOGGED staging filled by COPY, one row per source row with its refusal (code, column, Chinese message) if any.
+``legacy_run_refusal`` keeps the refused rows with their reasons once the staging is purged.
 ``legacy_migration_state`` holds the one mark that the migration is complete (the go-live gate reads it).
 """
 
@@ -74,6 +75,9 @@ class LegacyRun(SQLModel, table=True):
     created_at: datetime | None = columns.created_at()
     finished_at: datetime | None = columns.timestamp()
     updated_at: datetime | None = columns.timestamp()
+    # When the run's staging rows were deleted (purge.py): an import once imported, a dry run once superseded or
+    # older than the retention parameter. The report (run tables, statuses, refusals, differences) stays.
+    staging_purged_at: datetime | None = columns.timestamp()
 
 
 class LegacyRunTable(SQLModel, table=True):
@@ -113,6 +117,20 @@ class LegacyRunDifference(SQLModel, table=True):
     field: str = columns.text(nullable=False)
     registry_value: str | None = columns.text()
     legacy_value: str | None = columns.text()
+
+
+class LegacyRunRefusal(SQLModel, table=True):
+    """One refused source row of a run with its reason, copied from staging when the run is validated: the report's
+    refusals outlive the staging rows (purged once the run is imported or superseded)."""
+
+    __tablename__ = "legacy_run_refusal"
+
+    run_id: int = _run_fk()
+    table_code: str = Field(sa_column=Column(Text, primary_key=True))
+    row_no: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    problem_code: str = columns.text(nullable=False)
+    problem_column: str | None = columns.text()
+    problem_message: str = columns.text(nullable=False)
 
 
 class MigrationState(SQLModel, table=True):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.legacy import purge
 from domain.legacy.schema import Mapping, TableCode
 from domain.legacy.validate import RefusalCode
 
@@ -381,3 +382,4 @@ async def reconcile(session: AsyncSession, run_id: int, mapping: Mapping) -> Non
     await _archives(session, run_id, mapping)
     await _events(session, run_id, mapping)
     await _report(session, run_id)
+    await purge.keep_refusals(session, run_id)  # the refusals outlive the staging rows

@@ -108,12 +108,9 @@ class Report:
 
 
 _REFUSAL_GROUPS = """
-SELECT table_code, problem_code, count(*) AS rows, min(problem_message) AS example FROM (
-    SELECT table_code, problem_code, problem_message FROM legacy_stage_unit WHERE run_id = :run
-    UNION ALL SELECT 'AC01', problem_code, problem_message FROM legacy_stage_person WHERE run_id = :run
-    UNION ALL SELECT 'IC10', problem_code, problem_message FROM legacy_stage_archive WHERE run_id = :run
-    UNION ALL SELECT table_code, problem_code, problem_message FROM legacy_stage_event WHERE run_id = :run
-) r WHERE problem_code IS NOT NULL GROUP BY table_code, problem_code ORDER BY table_code, count(*) DESC
+SELECT table_code, problem_code, count(*) AS rows, min(problem_message) AS example
+FROM legacy_run_refusal WHERE run_id = :run
+GROUP BY table_code, problem_code ORDER BY table_code, count(*) DESC
 """
 
 
@@ -176,16 +173,8 @@ async def refusals(
     require_city(actor)
     await get_run(session, run_id)
     rows_sql = """
-        SELECT table_code, row_no, problem_code, problem_column, problem_message FROM (
-            SELECT table_code, row_no, problem_code, problem_column, problem_message
-            FROM legacy_stage_unit WHERE run_id = :run
-            UNION ALL SELECT 'AC01', row_no, problem_code, problem_column, problem_message
-            FROM legacy_stage_person WHERE run_id = :run
-            UNION ALL SELECT 'IC10', row_no, problem_code, problem_column, problem_message
-            FROM legacy_stage_archive WHERE run_id = :run
-            UNION ALL SELECT table_code, row_no, problem_code, problem_column, problem_message
-            FROM legacy_stage_event WHERE run_id = :run
-        ) r WHERE problem_code IS NOT NULL AND (CAST(:table AS text) IS NULL OR table_code = :table)
+        SELECT table_code, row_no, problem_code, problem_column, problem_message FROM legacy_run_refusal
+        WHERE run_id = :run AND (CAST(:table AS text) IS NULL OR table_code = :table)
     """
     params = {"run": run_id, "table": table.value if table else None}
     total = await session.scalar(text(f"SELECT count(*) FROM ({rows_sql}) c"), params)

@@ -57,6 +57,7 @@ CERT_SOURCE_LABELS = {
     "face_recognition": "人脸识别认证",
     "provincial_sync": "省平台同步",
     "ministry_import": "部级跨地区认证数据",
+    "legacy": "历史系统迁移",  # issue 17: the 2007 system's certification dates
 }
 _CERT_KIND_SQL = (
     "(CASE WHEN c.source = 'ministry_import' THEN 'cross_region' "

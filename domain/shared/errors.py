@@ -227,6 +227,7 @@ class ErrorCode(StrEnum):
     LEGACY_RUN_NOT_IMPORTED = "LEGACY_RUN_NOT_IMPORTED"  # marking complete a dry run or an unfinished import
     LEGACY_EXPORT_INVALID = "LEGACY_EXPORT_INVALID"  # an export directory missing a table file or a mapped column
     LEGACY_MAPPING_INVALID = "LEGACY_MAPPING_INVALID"  # a mapping file that is not valid YAML or not the expected shape
+    LEGACY_IMPORT_RUNNING = "LEGACY_IMPORT_RUNNING"  # a second import (or dry run) of an export being imported now
     HTTP_400 = "HTTP_400"  # a request the framework could not read
     HTTP_401 = "HTTP_401"  # the framework's own "not authenticated"
     HTTP_403 = "HTTP_403"  # the framework's own "forbidden"
