@@ -102,3 +102,41 @@ class CircuitBreaker:
 
     def _publish_state(self) -> None:
         metrics.circuit_state.labels(breaker=self.name).set(_STATE_VALUE[self._state])
+
+
+class BreakerPerKey:
+    """One :class:`CircuitBreaker` per key (e.g. per channel app), each made on first use with the same settings and
+    named ``<prefix>:<key>`` (its metrics labelled so), so one platform being down opens only its own circuit."""
+
+    def __init__(
+        self,
+        prefix: str,
+        *,
+        failure_threshold: int = 3,
+        reset_seconds: float = 5.0,
+        max_reset_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.prefix = prefix
+        self._threshold = failure_threshold
+        self._reset = reset_seconds
+        self._max_reset = max_reset_seconds
+        self._clock = clock
+        self._breakers: dict[str, CircuitBreaker] = {}
+
+    def __call__(self, key: str) -> CircuitBreaker:
+        breaker = self._breakers.get(key)
+        if breaker is None:
+            breaker = CircuitBreaker(
+                f"{self.prefix}:{key}",
+                failure_threshold=self._threshold,
+                reset_seconds=self._reset,
+                max_reset_seconds=self._max_reset,
+                clock=self._clock,
+            )
+            self._breakers[key] = breaker
+        return breaker
+
+    def known(self) -> dict[str, CircuitBreaker]:
+        """The breakers made so far, by key."""
+        return dict(self._breakers)
