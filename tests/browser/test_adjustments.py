@@ -37,8 +37,8 @@ async def _confirm(page: Page, title: str, button: str) -> None:
 
 
 async def _choose(scope: Page | Locator, page: Page, label: str, option: str) -> None:
-    """Pick ``option`` of the Element Plus select labelled ``label`` (its wrapper takes the click, not the input)."""
-    await scope.locator(".el-select__wrapper").filter(has=page.get_by_role("combobox", name=label)).click()
+    """Pick ``option`` of the Element Plus select labelled ``label`` (forced: its wrapper lies over the input)."""
+    await scope.get_by_role("combobox", name=label, exact=True).click(force=True)
     await page.get_by_role("option", name=option).click()
 
 
@@ -102,10 +102,12 @@ async def test_4_9_4_10_the_notice_is_printed_an_objection_recorded_answered_and
     await expect(dialog).to_be_visible()
     await _choose(dialog, page, "调整年度", f"{YEAR}年")
     person = dialog.get_by_role("combobox", name="退休人员")
-    await dialog.locator(".el-select__wrapper").filter(has=page.get_by_role("combobox", name="退休人员")).click()
+    await person.click(force=True)
     await person.fill(name)
     await page.get_by_role("option", name=re.compile(f"^{name}")).click()
     await expect(person).to_have_attribute("aria-expanded", "false")
+    # its list fades out over the next field: the forced click below must not land on it
+    await expect(page.get_by_role("option", name=re.compile(f"^{name}"))).to_be_hidden()
     await _choose(dialog, page, "异议类别", "调整金额有误")
     await dialog.get_by_label("异议内容").fill("工龄少算一年")
     await dialog.get_by_label("联系电话").fill("13912345678")

@@ -57,7 +57,7 @@ async def _transfer(console: Console, retiree_id: int, name: str, receiving: str
     chooser = dialog.get_by_role("combobox", name="接收社区")
     await chooser.click(force=True)  # over its placeholder
     await chooser.fill(receiving)
-    await page.locator(".el-tree-node__content").filter(has_text=receiving).first.click()
+    await page.get_by_role("treeitem", name=receiving, exact=True).click()
     await dialog.get_by_label("备注").fill("随子女居住")
     await dialog.get_by_role("button", name="确认转移").click()
     await _confirm(page, "确认转移", "确认转移")
