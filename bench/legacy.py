@@ -3,7 +3,9 @@
 Creates a fresh database (``retiree_hub_legacy``), migrates it and gives it the city and its districts, generates a
 synthetic export (``hub legacy generate``), then times ``hub legacy import --dry-run`` and ``hub legacy import`` as
 operators run them, each in its own process: wall time and the process's peak RSS (``wait4``), plus what the
-registry holds after the import. Drops the database at the end and writes the figures to bench/results/.
+registry holds after the import (with the old certification history, the staging rows left — none: purged — and
+the refusals kept), and the import's time per 1,000 people and per 1,000 rows written. Drops the database at the
+end and writes the figures to bench/results/.
 """
 
 from __future__ import annotations
@@ -108,16 +110,45 @@ def main() -> None:
                 "state_periods": db.execute("SELECT count(*) FROM retiree_state_period").fetchone(),
                 "institutions": db.execute("SELECT count(*) FROM institution").fetchone(),
                 "outbox": db.execute("SELECT count(*) FROM hub_outbox").fetchone(),
+                "certifications": db.execute("SELECT count(*) FROM certification WHERE source = 'legacy'").fetchone(),
+                "certification_reports": db.execute(
+                    "SELECT count(*) FROM certification_report WHERE source = 'legacy'"
+                ).fetchone(),
+                "refusals_kept": db.execute("SELECT count(*) FROM legacy_run_refusal").fetchone(),
+                "staging_rows_left": db.execute(
+                    "SELECT (SELECT count(*) FROM legacy_stage_person) + (SELECT count(*) FROM legacy_stage_archive)"
+                    " + (SELECT count(*) FROM legacy_stage_unit) + (SELECT count(*) FROM legacy_stage_event)"
+                ).fetchone(),
             }
         registry = {k: int(v[0]) if v else 0 for k, v in held.items()}
         print("registry after the import: " + ", ".join(f"{k} {v:,}" for k, v in registry.items()), flush=True)
+        # Per row: the import's time over the people and over the rows it wrote (retirees, status history,
+        # certifications and their reports), to compare runs with and without a part of the history.
+        imported = next(f["seconds"] for f in figures if f["phase"] == "import")
+        written = sum(registry[k] for k in ("retirees", "status_changes", "certifications", "certification_reports"))
+        per_row = {
+            "import_ms_per_1000_people": round(imported * 1e6 / max(registry["retirees"], 1), 1),
+            "import_ms_per_1000_rows_written": round(imported * 1e6 / max(written, 1), 1),
+            "rows_written": written,
+        }
+        print(
+            f"import: {per_row['import_ms_per_1000_people']:.0f} ms per 1,000 people, "
+            f"{per_row['import_ms_per_1000_rows_written']:.0f} ms per 1,000 rows written ({written:,} rows)",
+            flush=True,
+        )
         total = sum(f["seconds"] for f in figures if f["phase"] != "generate")
         print(f"dry run + import: {total:.0f} s for {options.people:,} people", flush=True)
         RESULTS.mkdir(exist_ok=True)
         out = RESULTS / f"legacy-{date.today().isoformat()}-{options.people}.json"
         out.write_text(
             json.dumps(
-                {"people": options.people, "export_mib": round(size / 2**20), "phases": figures, "registry": registry},
+                {
+                    "people": options.people,
+                    "export_mib": round(size / 2**20),
+                    "phases": figures,
+                    "registry": registry,
+                    "per_row": per_row,
+                },
                 indent=2,
             )
         )

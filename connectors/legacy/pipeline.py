@@ -140,6 +140,7 @@ async def _run(
             await asyncio.sleep(chunk_pause)
     async with sessions() as session, session.begin():
         await service.set_state(session, run_id, RunState.IMPORTED)
+    async with sessions() as session, session.begin():  # its own transaction (a crash here: the next run purges)
         purged = await purge.purge_after_import(session, run_id)
     say(f"run {run_id}: imported; staging of run(s) {', '.join(map(str, purged))} purged (the report stays)")
     return RunOutcome(run_id, resumed, RunState.IMPORTED, total, total)

@@ -167,9 +167,6 @@ WITH certs AS (
 ), made AS (
     INSERT INTO certification (retiree_id, certified_on, source, method, certified_by)
     SELECT c.retiree_id, c.on_date, '{CertificationSource.LEGACY}', '{LEGACY_METHOD}', :actor FROM certs c
-    WHERE NOT EXISTS (
-        SELECT 1 FROM certification_report x
-        WHERE x.source = '{CertificationSource.LEGACY}' AND x.source_id = c.source_id)
     ORDER BY c.retiree_id, c.on_date
     ON CONFLICT ON CONSTRAINT uq_certification_retiree_day DO NOTHING
     RETURNING id, retiree_id, certified_on
@@ -177,10 +174,10 @@ WITH certs AS (
 INSERT INTO certification_report (
     retiree_id, source, source_id, method, certified_on, result, certified_by, certification_id)
 SELECT c.retiree_id, '{CertificationSource.LEGACY}', c.source_id, '{LEGACY_METHOD}', c.on_date, 'passed', :actor,
-       coalesce(m.id, x.id)
+       coalesce(m.id, (SELECT x.id FROM certification x  -- looked up only for a day another source had already
+                       WHERE x.retiree_id = c.retiree_id AND x.certified_on = c.on_date))
 FROM certs c
 LEFT JOIN made m ON m.retiree_id = c.retiree_id AND m.certified_on = c.on_date
-LEFT JOIN certification x ON x.retiree_id = c.retiree_id AND x.certified_on = c.on_date
 ORDER BY c.retiree_id, c.on_date
 ON CONFLICT ON CONSTRAINT uq_certification_report_source DO NOTHING
 """

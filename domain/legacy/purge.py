@@ -48,18 +48,40 @@ async def keep_refusals(session: AsyncSession, run_id: int) -> None:
 
 
 async def purge_runs(session: AsyncSession, run_ids: list[int]) -> int:
-    """Delete the staging rows of ``run_ids`` and stamp them purged; returns the staging rows deleted."""
+    """Delete the staging rows of ``run_ids`` and stamp them purged; returns the staging rows deleted (-1: the
+    staging tables were truncated, no other run having rows there)."""
     if not run_ids:
         return 0
+    # No other run has staging rows (checked under the lock, which waits for and then holds off any run being
+    # started): TRUNCATE, instant whatever the size, instead of deleting millions of rows one by one.
+    await _lock(session)
+    others = await session.scalar(
+        text("SELECT count(*) FROM legacy_run WHERE staging_purged_at IS NULL AND NOT (id = ANY(:runs))"),
+        {"runs": run_ids},
+    )
+    if not others:
+        await session.execute(text(f"TRUNCATE {', '.join(STAGES)}"))
+        await _stamp(session, run_ids)
+        return -1
     deleted = 0
     for table in STAGES:
         result = await session.execute(text(f"DELETE FROM {table} WHERE run_id = ANY(:runs)"), {"runs": run_ids})
         deleted += int(getattr(result, "rowcount", 0) or 0)
+    await _stamp(session, run_ids)
+    return deleted
+
+
+async def _stamp(session: AsyncSession, run_ids: list[int]) -> None:
     await session.execute(
         text("UPDATE legacy_run SET staging_purged_at = now() WHERE id = ANY(:runs) AND staging_purged_at IS NULL"),
         {"runs": run_ids},
     )
-    return deleted
+
+
+async def _lock(session: AsyncSession) -> None:
+    """Purges one at a time, and no run started meanwhile: SHARE ROW EXCLUSIVE conflicts with itself and with the
+    row writes of starting a run. Taken first in the purge's own transaction, so no two purges wait on each other."""
+    await session.execute(text("LOCK TABLE legacy_run IN SHARE ROW EXCLUSIVE MODE"))
 
 
 async def _ids(session: AsyncSession, sql: str, **params: object) -> list[int]:
@@ -68,6 +90,7 @@ async def _ids(session: AsyncSession, sql: str, **params: object) -> list[int]:
 
 async def purge_after_import(session: AsyncSession, run_id: int) -> list[int]:
     """An import is imported: purge it and the dry runs of the same export. Returns the runs purged."""
+    await _lock(session)
     runs = await _ids(
         session,
         """
@@ -84,6 +107,7 @@ async def purge_after_import(session: AsyncSession, run_id: int) -> list[int]:
 
 async def purge_superseded(session: AsyncSession, run_id: int) -> list[int]:
     """A dry run is validated: purge the older finished dry runs of the same export (digest or directory)."""
+    await _lock(session)
     runs = await _ids(
         session,
         """
@@ -100,6 +124,7 @@ async def purge_superseded(session: AsyncSession, run_id: int) -> list[int]:
 async def purge_expired(session: AsyncSession, now: datetime) -> list[int]:
     """Purge the finished dry runs older than the retention parameter, and any imported run not purged yet (its
     purge interrupted). Returns the runs purged."""
+    await _lock(session)
     days = await parameter_int(session, RETENTION_PARAMETER)
     runs = await _ids(
         session,
