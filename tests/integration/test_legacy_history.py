@@ -21,13 +21,19 @@ from sqlalchemy import text
 from app.cli.legacy import CHUNK_PAUSE_ENV
 from connectors.legacy.mapping import load_mapping
 from connectors.legacy.pipeline import export_digest
+from domain.certifications.rules import CertificationSource
+from domain.certifications.service import Report as CertificationReport
+from domain.certifications.service import record
 from domain.dictionary.codes import PARAMETER_RANGES, PARAMETERS
 from domain.dictionary.service import set_parameter
 from domain.legacy import guard, purge, service
 from domain.legacy.models import RunState
+from domain.retirees.models import Retiree
+from domain.shared import calendar
 from domain.shared.actor import system_actor
 from domain.shared.errors import DomainError
 from hub.bootstrap import Hub
+from hub.consumer import OutboxUnitOfWork
 from hub.settings import Settings
 from tests.integration.test_legacy import _export, _run, _scalar, _world
 from tests.support.api import Api
@@ -129,6 +135,73 @@ async def test_17_old_certifications_become_history_without_reaching_the_provinc
     rows = [row for row in answer.json()["items"] if row["personal_number"] == person.personal_number]
     assert len(rows) == 1 and rows[0]["source"] == "历史系统迁移"
     assert str(rows[0]["certified_on"]).startswith(day.isoformat())
+
+
+async def test_17_an_old_certification_on_a_day_another_source_reported_joins_that_certification(
+    registry_hub: Hub, tmp_path: Path
+) -> None:
+    world = await _world(registry_hub)
+    _export(world, tmp_path, 60, offset=random.randrange(10**6))
+    dry = await _run(registry_hub, tmp_path, dry_run=True)
+    async with registry_hub.sessions() as session:
+        person = (
+            await session.execute(
+                text("""
+            SELECT p.personal_number, p.id_number, p.sex, p.birth_date, min(e.on_date) AS day, count(*) AS dates
+            FROM legacy_stage_person p
+            JOIN legacy_stage_archive a ON a.run_id = p.run_id AND a.personal_number = p.personal_number
+                 AND a.problem_code IS NULL
+            JOIN legacy_stage_event e ON e.run_id = p.run_id AND e.table_code = 'AC60'
+                 AND e.personal_number = p.personal_number AND e.problem_code IS NULL
+            WHERE p.run_id = :r AND p.problem_code IS NULL
+            GROUP BY p.personal_number, p.id_number, p.sex, p.birth_date HAVING count(*) >= 2
+            ORDER BY p.personal_number LIMIT 1
+        """),
+                {"r": dry.run_id},
+            )
+        ).one()
+    # The province synced the person and the platform's face result of that day arrived, before the migration.
+    async with registry_hub.sessions() as session, session.begin():
+        synced = Retiree(
+            personal_number=person.personal_number,
+            id_number=person.id_number,
+            name="省平台名",
+            sex=person.sex,
+            birth_date=person.birth_date,
+            insuring_agency_code="130100",
+        )
+        session.add(synced)
+        await session.flush()
+        assert synced.id is not None
+        uow = OutboxUnitOfWork(session, registry_hub.outbox, source=registry_hub.settings.event_source)
+        face = CertificationReport(
+            synced.id, CertificationSource.FACE_RECOGNITION, f"F-{person.personal_number}", "face", person.day, True
+        )
+        await record(uow, system_actor("t"), face, today=calendar.today())
+    await _run(registry_hub, tmp_path, dry_run=False)
+    async with registry_hub.sessions() as session:
+        days = (
+            await session.execute(
+                text("SELECT id, certified_on, source FROM certification WHERE retiree_id = :r ORDER BY certified_on"),
+                {"r": synced.id},
+            )
+        ).all()
+        reports = (
+            await session.execute(
+                text(
+                    "SELECT source, certification_id FROM certification_report"
+                    " WHERE retiree_id = :r AND certified_on = :d"
+                ),
+                {"r": synced.id, "d": person.day},
+            )
+        ).all()
+        last = await session.scalar(text("SELECT last_certified_on FROM retiree WHERE id = :r"), {"r": synced.id})
+    assert len(days) == person.dates and last == days[-1].certified_on
+    that_day = next(d for d in days if d.certified_on == person.day)
+    assert that_day.source == "face_recognition"  # kept: it outranks the old system's record
+    assert sorted(r.source for r in reports) == ["face_recognition", "legacy"]
+    assert all(r.certification_id == that_day.id for r in reports)  # one certification that day, both reports on it
+    assert all(d.source == "legacy" for d in days if d.certified_on != person.day)
 
 
 async def test_17_staging_is_purged_once_imported_and_the_report_stays(registry_hub: Hub, tmp_path: Path) -> None:
