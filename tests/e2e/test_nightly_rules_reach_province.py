@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -32,7 +31,7 @@ from tests.support.barriers import wait_until_handled
 from tests.support.harness import hub_cli
 from tests.support.processes import hub_env, processes
 from tests.support.provincial import TEST_DATABASE_URL as SIMULATOR_DATABASE_URL
-from tests.support.provincial import free_port
+from tests.support.provincial import free_port, platform_pushes
 
 pytestmark = pytest.mark.e2e
 
@@ -92,13 +91,6 @@ async def _overdue_retiree(settings: Settings, personal_number: str) -> int:
         await hub.engine.dispose()
 
 
-async def _pushes(admin: httpx.AsyncClient, personal_number: str) -> list[dict[str, Any]]:
-    response = await admin.get("/admin/pushes", params={"aac001": personal_number})
-    response.raise_for_status()
-    pushes: list[dict[str, Any]] = response.json()["pushes"]
-    return pushes
-
-
 async def test_a_suspension_by_the_nightly_rule_reaches_the_provincial_platform(
     settings: Settings, running_system: str
 ) -> None:
@@ -116,7 +108,7 @@ async def test_a_suspension_by_the_nightly_rule_reaches_the_provincial_platform(
         assert "certification_overdue: 0 suspended" not in report, report
 
         deadline = time.monotonic() + DEADLINE_SECONDS
-        while not (pushes := await _pushes(admin, personal_number)):
+        while not (pushes := await platform_pushes(admin, personal_number)):
             assert time.monotonic() < deadline, f"no push for {personal_number} within {DEADLINE_SECONDS:.0f}s"
             await asyncio.sleep(0.5)
         assert [p["businessType"] for p in pushes] == ["SUSPEND"]
@@ -154,4 +146,4 @@ async def test_a_suspension_by_the_nightly_rule_reaches_the_provincial_platform(
             await wait_until_handled(hub, group="provincial-push", topics=[topic], relayed=True)
         finally:
             await hub.engine.dispose()
-        assert len(await _pushes(admin, personal_number)) == 1
+        assert len(await platform_pushes(admin, personal_number)) == 1

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import random
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,11 +21,10 @@ import pytest
 from prometheus_client import REGISTRY as METRICS
 from sqlalchemy import text
 
-from app.handlers import REGISTRY, provincial_push
+from app.handlers import REGISTRY
 from connectors.provincial import feeds, mapping
-from connectors.provincial.client import MalformedReply, ProvincialClient
+from connectors.provincial.client import MalformedReply
 from connectors.provincial.feeds import FeedOutput
-from connectors.provincial.outbound import StatusFeedPusher
 from connectors.provincial.service import InboundReaders
 from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Status, Suspend
@@ -37,40 +36,30 @@ from hub.breaker import CircuitBreaker
 from hub.consumer import ConsumerGroup
 from hub.dlq import DeadLetterFilter, request_replay
 from hub.envelope import Envelope
-from hub.kafka_admin import ensure_topics
 from hub.settings import Settings
 from tests import factories
-from tests.integration.conftest import start_at_end
+from tests.integration.conftest import provincial_settings, running_provincial_push, start_worker
 from tests.support.barriers import wait_until_handled
 from tests.support.harness import Background, wait_until
-from tests.support.provincial import TEST_DATABASE_URL, serve_simulator
 
 pytestmark = pytest.mark.integration
 
 KINDS = ["EMPLOYER", "PAYMENT_STATUS", "ADJUSTMENT", "CERTIFICATION", "CORRECTION"]
 
 
-@pytest.fixture(scope="module")
-def simulator_url() -> Iterator[str]:
-    with serve_simulator() as url:
-        yield url
-
-
 @pytest.fixture
 def connector_settings(settings: Settings, simulator_url: str) -> Settings:
-    return settings.model_copy(
-        update={
-            "provincial_wsdl_url": f"{simulator_url}/wsdl",
-            "provincial_exchange_dsn": TEST_DATABASE_URL,
-            "provincial_exchange_grace_seconds": 2.0,
-            "provincial_breaker_reset_seconds": 2.0,
-            "parked_retry_initial_seconds": 0.3,
-            "parked_retry_max_seconds": 1.0,
-            "parked_retry_attempts": 15,
-            "inline_retry_initial_seconds": 0.05,
-            "inline_retry_max_seconds": 0.2,
-            "parked_poll_seconds": 0.3,
-        }
+    return provincial_settings(
+        settings,
+        simulator_url,
+        provincial_exchange_grace_seconds=2.0,
+        provincial_breaker_reset_seconds=2.0,
+        parked_retry_initial_seconds=0.3,
+        parked_retry_max_seconds=1.0,
+        parked_retry_attempts=15,
+        inline_retry_initial_seconds=0.05,
+        inline_retry_max_seconds=0.2,
+        parked_poll_seconds=0.3,
     )
 
 
@@ -100,17 +89,6 @@ async def readers(connector_settings: Settings, platform: httpx.AsyncClient) -> 
     await hub.close()
 
 
-async def _worker(settings: Settings, group: ConsumerGroup) -> tuple[Background, Hub]:
-    hub = bootstrap(settings, consumer_groups=[group])
-    names = group.topics(hub.catalog)
-    wanted = (*names, hub.catalog.dead_letter_topic(group.name))
-    await ensure_topics(settings.kafka_bootstrap_servers, [t for t in hub.catalog if t.name in wanted], 1)
-    await start_at_end(settings, group.name, [t for t in hub.catalog if t.name in names])
-    background = Background()
-    background.start_worker(hub)
-    return background, hub
-
-
 @pytest.fixture
 async def registry(connector_settings: Settings) -> AsyncIterator[Hub]:
     """The registry's handlers under a fresh group that starts at the end of its topics."""
@@ -120,7 +98,7 @@ async def registry(connector_settings: Settings) -> AsyncIterator[Hub]:
         ends_inbound_exchange=True,
         batch_handlers=REGISTRY.batch_handlers,
     )
-    background, hub = await _worker(connector_settings, group)
+    background, hub = await start_worker(connector_settings, group)
     yield hub
     await background.close()
 
@@ -128,21 +106,13 @@ async def registry(connector_settings: Settings) -> AsyncIterator[Hub]:
 @contextlib.asynccontextmanager
 async def _running_pusher(settings: Settings, simulator_url: str) -> AsyncIterator[tuple[Hub, CircuitBreaker]]:
     """The outbound group under a fresh name, pushing to the simulator; and a hub to publish with."""
-    breaker = CircuitBreaker(f"it-provincial-{uuid.uuid4().hex[:6]}", failure_threshold=3, reset_seconds=2.0)
-    client = ProvincialClient(f"{simulator_url}/wsdl", timeout=5.0)
-    group = provincial_push(StatusFeedPusher(client, breaker))
-    group = ConsumerGroup(
-        f"it-prov-push-{uuid.uuid4().hex[:8]}", group.handlers, gate=group.gate, on_dead_letter=group.on_dead_letter
-    )
-    background, _ = await _worker(settings, group)
-    publisher = bootstrap(settings, consumer_groups=[group], client_suffix="-publisher")
-    await publisher.broker.connect()
-    try:
-        yield publisher, breaker
-    finally:
-        await background.close()
-        await publisher.close()
-        await client.close()
+    async with running_provincial_push(settings, simulator_url, "prov") as (group, breaker):
+        publisher = bootstrap(settings, consumer_groups=[group], client_suffix="-publisher")
+        await publisher.broker.connect()
+        try:
+            yield publisher, breaker
+        finally:
+            await publisher.close()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -50,18 +50,12 @@ from simulators.provincial.models import RETIREE_FIELDS
 from simulators.provincial.store import digest as platform_digest
 from tests import factories
 from tests.support.harness import wait_until
-from tests.support.provincial import TEST_DATABASE_URL, serve_simulator
+from tests.support.provincial import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.integration
 
 SIM_DSN = TEST_DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")
 STAFF = system_actor("reconcile-test")
-
-
-@pytest.fixture(scope="module")
-def simulator_url() -> Iterator[str]:
-    with serve_simulator() as url:
-        yield url
 
 
 @pytest.fixture

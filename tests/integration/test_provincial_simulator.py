@@ -19,17 +19,11 @@ from lxml import etree
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
 
-from tests.support.provincial import TEST_DATABASE_URL, serve_simulator
+from tests.support.provincial import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.integration
 
 TNS = "{urn:hebei:hrss:retiree-exchange:v1}"
-
-
-@pytest.fixture(scope="module")
-def simulator_url() -> Iterator[str]:
-    with serve_simulator() as url:
-        yield url
 
 
 @pytest.fixture

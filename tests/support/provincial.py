@@ -8,7 +8,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import uvicorn
 
 from simulators.provincial.app import create_app
@@ -54,3 +56,11 @@ def serve_simulator(database_url: str = TEST_DATABASE_URL) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+async def platform_pushes(admin: httpx.AsyncClient, personal_number: str) -> list[dict[str, Any]]:
+    """The records the platform (simulator) received for a person (its AAC001)."""
+    response = await admin.get("/admin/pushes", params={"aac001": personal_number})
+    response.raise_for_status()
+    pushes: list[dict[str, Any]] = response.json()["pushes"]
+    return pushes
