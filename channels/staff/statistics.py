@@ -16,33 +16,44 @@ from pydantic import BaseModel
 from channels.deps import Session, StaffActor
 from channels.printing import PrintColumn, PrintedDocument, PrintFormat, print_response, print_responses
 from channels.printing.document import Cell
-from channels.staff.queries import ColumnView, FilterView, filter_views
+from channels.staff.queries import _ALIGN as ALIGN
+from channels.staff.queries import ColumnView, FilterView, QueryPageView, filter_views
+from channels.staff.queries import _local as local_value
+from domain.institutions import service as institutions
+from domain.queries import service as queries
 from domain.reports import service as reports
-from domain.reports.catalogue import REPORTS
-from domain.reports.spec import ReportSpec
+from domain.reports.catalogue import REPORTS, ROSTERS
+from domain.reports.spec import ReportKind, ReportSpec, RosterSpec
+from domain.shared.errors import ErrorCode, NotFound
 
 router = APIRouter(prefix="/api/v1/reports", tags=["统计报表 7.x"])
 
 ReportIdPath = Annotated[str, Path(pattern=r"^7\.\d{1,2}$", description="报表的功能点编号，如 7.15")]
-RESERVED = {"on"}
+RESERVED = {"on", "sort", "page", "size", "unmasked"}
 SIGNATURE = "制表人：                    审核人：                    单位（盖章）："
 OnQuery = Annotated[date | None, Query(description="按历史日期统计（仅统计人员状态的报表）")]
+SortQuery = Annotated[str | None, Query(max_length=40, description="名册排序列；前加“-”为降序")]
+UnmaskedQuery = Annotated[bool, Query(description="名册导出完整证件号码和电话（仅市、区级经办人员）")]
 
 
 class StatisticsReportView(BaseModel):
     id: str
     title: str
     description: str
+    kind: ReportKind
     as_of: bool
     unit_label: str
     chart: str
     filters: list[FilterView]
     measures: list[ColumnView]
     charted: list[str]
+    columns: list[ColumnView]  # a roster's columns (empty for a summary)
+    default_sort: str
 
 
 class ReportCatalogueView(BaseModel):
     reports: list[StatisticsReportView]
+    may_export_unmasked: bool
 
 
 class ReportRowView(BaseModel):
@@ -66,12 +77,33 @@ def _view(spec: ReportSpec) -> StatisticsReportView:
         id=spec.id,
         title=spec.title,
         description=spec.description,
+        kind=ReportKind.SUMMARY,
         as_of=spec.as_of,
         unit_label=spec.unit_label,
         chart=spec.chart.value,
         filters=filter_views(spec.filters),
         measures=[ColumnView(key=m.key, label=m.label, kind=m.kind.value, sortable=False) for m in spec.measures],
         charted=[m.key for m in spec.measures if m.charted],
+        columns=[],
+        default_sort="",
+    )
+
+
+def _roster_view(roster: RosterSpec) -> StatisticsReportView:
+    spec = roster.query
+    return StatisticsReportView(
+        id=spec.id,
+        title=spec.title,
+        description=spec.description,
+        kind=ReportKind.ROSTER,
+        as_of=spec.as_of,
+        unit_label="",
+        chart="none",
+        filters=filter_views(spec.filters),
+        measures=[],
+        charted=[],
+        columns=[ColumnView(key=c.key, label=c.label, kind=c.kind.value, sortable=c.sortable) for c in spec.columns],
+        default_sort=spec.default_sort,
     )
 
 
@@ -89,13 +121,87 @@ def _parameters(request: Request) -> dict[str, str]:
 
 @router.get("", response_model=ReportCatalogueView)
 async def catalogue(actor: StaffActor) -> ReportCatalogueView:
-    """统计报表目录：每张报表的功能点编号、名称、统计条件和统计项。"""
-    return ReportCatalogueView(reports=[_view(spec) for spec in REPORTS.values()])
+    """统计报表目录：每张报表的功能点编号、名称、类型（统计表或花名册）、统计条件、统计项或名册的列。"""
+    views = [_view(spec) for spec in REPORTS.values()] + [_roster_view(spec) for spec in ROSTERS.values()]
+    views.sort(key=lambda v: int(v.id.split(".")[1]))
+    return ReportCatalogueView(reports=views, may_export_unmasked=queries.may_export_unmasked(actor))
+
+
+async def _print_roster(
+    session: Session,
+    actor: StaffActor,
+    fmt: PrintFormat,
+    roster: RosterSpec,
+    request: Request,
+    on: date | None,
+    sort: str | None,
+    unmasked: bool,
+) -> StreamingResponse:
+    """The whole roster streamed from a server-side cursor into the XLSX or PDF (never held in memory), masked
+    unless the caller may and asks for full values, the summed columns in a 合计 line; audited with the parameters,
+    how many rows and people and whether it was masked."""
+    result = await queries.run_export(
+        session, actor, roster.query, _parameters(request), on=on, sort=sort, unmasked=unmasked, summed=roster.summed
+    )
+    spec, ctx = result.spec, result.context
+    scope = await institutions.by_path(session, ctx.prefix.removesuffix("%"))
+    scope_name = scope.name if scope else "全市"
+    masked = "未脱敏" if result.unmasked else "证件号码、电话已脱敏"
+    subtitle = roster.subtitle(ctx) if roster.subtitle else ""
+    document = PrintedDocument(
+        title=spec.title,
+        institution=scope_name,
+        data_as_of=ctx.on,
+        columns=(
+            PrintColumn("序号", 12, "center"),
+            *(PrintColumn(c.label, c.width, ALIGN.get(c.kind, "left")) for c in spec.columns),
+        ),
+        landscape=roster.landscape,
+        subtitle=" · ".join(part for part in (subtitle, f"共 {result.total} 人次", masked) if part),
+        footer_lines=roster.footer_lines if fmt is PrintFormat.PDF else (),
+    )
+
+    async def rows() -> AsyncIterator[tuple[Cell, ...]]:
+        number = 0
+        async for row in result.rows:
+            number += 1
+            yield (number, *(local_value(row[c.key]) for c in spec.columns))
+        if roster.summed:
+            yield ("合计", *(result.sums.get(c.key) if c.key in roster.summed else None for c in spec.columns))
+
+    return await print_response(
+        session,
+        actor,
+        fmt,
+        document,
+        rows(),
+        total_rows=result.total + (1 if roster.summed else 0),
+        filename=f"{spec.title}-{scope_name}-{ctx.on.isoformat()}.{fmt.value}",
+        audit_subject={
+            "report": spec.id,
+            "parameters": {k: str(v) for k, v in ctx.filters.items() if v is not None},
+            "on": ctx.on.isoformat(),
+            "scope": ctx.prefix,
+            "rows": result.total,
+            "people": result.people,
+            "masked": not result.unmasked,
+        },
+    )
 
 
 async def _print(
-    session: Session, actor: StaffActor, fmt: PrintFormat, report_id: str, request: Request, on: date | None
+    session: Session,
+    actor: StaffActor,
+    fmt: PrintFormat,
+    report_id: str,
+    request: Request,
+    on: date | None,
+    sort: str | None = None,
+    unmasked: bool = False,
 ) -> StreamingResponse:
+    roster = ROSTERS.get(report_id)
+    if roster is not None:
+        return await _print_roster(session, actor, fmt, roster, request, on, sort, unmasked)
     result = await reports.run(session, actor, report_id, _parameters(request), on)
     spec = result.spec
 
@@ -134,18 +240,59 @@ async def _print(
 
 @router.get("/{report_id}.xlsx", response_class=StreamingResponse, responses=print_responses(PrintFormat.XLSX))
 async def report_xlsx(
-    report_id: ReportIdPath, request: Request, session: Session, actor: StaffActor, on: OnQuery = None
+    report_id: ReportIdPath,
+    request: Request,
+    session: Session,
+    actor: StaffActor,
+    on: OnQuery = None,
+    sort: SortQuery = None,
+    unmasked: UnmaskedQuery = False,
 ) -> StreamingResponse:
-    """报表导出为 Excel（与屏幕上的数字相同），记入审计日志。"""
-    return await _print(session, actor, PrintFormat.XLSX, report_id, request, on)
+    """报表导出为 Excel（与屏幕上的数字相同；花名册为全部人员，流式生成，默认脱敏），记入审计日志。"""
+    return await _print(session, actor, PrintFormat.XLSX, report_id, request, on, sort, unmasked)
 
 
 @router.get("/{report_id}.pdf", response_class=StreamingResponse, responses=print_responses(PrintFormat.PDF))
 async def report_pdf(
-    report_id: ReportIdPath, request: Request, session: Session, actor: StaffActor, on: OnQuery = None
+    report_id: ReportIdPath,
+    request: Request,
+    session: Session,
+    actor: StaffActor,
+    on: OnQuery = None,
+    sort: SortQuery = None,
+    unmasked: UnmaskedQuery = False,
 ) -> StreamingResponse:
-    """报表打印为 PDF（A4，表头每页重复，页码，制表人/审核人/盖章栏），记入审计日志。"""
-    return await _print(session, actor, PrintFormat.PDF, report_id, request, on)
+    """报表打印为 PDF（A4，表头每页重复，页码，签字/盖章栏；花名册为全部人员，流式生成，默认脱敏），记入审计日志。"""
+    return await _print(session, actor, PrintFormat.PDF, report_id, request, on, sort, unmasked)
+
+
+@router.get("/{report_id}/rows", response_model=QueryPageView)
+async def roster_rows(
+    report_id: ReportIdPath,
+    request: Request,
+    session: Session,
+    actor: StaffActor,
+    on: OnQuery = None,
+    sort: SortQuery = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> QueryPageView:
+    """花名册类报表（7.9、7.11 等）的一页人员（分页、服务端排序；证件号码和电话脱敏）。"""
+    roster = ROSTERS.get(report_id)
+    if roster is None:
+        raise NotFound(ErrorCode.REPORT_NOT_FOUND, f"没有编号为 {report_id} 的花名册类报表")
+    result = await queries.run_page(
+        session, actor, roster.query, _parameters(request), on=on, sort=sort, page=page, size=size
+    )
+    return QueryPageView(
+        id=result.spec.id,
+        title=result.spec.title,
+        on=result.on,
+        items=[{k: local_value(v) for k, v in item.items()} for item in result.items],
+        total=result.total,
+        page=page,
+        size=size,
+    )
 
 
 @router.get("/{report_id}", response_model=ReportResultView)

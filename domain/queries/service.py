@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.institutions import service as institutions
 from domain.queries.catalogue import QUERIES
-from domain.queries.spec import ColumnKind, FilterKind, QueryContext, QueryFilter, QuerySpec
+from domain.queries.spec import ColumnKind, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn
 from domain.shared import calendar
 from domain.shared.actor import Actor
 from domain.shared.errors import DomainError, ErrorCode, Forbidden, NotFound
@@ -33,11 +33,20 @@ _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def spec_of(query_id: str) -> QuerySpec:
+def spec_of(query: str | QuerySpec) -> QuerySpec:
+    """The declared query by its id, or the spec itself (a roster report of section 7 brings its own)."""
+    if isinstance(query, QuerySpec):
+        return query
+    query_id = query
     spec = QUERIES.get(query_id)
     if spec is None:
         raise NotFound(ErrorCode.QUERY_NOT_FOUND, f"没有编号为 {query_id} 的查询")
     return spec
+
+
+def _owner(spec: QuerySpec) -> str:
+    """How refusals name the list: 查询 6.x, or 报表 7.x for a roster report run through this service."""
+    return f"{'报表' if spec.id.startswith('7.') else '查询'} {spec.id}"
 
 
 def invalid_filter(key: str, message: str) -> DomainError:
@@ -113,12 +122,12 @@ async def context(
     require(actor, Permission.READ_REGISTRY)
     today = calendar.today()
     if on is not None and not spec.as_of:
-        raise DomainError(ErrorCode.QUERY_FILTER_INVALID, f"查询 {spec.id} 不能按历史日期查询", field="on")
+        raise DomainError(ErrorCode.QUERY_FILTER_INVALID, f"{_owner(spec)} 不能按历史日期查询", field="on")
     if on is not None and not EARLIEST_DATE <= on <= today:
         raise DomainError(
             ErrorCode.REPORT_DATE_OUT_OF_RANGE, f"查询日期应在 {EARLIEST_DATE.isoformat()} 至今天之间", field="on"
         )
-    filters, prefix = await parse_filters(session, actor, spec.filters, raw, f"查询 {spec.id}")
+    filters, prefix = await parse_filters(session, actor, spec.filters, raw, _owner(spec))
     return QueryContext(actor, prefix, on or today, today, filters)
 
 
@@ -128,7 +137,7 @@ def _order(spec: QuerySpec, sort: str | None) -> str:
     column = spec.column(key.lstrip("-"))
     if column is None or not column.sortable:
         sortable = "、".join(c.key for c in spec.columns if c.sortable)
-        raise DomainError(ErrorCode.QUERY_SORT_INVALID, f"查询 {spec.id} 只能按以下列排序：{sortable}", field="sort")
+        raise DomainError(ErrorCode.QUERY_SORT_INVALID, f"{_owner(spec)} 只能按以下列排序：{sortable}", field="sort")
     direction = "DESC NULLS LAST" if descending else "ASC NULLS LAST"
     return f'q."{column.key}" {direction}, q."{spec.tiebreak}"'
 
@@ -165,7 +174,7 @@ class QueryPage:
 async def run_page(
     session: AsyncSession,
     actor: Actor,
-    query_id: str,
+    query: str | QuerySpec,
     raw: Mapping[str, str],
     *,
     on: date | None,
@@ -173,8 +182,8 @@ async def run_page(
     page: int,
     size: int,
 ) -> QueryPage:
-    """One page of a query over the caller's scope, masked, with the total."""
-    spec = spec_of(query_id)
+    """One page of a query (by id, or a roster's own spec) over the caller's scope, masked, with the total."""
+    spec = spec_of(query)
     ctx = await context(session, actor, spec, raw, on)
     statement = spec.build(ctx)
     order = _order(spec, sort)
@@ -195,20 +204,23 @@ class QueryExport:
     people: int
     unmasked: bool
     rows: AsyncIterator[dict[str, Any]]
+    sums: dict[str, Any] = field(default_factory=dict)  # the ``summed`` columns added up over every row
 
 
 async def run_export(
     session: AsyncSession,
     actor: Actor,
-    query_id: str,
+    query: str | QuerySpec,
     raw: Mapping[str, str],
     *,
     on: date | None,
     sort: str | None,
     unmasked: bool,
+    summed: Sequence[str] = (),
 ) -> QueryExport:
-    """Every row of a query, streamed from a server-side cursor (never held in memory), in the list's order."""
-    spec = spec_of(query_id)
+    """Every row of a query, streamed from a server-side cursor (never held in memory), in the list's order; the
+    ``summed`` columns (numbers, amounts) added up in the same statement that counts the rows."""
+    spec = spec_of(query)
     ctx = await context(session, actor, spec, raw, on)
     if unmasked and not may_export_unmasked(actor):
         raise Forbidden(ErrorCode.EXPORT_UNMASKED_REFUSED, "只有市、区级经办人员可以导出未脱敏的证件号码和电话")
@@ -216,11 +228,21 @@ async def run_export(
     order = _order(spec, sort)
     params = {**ctx.params(), **statement.params}
     people = f"count(DISTINCT q.{spec.person_column})" if spec.person_column else "0"
-    total, distinct = (await session.execute(text(f"SELECT count(*), {people} FROM ({statement.sql}) q"), params)).one()
+    added = "".join(f', sum(q."{spec_column(spec, key).key}")' for key in summed)
+    counted = (await session.execute(text(f"SELECT count(*), {people}{added} FROM ({statement.sql}) q"), params)).one()
+    total, distinct = counted[0], counted[1]
+    sums = {key: counted[2 + index] for index, key in enumerate(summed)}
 
     async def rows() -> AsyncIterator[dict[str, Any]]:
         result = await session.stream(text(f"SELECT * FROM ({statement.sql}) q ORDER BY {order}"), params)
         async for row in result.mappings():
             yield present(spec, row, unmasked=unmasked)
 
-    return QueryExport(spec, ctx, int(total), int(distinct), unmasked, rows())
+    return QueryExport(spec, ctx, int(total), int(distinct), unmasked, rows(), sums)
+
+
+def spec_column(spec: QuerySpec, key: str) -> ResultColumn:
+    column = spec.column(key)
+    if column is None:
+        raise ValueError(f"{spec.id} has no column {key!r}")  # a declaration's mistake, caught by its tests
+    return column

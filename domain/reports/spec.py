@@ -15,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from domain.queries.spec import QueryFilter, Statement
+from domain.queries.spec import QueryContext, QueryFilter, QuerySpec, Statement
 from domain.shared.actor import Actor
 
 
@@ -89,3 +89,37 @@ class ReportSpec:
     landscape: bool = True
     signature: bool = True  # the printed form ends with 制表人 / 审核人 / 单位（盖章）
     subtitle: Callable[[ReportContext], str] | None = None  # the period or the parameters, printed under the title
+
+
+class ReportKind(StrEnum):
+    SUMMARY = "summary"  # a ReportSpec: counts per institution or per given row
+    ROSTER = "roster"  # a RosterSpec: a list of people (7.9, 7.11, 7.12, 7.14)
+
+
+SIGNATURE_LINE = "制表人：                    审核人：                    单位（盖章）："
+
+
+@dataclass(frozen=True)
+class RosterSpec:
+    """A report whose rows are people (名册类报表): a :class:`QuerySpec` (columns, filters, statement, sort, the
+    person's hidden key) run by domain/queries/service.py — paged and sorted on screen, streamed whole to XLSX and
+    PDF, masked — plus what the printed form needs: its orientation, the signature lines at the foot of every page,
+    a subtitle from the parameters, and the money/number columns added up into a 合计 line at the end."""
+
+    query: QuerySpec  # its id is the report's function point ("7.11")
+    landscape: bool = True
+    footer_lines: tuple[str, ...] = (SIGNATURE_LINE,)
+    subtitle: Callable[[QueryContext], str] | None = None
+    summed: tuple[str, ...] = ()  # column keys added up into the 合计 line of the XLSX and the PDF
+
+    @property
+    def id(self) -> str:
+        return self.query.id
+
+    @property
+    def title(self) -> str:
+        return self.query.title
+
+    @property
+    def description(self) -> str:
+        return self.query.description
