@@ -3,6 +3,7 @@ distribution) has its own module (distribution.py) and page."""
 
 from __future__ import annotations
 
+from domain.reports.deaths_adjustments import ADJUSTMENT_SHEET, DEATH_REPORT
 from domain.reports.institutions import INSTITUTIONS
 from domain.reports.rosters import ROSTER_SPECS
 from domain.reports.spec import ReportSpec, RosterSpec
@@ -15,4 +16,5 @@ _ALL += (INSTITUTIONS, SPECIAL)  # 7.4, 7.5
 REPORTS: dict[str, ReportSpec] = {spec.id: spec for spec in sorted(_ALL, key=lambda s: int(s.id.split(".")[1]))}
 
 # Reports whose rows are people (名册类报表), run by domain/queries/service.py; kept apart from the summaries above.
-ROSTERS: dict[str, RosterSpec] = {spec.id: spec for spec in sorted(ROSTER_SPECS, key=lambda s: int(s.id.split(".")[1]))}
+_ROSTERS: tuple[RosterSpec, ...] = (*ROSTER_SPECS, DEATH_REPORT, ADJUSTMENT_SHEET)  # + 7.12, 7.14
+ROSTERS: dict[str, RosterSpec] = {spec.id: spec for spec in sorted(_ROSTERS, key=lambda s: int(s.id.split(".")[1]))}
