@@ -70,6 +70,11 @@ bench-registry: setup services
 bench-special-reports: setup services
 	$(PY) -m bench.special_reports $(BENCH_ARGS)
 
+.PHONY: bench-employer-reports
+# Issue 19: 7.1, 7.3, 7.6 and 7.7 for the largest community, its district and the city (today, a year back).
+bench-employer-reports: setup services
+	$(PY) -m bench.employer_reports $(BENCH_ARGS)
+
 bench-console: setup services console
 	$(PY) -m bench.console $(BENCH_ARGS)
 

@@ -4,6 +4,8 @@ distribution) has its own module (distribution.py) and page."""
 from __future__ import annotations
 
 from domain.reports.deaths_adjustments import ADJUSTMENT_SHEET, DEATH_REPORT
+from domain.reports.archives import ARCHIVES
+from domain.reports.employers import BUSINESS, HEAD_COUNTS, REGISTERED
 from domain.reports.institutions import INSTITUTIONS
 from domain.reports.rosters import ROSTER_SPECS
 from domain.reports.spec import ReportSpec, RosterSpec
@@ -12,6 +14,7 @@ from domain.reports.work import BY_MANAGEMENT_FORM, MONTHLY, SUSPENSIONS
 
 _ALL: tuple[ReportSpec, ...] = (BY_MANAGEMENT_FORM, SUSPENSIONS, MONTHLY)
 _ALL += (INSTITUTIONS, SPECIAL)  # 7.4, 7.5
+_ALL += (BUSINESS, ARCHIVES, HEAD_COUNTS, REGISTERED)  # 7.1, 7.3, 7.6, 7.7
 
 REPORTS: dict[str, ReportSpec] = {spec.id: spec for spec in sorted(_ALL, key=lambda s: int(s.id.split(".")[1]))}
 
