@@ -1,6 +1,9 @@
 """The exceptions of an import as an XLSX file staff correct and upload again as is: the file's own mapped columns
-(header in row 1, as the ministry's file names them), then 原行号 and 错误原因. XlsxWriter in constant-memory mode
-writes row by row to a file on disk, so a file of 100,000 exceptions never sits in memory."""
+(header in row 1, as the ministry's file names them), then 原行号 and 错误原因. A cell the reader refused (an Excel
+error value, an unreadable date, a number that lost digits, a cell over its limit) is written back with its original
+content as text (cut at ``KEPT_VALUE_LENGTH`` characters, the reason saying so), so staff correct it in place.
+XlsxWriter in constant-memory mode writes row by row to a file on disk, so a file of 100,000 exceptions never sits in
+memory."""
 
 from __future__ import annotations
 
@@ -39,6 +42,11 @@ def file_columns(kind: ImportKind, content: bytes, file_name: str) -> list[tuple
     return [order[k] for k in sorted(order, key=lambda letter: (len(letter), letter))]
 
 
+def _refused(problems: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The original content of the cells the reader refused, by field (kept in the problem documents)."""
+    return {str(p["field"]): str(p["value"]) for p in problems if p.get("field") and p.get("value") is not None}
+
+
 def _reason(problems: Sequence[Mapping[str, Any]]) -> str:
     return "；".join(str(p.get("message", "")) for p in problems)
 
@@ -59,8 +67,9 @@ async def write_exceptions(
     async for row in rows:
         count += 1
         fields: Mapping[str, Any] = row.fields
+        refused = _refused(row.problems)
         for index, (_, name) in enumerate(columns):
-            sheet.write_string(count, index, str(fields.get(name, "") or ""))
+            sheet.write_string(count, index, str(fields.get(name) or refused.get(name, "")))
         sheet.write_number(count, len(columns), row.row_number)
         sheet.write_string(count, len(columns) + 1, _reason(row.problems))
     workbook.close()

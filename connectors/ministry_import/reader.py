@@ -51,6 +51,7 @@ _MAX_EXACT_DIGITS = 15  # Excel keeps 15 significant digits of a number
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
 _DATE_SEPARATED = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\S.*)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+KEPT_VALUE_LENGTH = 1000  # of a refused cell's content kept for the exceptions file (an Excel cell holds 32,767)
 
 
 class ImportErrorCode(StrEnum):
@@ -102,13 +103,16 @@ class ImportWarning:
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """One fault of one row: ``column`` is the header as written in the file ("" for the whole row)."""
+    """One fault of one row: ``column`` is the header as written in the file ("" for the whole row). ``value`` is
+    the refused cell's original content as text (at most :data:`KEPT_VALUE_LENGTH` characters, the message then says
+    so), written back into the exceptions file so staff correct it in place; None when there is none to keep."""
 
     row: int
     column: str
     field: Field | None
     code: ProblemCode
     message_zh: str
+    value: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,21 +312,29 @@ class ImportReader(Iterator[SourceRow]):
                 continue
             outcome = _read_cell(cell, spec)
             if isinstance(outcome, _Fault):
+                kept, note = _kept(outcome.shown if outcome.shown is not None else _text(cell))
                 problems.append(
                     RowProblem(
-                        number, column.header, spec.field, outcome.code, f"第{number}行{column.label}：{outcome.reason}"
+                        number,
+                        column.header,
+                        spec.field,
+                        outcome.code,
+                        f"第{number}行{column.label}：{outcome.reason}{note}",
+                        kept,
                     )
                 )
                 continue
             text, when = outcome
             if len(text) > spec.max_length:
+                kept, note = _kept(text)
                 problems.append(
                     RowProblem(
                         number,
                         column.header,
                         spec.field,
                         ProblemCode.CELL_TOO_LONG,
-                        f"第{number}行{column.label}：{spec.label_zh}有{len(text)}个字符，超过上限{spec.max_length}。",
+                        f"第{number}行{column.label}：{spec.label_zh}有{len(text)}个字符，超过上限{spec.max_length}。{note}",
+                        kept,
                     )
                 )
                 continue
@@ -543,10 +555,20 @@ def _text(cell: Cell) -> str:
     return str(cell).strip()
 
 
+def _kept(text: str) -> tuple[str | None, str]:
+    """A refused cell's content as the exceptions file keeps it, and what the reason adds when it is cut short."""
+    if not text:
+        return None, ""
+    if len(text) <= KEPT_VALUE_LENGTH:
+        return text, ""
+    return text[:KEPT_VALUE_LENGTH], f"（异常文件中该单元格只保留了原内容的前{KEPT_VALUE_LENGTH}个字符）"
+
+
 @dataclass(frozen=True, slots=True)
 class _Fault:
     code: ProblemCode
     reason: str
+    shown: str | None = None  # the cell as the exceptions file keeps it, when not its plain text
 
 
 def _read_cell(cell: Cell, spec: FieldSpec) -> tuple[str, date | None] | _Fault:
@@ -572,7 +594,8 @@ def _read_identifier(cell: Cell, spec: FieldSpec) -> tuple[str, date | None] | _
         value = float(cell)
         digits = len(str(int(abs(value)))) if value.is_integer() else len(repr(value))
         if not value.is_integer() or digits > _MAX_EXACT_DIGITS:
-            return _Fault(ProblemCode.ID_AS_NUMBER, lost.format(shown=f"{value:.12g}"))
+            shown = f"{value:.12g}"  # as the reason quotes it: never digits the number no longer has
+            return _Fault(ProblemCode.ID_AS_NUMBER, lost.format(shown=shown), shown)
         return str(int(value)), None
     text = unicodedata.normalize("NFKC", _text(cell))
     text = "".join(text.split()).upper()
@@ -629,6 +652,7 @@ _READERS: dict[FieldKind, Callable[[Cell, FieldSpec], tuple[str, date | None] | 
 }
 
 __all__ = [
+    "KEPT_VALUE_LENGTH",
     "ImportErrorCode",
     "ImportFileError",
     "ImportReader",

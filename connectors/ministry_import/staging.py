@@ -61,6 +61,7 @@ def _raw(row: SourceRow) -> RawRow:
                 "field": p.field.value if p.field is not None else None,
                 "code": p.code.value,
                 "message": p.message_zh,
+                **({"value": p.value} if p.value is not None else {}),
             }
             for p in row.problems
         ],

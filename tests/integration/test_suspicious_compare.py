@@ -452,3 +452,46 @@ async def test_2_8_set_based_decisions_equal_best_match_row_by_row(registry_hub:
     assert {kind for kind, *_ in expected.values()} == {kind.value for kind in MatchKind}
     differences = {n: (found.get(n), want) for n, want in expected.items() if found.get(n) != want}
     assert not differences, list(differences.items())[:5]
+
+
+async def test_2_8_result_file_lists_every_list_row_in_order_with_its_match_kind(registry_hub: Hub, api: Api) -> None:
+    world = await _world(registry_hub)
+    await _compare(registry_hub, world.import_id)
+    found = await _matches(registry_hub, world.import_id)
+    async with registry_hub.sessions() as session:
+        listed = (
+            await session.execute(
+                text("SELECT row_number, name, id_number FROM ministry_import_row WHERE import_id = :i"),
+                {"i": world.import_id},
+            )
+        ).all()
+    answer = await api.call(
+        "GET", f"/api/v1/ministry-imports/{world.import_id}/comparison.xlsx", await api.token(world.district_operator)
+    )
+    assert answer.status_code == 200, answer.text
+    sheet = load_workbook(io.BytesIO(answer.content), read_only=True).worksheets[0]
+    lines = [tuple(cell or "" for cell in line) for line in sheet.iter_rows(values_only=True)]
+    expected = [
+        tuple(
+            value or ""
+            for value in (
+                found[r.row_number].employer_code,
+                found[r.row_number].employer_name,
+                r.name,
+                r.id_number,
+                found[r.row_number].payment_status,
+                MatchKind(found[r.row_number].match_kind).label,
+                found[r.row_number].explanation,
+            )
+        )
+        for r in sorted(listed, key=lambda r: r.row_number)
+    ]
+    assert len(expected) == len(world.rows) == 12
+    by_row = {r.row_number: (r.name, r.id_number) for r in listed}
+    listed_of = {case: by_row[row] for case, row in world.rows.items()}
+    assert lines[1:] == expected
+    kinds = {line[5] for line in lines[1:]}
+    assert {MatchKind.EXACT_ID.label, MatchKind.UPGRADED_ID.label, MatchKind.NO_MATCH.label} <= kinds
+    exact = lines[world.rows["exact"] - 1]
+    assert exact[0] == (world.people["exact"].employer_code or "") and exact[4] == "正常发放"
+    assert lines[world.rows["unknown"] - 1][:5] == ("", "", *listed_of["unknown"], "")  # nobody found: no employer
