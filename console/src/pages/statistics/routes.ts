@@ -3,8 +3,12 @@ import type { RouteRecordRaw } from 'vue-router'
 // The statistical reports of section 7 drawn from declarations (issue 19): one page per report, named by its
 // function point, the same component driven by the API's catalogue. 7.2 has its own page (reports/).
 export const REPORT_PAGES: { id: string; title: string }[] = [
+  { id: '7.1', title: '单位业务统计' },
+  { id: '7.3', title: '企业档案存放分布统计' },
   { id: '7.4', title: '机构基本情况统计' },
   { id: '7.5', title: '特殊人员分布情况统计' },
+  { id: '7.6', title: '单位人数情况统计' },
+  { id: '7.7', title: '单位登记人数统计' },
   { id: '7.8', title: '按管理形式统计' },
   { id: '7.13', title: '暂停（恢复）发放统计表' },
   { id: '7.15', title: '社会化管理服务工作月报' },
