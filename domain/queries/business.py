@@ -9,31 +9,25 @@ from domain.dictionary.codes import REASON_CODE_LABELS, ReasonCode
 from domain.queries.people import INSTITUTION, NAME
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import PERSON_COLUMNS, STATUS_LABEL_SQL, PersonState, labels, person_select
+from domain.queries.sql import (
+    PERSON_COLUMNS,
+    STATUS_LABEL_SQL,
+    PersonState,
+    labels,
+    like_prefix,
+    period_filter,
+    person_select,
+)
 from domain.retirees.lifecycle import ChangeKind, Status
 from domain.status_log.queries import CHANGE_KIND_LABELS
 from domain.transfers.models import TRANSFER_KIND_LABELS, TRANSFER_STATE_LABELS, TransferKind, TransferState
 from domain.transfers.rules import CITY_PREFIX
 
 
-def _like_prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-
-
 def _name(ctx: QueryContext, where: str, params: dict[str, Any]) -> str:
     if ctx.filters.get("name"):
-        params["name"] = _like_prefix(ctx.filters["name"])
+        params["name"] = like_prefix(ctx.filters["name"])
         return where + " AND r.name LIKE :name"
-    return where
-
-
-def _period(ctx: QueryContext, column: str, where: str, params: dict[str, Any]) -> str:
-    if ctx.filters.get("from"):
-        where += f" AND {column} >= :from_date"
-        params["from_date"] = ctx.filters["from"]
-    if ctx.filters.get("to"):
-        where += f" AND {column} <= :to_date"
-        params["to_date"] = ctx.filters["to"]
     return where
 
 
@@ -67,7 +61,7 @@ _MANAGED = [Status.REGISTERED.value, Status.SUSPENDED.value, Status.TRANSFERRING
 
 
 def _certifications(ctx: QueryContext) -> Statement:
-    state = PersonState(ctx)
+    state = PersonState(ctx, scoped=True)
     start = ctx.filters.get("from") or ctx.on.replace(month=1, day=1)
     end = min(ctx.filters.get("to") or ctx.on, ctx.on)
     params: dict[str, Any] = {"start": start, "end": end, "local_city": f"{CITY_PREFIX}%", "managed": _MANAGED}
@@ -163,7 +157,7 @@ def _transfers(ctx: QueryContext) -> Statement:
         if ctx.filters.get(key):
             where += f" AND {column} = :{key}"
             params[key] = ctx.filters[key]
-    where = _period(ctx, "t.effective_date", where, params)
+    where = period_filter(ctx.filters, "t.effective_date", where, params)
     where = _name(ctx, where, params)
     return Statement(
         f"""
@@ -241,7 +235,7 @@ def _suspensions(ctx: QueryContext) -> Statement:
         if ctx.filters.get(key):
             where += f" AND {column} = :{key}"
             params[key] = ctx.filters[key]
-    where = _period(ctx, "sc.effective_date", where, params)
+    where = period_filter(ctx.filters, "sc.effective_date", where, params)
     where = _name(ctx, where, params)
     return Statement(
         f"""

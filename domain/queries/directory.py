@@ -9,17 +9,13 @@ from domain.institutions.models import LEVEL_LABELS, Level
 from domain.queries.people import INSTITUTION, NAME
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import labels
+from domain.queries.sql import labels, like_prefix
 from domain.retirees.lifecycle import Status
 from domain.staff.permissions import ROLE_LABELS, Role
 
 LEVELS = {level.value: label for level, label in LEVEL_LABELS.items()}
 ROLES = {role.value: label for role, label in ROLE_LABELS.items()}
 ACTIVE = QueryFilter("active", "是否启用", FilterKind.CHOICE, (Choice("yes", "启用"), Choice("no", "停用")))
-
-
-def _like_prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
 
 
 def _active(ctx: QueryContext, column: str) -> str:
@@ -41,7 +37,7 @@ def _institutions(ctx: QueryContext) -> Statement:
         params["level"] = ctx.filters["level"]
     if ctx.filters.get("name"):
         where += " AND (i.name LIKE :name OR i.code = :code)"
-        params["name"] = "%" + _like_prefix(ctx.filters["name"])
+        params["name"] = "%" + like_prefix(ctx.filters["name"])
         params["code"] = ctx.filters["name"]
     # People managed in each institution's subtree: counted per community once (the index on institution_id and
     # status), then added up to every ancestor named in the community's path (/city/district/street/community/).
@@ -111,7 +107,7 @@ def _staff(ctx: QueryContext) -> Statement:
         params["role"] = ctx.filters["role"]
     if ctx.filters.get("name"):
         where += " AND (s.full_name LIKE :name OR s.username = :username)"
-        params["name"] = _like_prefix(ctx.filters["name"])
+        params["name"] = like_prefix(ctx.filters["name"])
         params["username"] = ctx.filters["name"]
     return Statement(
         f"""

@@ -26,7 +26,7 @@ def _person_filters(ctx: QueryContext) -> tuple[str, dict[str, object]]:
 
 
 def _registered(ctx: QueryContext) -> Statement:
-    state = PersonState(ctx)
+    state = PersonState(ctx, scoped=True)
     more, params = _person_filters(ctx)
     return Statement(
         f"""
@@ -60,7 +60,7 @@ REGISTERED = QuerySpec(
 
 
 def _birthdays(ctx: QueryContext) -> Statement:
-    state = PersonState(ctx)
+    state = PersonState(ctx, scoped=True)
     more, params = _person_filters(ctx)
     start = ctx.filters["from"]
     end = ctx.filters.get("to") or start

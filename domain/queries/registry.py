@@ -60,7 +60,7 @@ _ROSTER_COLUMNS = (
 
 
 def _roster(ctx: QueryContext) -> Statement:
-    state = PersonState(ctx)
+    state = PersonState(ctx, scoped=True)
     more, params = _managed(ctx, state)
     if ctx.filters.get("management_form"):
         more += " AND r.management_form = :management_form"
@@ -119,7 +119,7 @@ def _categories_sql() -> str:
 
 
 def _base_info(ctx: QueryContext) -> Statement:
-    state = PersonState(ctx)
+    state = PersonState(ctx, scoped=True)
     more, params = _managed(ctx, state)
     for key, column in (("health_status", "s.health_status"), ("living_arrangement", "s.living_arrangement")):
         if ctx.filters.get(key):

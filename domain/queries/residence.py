@@ -53,7 +53,7 @@ def _select(state: PersonState) -> str:
 
 
 def _insured_elsewhere(ctx: QueryContext) -> Statement:
-    state = PersonState(ctx)
+    state = PersonState(ctx, scoped=True)
     more, params = _agency_filter(ctx)
     # Materialised: the planner would otherwise walk every retiree in the list's order for a first page, though few
     # are insured outside their district (1,000,000 retirees: seconds instead of a few hundred milliseconds).

@@ -4,12 +4,12 @@ input), the person columns most lists show, and the as-of joins (domain/status_l
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from domain.queries.spec import ColumnKind as K
 from domain.queries.spec import ResultColumn
 from domain.retirees.lifecycle import STATUS_LABELS
-from domain.status_log.periods import IN_REGISTRY_ON, INSTITUTION_ON, STATE_ON_JOIN, STATUS_ON
+from domain.status_log.periods import IN_REGISTRY_ON, INSTITUTION_ON, SCOPE_CANDIDATES_ON, STATE_ON_JOIN, STATUS_ON
 
 SEX_LABELS = {"1": "男", "2": "女", "9": "未说明"}
 
@@ -24,6 +24,23 @@ def labels(expression: str, mapping: Mapping[str, str]) -> str:
     return f"(CASE {expression} {cases} ELSE {expression} END)"
 
 
+def like_prefix(value: str) -> str:
+    """A LIKE pattern matching what starts with ``value`` (its own %, _ and \\ taken literally)."""
+    return value.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+
+
+def period_filter(filters: Mapping[str, Any], column: str, where: str, params: dict[str, Any]) -> str:
+    """``where`` with the date filters ``from`` and ``to`` (both inclusive) on ``column``, their values bound as
+    ``:from_date`` and ``:to_date`` in ``params``: the period filter of the lists of things done (6.14, 6.15)."""
+    if filters.get("from"):
+        where += f" AND {column} >= :from_date"
+        params["from_date"] = filters["from"]
+    if filters.get("to"):
+        where += f" AND {column} <= :to_date"
+        params["to_date"] = filters["to"]
+    return where
+
+
 STATUS_LABEL_SQL = {status.value: label for status, label in STATUS_LABELS.items()}
 
 
@@ -31,17 +48,32 @@ class AsOf(Protocol):
     @property
     def as_of_past(self) -> bool: ...
 
+    @property
+    def prefix(self) -> str: ...
+
+
+CITY_DEPTH = 2  # slashes in the city's path pattern ("/1/%"): a scope below it is a district, street or community
+
 
 class PersonState:
     """Where the person's status and institution are read from: the retiree's row today, the state periods on a
-    past date. ``join`` goes after ``FROM retiree r``; ``where`` keeps only people already in the registry then."""
+    past date. ``join`` goes after ``FROM retiree r``; ``where`` keeps only people already in the registry then.
 
-    def __init__(self, ctx: AsOf) -> None:
+    ``scoped``: the statement keeps only people whose :attr:`institution` lies under ``:prefix`` (``JOIN institution
+    i ON i.id = {state.institution} … WHERE i.path LIKE :prefix``). Then, on a past date and a scope below the city,
+    ``where`` also narrows the retirees to the candidates of the scope: those in it today and those
+    whose closed period covering the date lies in it — two index reads, so a community's list as of a year back
+    does not walk the whole registry (EXPLAIN on 1,000,000 retirees: 1.0 s to the count without, tens of ms with).
+    A superset: the statement's own ``i.path LIKE :prefix`` on :attr:`institution` still decides."""
+
+    def __init__(self, ctx: AsOf, *, scoped: bool = False) -> None:
         past = ctx.as_of_past
         self.join = STATE_ON_JOIN if past else ""
         self.status = STATUS_ON if past else "r.status"
         self.institution = INSTITUTION_ON if past else "r.institution_id"
         self.where = IN_REGISTRY_ON if past else "TRUE"
+        if past and scoped and ctx.prefix.count("/") > CITY_DEPTH:
+            self.where = f"{IN_REGISTRY_ON} AND {SCOPE_CANDIDATES_ON}"
 
 
 PERSON_COLUMNS: tuple[ResultColumn, ...] = (

@@ -36,7 +36,7 @@ def _condition(ledger: Ledger) -> str:
 
 
 def _special(ctx: ReportContext) -> Statement:
-    state = PersonState(ctx)
+    state = PersonState(ctx, scoped=True)
     recorded = "(si.recorded_at AT TIME ZONE 'Asia/Shanghai')::date <= :on" if ctx.as_of_past else "TRUE"
     by_ledger = ", ".join(f"count(*) FILTER (WHERE {_condition(ledger)}) AS {ledger.value}" for ledger in Ledger)
     anyone = " OR ".join(_condition(ledger) for ledger in Ledger)

@@ -33,7 +33,7 @@ _ENTRY_SCOPE = "(i.path LIKE :prefix OR (sc.institution_id IS NULL AND :whole_ci
 
 
 def _management_forms(ctx: ReportContext) -> Statement:
-    state = PersonState(ctx)
+    state = PersonState(ctx, scoped=True)
     return Statement(
         f"""
         SELECT {unit_of("i.path")} AS unit,

@@ -54,6 +54,14 @@ class StatusChange(SQLModel, table=True):
             "id",
             postgresql_where=text("kind = 'institution_changed'"),
         ),
+        # 6.15: suspensions and resumptions newest first, without reading the whole log (migration 0026).
+        Index(
+            "ix_status_change_suspensions",
+            "effective_date",
+            "id",
+            postgresql_include=["institution_id"],
+            postgresql_where=text("kind IN ('suspended', 'resumed')"),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
@@ -95,7 +103,17 @@ class RetireeStatePeriod(SQLModel, table=True):
     "since the beginning", ``valid_to`` NULL "still"; ``valid_to`` is exclusive."""
 
     __tablename__ = "retiree_state_period"
-    __table_args__ = (Index("ix_retiree_state_period_institution", "institution_id", "status"),)
+    __table_args__ = (
+        Index("ix_retiree_state_period_institution", "institution_id", "status"),
+        # The closed periods covering a past date, read index-only by every as-of query (migration 0026).
+        Index(
+            "ix_retiree_state_period_closed",
+            "valid_to",
+            "retiree_id",
+            postgresql_include=["valid_from", "status", "institution_id", "suspension_reason"],
+            postgresql_where=text("valid_to IS NOT NULL"),
+        ),
+    )
 
     retiree_id: int = Field(sa_column=Column(BigInteger, ForeignKey("retiree.id"), primary_key=True))
     seq: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))

@@ -22,7 +22,7 @@ from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Resume, Status, Suspend
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType
-from domain.status_log.periods import IN_REGISTRY_ON, INSTITUTION_ON, STATE_ON_JOIN, STATUS_ON
+from domain.status_log.periods import IN_REGISTRY_ON, INSTITUTION_ON, SCOPE_CANDIDATES_ON, STATE_ON_JOIN, STATUS_ON
 from hub.bootstrap import Hub
 from tests import factories
 from tests.integration.differential import rolled_back
@@ -160,6 +160,7 @@ async def test_18_state_as_of_any_date_equals_a_naive_recomputation_from_the_log
     async with rolled_back(registry_hub) as session:
         tree = await factories.tree(session)
         institutions = [c.id for c in tree.communities[:3]]
+        paths = [c.path for c in tree.communities[:3]]
         assert all(i is not None for i in institutions)
         people = [await factories.retiree(session) for _ in range(history.people)]
         ids = await _write(session, history, people, institutions)  # type: ignore[arg-type]
@@ -189,6 +190,19 @@ async def test_18_state_as_of_any_date_equals_a_naive_recomputation_from_the_log
                 want_institution = institutions[want_where] if want_where >= 0 else None
                 assert periods == 1, f"{periods} periods cover {on} for person {n}: {history}"
                 assert (status, institution_id) == (want_status, want_institution), f"on {on}, person {n}"
+            # The scope candidates (domain/queries/sql.py PersonState(scoped=True)) hold everyone managed in a
+            # community on the date: a superset, never missing anyone.
+            for community, path in zip(institutions, paths, strict=True):
+                exact = {r for r, _, i, _ in rows if i == community}
+                candidates = set(
+                    (
+                        await session.execute(
+                            text(f"SELECT r.id FROM retiree r WHERE r.id = ANY(:ids) AND {SCOPE_CANDIDATES_ON}"),
+                            {"on": on, "ids": list(by_id), "prefix": f"{path}%"},
+                        )
+                    ).scalars()
+                )
+                assert exact <= candidates, f"on {on}, community {community}: {exact - candidates} missed"
 
 
 async def test_18_the_command_path_keeps_the_periods_as_of_the_legal_effective_dates(registry_hub: Hub) -> None:
@@ -234,3 +248,49 @@ async def test_18_the_command_path_keeps_the_periods_as_of_the_legal_effective_d
             Status.SUSPENDED,
             Status.SUSPENDED,
         ]
+
+
+async def test_18_a_retiree_without_history_is_read_from_their_row_from_approval_on(registry_hub: Hub) -> None:
+    """Two retirees without a single log entry — one registered in a community, one newly approved and not yet
+    registered: no period covers them, so as of any date since approval they are as their row says, before approval
+    they are not in the registry; the registered one is a candidate of their community's scope, not of another."""
+    async with rolled_back(registry_hub) as session:
+        tree = await factories.tree(session)
+        here, elsewhere = tree.communities[0], tree.communities[1]
+        registered = await factories.retiree(session, here)
+        approved = await factories.retiree(session)
+        for person, day in ((registered, BASE), (approved, BASE + timedelta(days=5))):
+            await session.execute(
+                text("UPDATE retiree SET approval_date = :d WHERE id = :id"), {"d": day, "id": person.id}
+            )
+        periods = await session.execute(
+            text("SELECT count(*) FROM retiree_state_period WHERE retiree_id = ANY(:ids)"),
+            {"ids": [registered.id, approved.id]},
+        )
+        assert periods.scalar_one() == 0
+
+        async def state(person_id: int | None, day: int) -> tuple[str, int | None] | None:
+            query = text(
+                f"SELECT {STATUS_ON}, {INSTITUTION_ON} FROM retiree r {STATE_ON_JOIN} "
+                f"WHERE r.id = :id AND {IN_REGISTRY_ON}"
+            )
+            found = (await session.execute(query, {"id": person_id, "on": BASE + timedelta(days=day)})).one_or_none()
+            return None if found is None else (str(found[0]), found[1])
+
+        assert [await state(registered.id, d) for d in (-1, 0, 30)] == [
+            None,
+            (Status.REGISTERED, here.id),
+            (Status.REGISTERED, here.id),
+        ]
+        assert [await state(approved.id, d) for d in (4, 5, 30)] == [
+            None,
+            (Status.APPROVED, None),
+            (Status.APPROVED, None),
+        ]
+
+        async def candidate(path: str) -> bool:
+            query = text(f"SELECT count(*) FROM retiree r WHERE r.id = :id AND {SCOPE_CANDIDATES_ON}")
+            found = await session.execute(query, {"id": registered.id, "on": BASE, "prefix": f"{path}%"})
+            return bool(found.scalar_one() == 1)
+
+        assert await candidate(here.path) and not await candidate(elsewhere.path)
