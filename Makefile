@@ -70,6 +70,12 @@ bench-registry: setup services
 bench-special-reports: setup services
 	$(PY) -m bench.special_reports $(BENCH_ARGS)
 
+.PHONY: bench-roster-pdf
+# Issue 19: the largest community's roster (7.11, not certified this year: ~12,268 rows) printed as PDF through the
+# channel's path: seconds, PDF size, tracemalloc peak, ru_maxrss (aim: <= 10 s, < 300 MB).
+bench-roster-pdf: setup services
+	$(PY) -m bench.roster_pdf $(BENCH_ARGS)
+
 .PHONY: bench-employer-reports
 # Issue 19: 7.1, 7.3, 7.6 and 7.7 for the largest community, its district and the city (today, a year back).
 bench-employer-reports: setup services
@@ -99,6 +105,13 @@ bench-queries: setup services
 	HUB_DATABASE_URL=$${HUB_BENCH_DATABASE_URL:-postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench} \
 		$(VENV)/bin/hub db upgrade
 	$(PY) -m bench.queries $(BENCH_ARGS)
+
+# Issue 19: p50/p99 of every report of the catalogue (community, district, city; today and a year back).
+.PHONY: bench-reports
+bench-reports: setup services
+	HUB_DATABASE_URL=$${HUB_BENCH_DATABASE_URL:-postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench} \
+		$(VENV)/bin/hub db upgrade
+	$(PY) -m bench.reports $(BENCH_ARGS)
 
 # Issue 16 (2.8): a 1,000,000-row suspicious list compared with the 1,000,000 retirees of the benchmarks' database
 # (time per phase, rows/s, peak RSS); rolled back, so the database stays as it was.
