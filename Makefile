@@ -70,6 +70,12 @@ bench-registry: setup services
 bench-special-reports: setup services
 	$(PY) -m bench.special_reports $(BENCH_ARGS)
 
+.PHONY: bench-roster-pdf
+# Issue 19: the largest community's roster (7.11, not certified this year: ~12,268 rows) printed as PDF through the
+# channel's path: seconds, PDF size, tracemalloc peak, ru_maxrss (aim: <= 10 s, < 300 MB).
+bench-roster-pdf: setup services
+	$(PY) -m bench.roster_pdf $(BENCH_ARGS)
+
 .PHONY: bench-employer-reports
 # Issue 19: 7.1, 7.3, 7.6 and 7.7 for the largest community, its district and the city (today, a year back).
 bench-employer-reports: setup services

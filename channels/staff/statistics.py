@@ -5,7 +5,7 @@ each print audited (channels/printing). One ``ReportResult`` feeds all three, so
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import date
 from typing import Annotated
 
@@ -132,7 +132,7 @@ async def _print_roster(
     actor: StaffActor,
     fmt: PrintFormat,
     roster: RosterSpec,
-    request: Request,
+    raw: Mapping[str, str],
     on: date | None,
     sort: str | None,
     unmasked: bool,
@@ -141,7 +141,7 @@ async def _print_roster(
     unless the caller may and asks for full values, the summed columns in a 合计 line; audited with the parameters,
     how many rows and people and whether it was masked."""
     result = await queries.run_export(
-        session, actor, roster.query, _parameters(request), on=on, sort=sort, unmasked=unmasked, summed=roster.summed
+        session, actor, roster.query, raw, on=on, sort=sort, unmasked=unmasked, summed=roster.summed
     )
     spec, ctx = result.spec, result.context
     scope = await institutions.by_path(session, ctx.prefix.removesuffix("%"))
@@ -201,7 +201,7 @@ async def _print(
 ) -> StreamingResponse:
     roster = ROSTERS.get(report_id)
     if roster is not None:
-        return await _print_roster(session, actor, fmt, roster, request, on, sort, unmasked)
+        return await _print_roster(session, actor, fmt, roster, _parameters(request), on, sort, unmasked)
     result = await reports.run(session, actor, report_id, _parameters(request), on)
     spec = result.spec
 

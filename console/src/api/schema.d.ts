@@ -1445,7 +1445,7 @@ export interface paths {
         };
         /**
          * Catalogue
-         * @description 统计报表目录：每张报表的功能点编号、名称、统计条件和统计项。
+         * @description 统计报表目录：每张报表的功能点编号、名称、类型（统计表或花名册）、统计条件、统计项或名册的列。
          */
         get: operations["catalogue_api_v1_reports_get"];
         put?: never;
@@ -1545,7 +1545,7 @@ export interface paths {
         };
         /**
          * Report Pdf
-         * @description 报表打印为 PDF（A4，表头每页重复，页码，制表人/审核人/盖章栏），记入审计日志。
+         * @description 报表打印为 PDF（A4，表头每页重复，页码，签字/盖章栏；花名册为全部人员，流式生成，默认脱敏），记入审计日志。
          */
         get: operations["report_pdf_api_v1_reports__report_id__pdf_get"];
         put?: never;
@@ -1565,9 +1565,29 @@ export interface paths {
         };
         /**
          * Report Xlsx
-         * @description 报表导出为 Excel（与屏幕上的数字相同），记入审计日志。
+         * @description 报表导出为 Excel（与屏幕上的数字相同；花名册为全部人员，流式生成，默认脱敏），记入审计日志。
          */
         get: operations["report_xlsx_api_v1_reports__report_id__xlsx_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{report_id}/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Roster Rows
+         * @description 花名册类报表（7.9、7.11 等）的一页人员（分页、服务端排序；证件号码和电话脱敏）。
+         */
+        get: operations["roster_rows_api_v1_reports__report_id__rows_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3834,7 +3854,7 @@ export interface components {
          *     is raised.
          * @enum {string}
          */
-        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "PARAMETER_NOT_A_TIME_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_AREA_CODE" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "RULES_BEFORE_MIGRATION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "RESIDENCE_CITY_INVALID" | "RESIDENCE_DATE_INVALID" | "NON_LOCAL_ONLY" | "INCOMING_RESIDENT_NOT_FOUND" | "INCOMING_RESIDENT_EXISTS" | "INCOMING_PLACE_LOCAL" | "INCOMING_COMMUNITY_INVALID" | "INCOMING_NAME_REQUIRED" | "MOVE_NOT_FOUND" | "MOVE_COMMUNITY_INVALID" | "MOVE_SAME_COMMUNITY" | "MOVE_DIFFERENT_STREET" | "MOVE_STREET_LEVEL_ONLY" | "MOVE_DATE_INVALID" | "MOVE_SELECTION_REQUIRED" | "MOVE_NOBODY" | "MOVE_ALREADY_OPEN" | "MOVE_ACCOUNTS_CHOICE" | "MOVE_OPEN_TRANSFERS" | "HANDOVER_NOT_FOUND" | "HANDOVER_NOT_EDITABLE" | "HANDOVER_STATE" | "HANDOVER_VERSION_CONFLICT" | "HANDOVER_AGENCY_INVALID" | "HANDOVER_AGENCY_ONLY" | "HANDOVER_EMPLOYER_NOT_FOUND" | "HANDOVER_EMPTY" | "HANDOVER_ITEMS_REQUIRED" | "HANDOVER_VOUCHER_INVALID" | "HANDOVER_PERSON_NOT_OF_EMPLOYER" | "HANDOVER_PERSON_MOVED_AWAY" | "HANDOVER_PERSON_HANDED_OVER" | "HANDOVER_PERSON_IN_OPEN_BATCH" | "HANDOVER_RESULTS_INCOMPLETE" | "HANDOVER_DISCREPANCY_REQUIRED" | "HANDOVER_REASON_REQUIRED" | "NOTICE_COMMUNITY_ONLY" | "OBJECTION_NOT_FOUND" | "OBJECTION_NO_ADJUSTMENT" | "OBJECTION_DESCRIPTION_REQUIRED" | "OBJECTION_CLOSED" | "OBJECTION_AGENCY_ONLY" | "OBJECTION_COMMUNITY_ONLY" | "OBJECTION_REASON_REQUIRED" | "OBJECTION_CORRECTION_REQUIRED" | "IMPORT_NOT_FOUND" | "IMPORT_LEVEL_ONLY" | "IMPORT_FILE_INVALID" | "IMPORT_STATE" | "IMPORT_KIND_NOT_READY" | "REPORT_DATE_OUT_OF_RANGE" | "PRINT_TOO_LARGE" | "QUERY_NOT_FOUND" | "REPORT_NOT_FOUND" | "QUERY_FILTER_INVALID" | "QUERY_SORT_INVALID" | "EXPORT_UNMASKED_REFUSED" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "ASSERTION_INVALID" | "ASSERTION_REPLAYED" | "RETIREE_NOT_VOUCHED" | "CLIENT_RATE_LIMITED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "SUSPICIOUS_MATCH_NOT_FOUND" | "SUSPICIOUS_ALREADY_REVIEWED" | "SUSPICIOUS_NO_PERSON" | "REVIEW_NOTE_REQUIRED" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "LEGACY_RUN_NOT_FOUND" | "LEGACY_RUN_NOT_IMPORTED" | "LEGACY_EXPORT_INVALID" | "LEGACY_MAPPING_INVALID" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
+        ErrorCode: "ROOT_RESERVED" | "NO_CHILD_LEVEL" | "INSTITUTION_CODE_TAKEN" | "OWN_INSTITUTION" | "INSTITUTION_IN_USE" | "INSTITUTION_NOT_FOUND" | "STAFF_NOT_FOUND" | "USERNAME_TAKEN" | "SELF_DEACTIVATION" | "SELF_GRANT" | "ROLE_LEVEL" | "ADMIN_NEEDS_ID" | "SEPARATION_OF_DUTIES" | "PERMISSION_DENIED" | "NOT_FOUND" | "CITY_LEVEL_ONLY" | "UNKNOWN_CODE" | "CODE_EXISTS" | "CODE_NOT_FOUND" | "CODE_BUILTIN" | "CODE_IN_USE" | "PARAMETER_NOT_FOUND" | "PARAMETER_NOT_A_CODE_LIST" | "PARAMETER_NOT_A_NUMBER" | "PARAMETER_OUT_OF_RANGE" | "PARAMETER_NOT_A_TIME_RANGE" | "RETIREE_NOT_FOUND" | "ID_LENGTH" | "ID_CHARACTERS" | "ID_BIRTH_DATE" | "ID_CHECK_CHARACTER" | "ID_AREA_CODE" | "ID_BIRTH_MISMATCH" | "ID_SEX_MISMATCH" | "AGED_IS_COMPUTED" | "RETIREE_NOT_YET_KNOWN" | "ID_NUMBER_TAKEN" | "COMMUNITY_ONLY" | "ID_NUMBER_NOT_FOUND" | "NAME_MISMATCH" | "PERSONAL_NUMBER_MISMATCH" | "ALREADY_REGISTERED" | "CANNOT_APPLY" | "COMMUNITY_NOT_FOUND" | "APPLICATION_PENDING" | "APPLICATION_NOT_FOUND" | "APPLICATION_DECIDED" | "REASON_REQUIRED" | "ILLEGAL_TRANSITION" | "STATUS_CHANGE_NOT_FOUND" | "RESTORE_OF_RESTORATION" | "ALREADY_RESTORED" | "RESTORE_NOT_LATEST" | "RESTORE_NOTHING" | "NOT_SUSPENDED" | "CERTIFICATION_STILL_OVERDUE" | "SUSPENSION_BATCH_NOT_FOUND" | "SUSPENSION_BATCH_DECIDED" | "SUSPENSION_BATCH_EMPTY_SELECTION" | "RULES_BEFORE_MIGRATION" | "DEATH_DATE_IN_FUTURE" | "DEATH_BEFORE_BIRTH" | "ALREADY_DECEASED" | "DEATH_NOT_FOUND" | "OVERPAYMENT_NOT_FOUND" | "OVERPAYMENT_NOT_TO_RECOVER" | "INVALID_RECOVERY_OUTCOME" | "TRANSFER_NOT_FOUND" | "TRANSFER_TARGET_REQUIRED" | "TRANSFER_TARGET_INVALID" | "TRANSFER_SAME_COMMUNITY" | "TRANSFER_DESTINATION_REQUIRED" | "TRANSFER_DESTINATION_INVALID" | "TRANSFER_CLOSED" | "TRANSFER_SENDER_ONLY" | "TRANSFER_DATE_INVALID" | "RESIDENCE_CITY_INVALID" | "RESIDENCE_DATE_INVALID" | "NON_LOCAL_ONLY" | "INCOMING_RESIDENT_NOT_FOUND" | "INCOMING_RESIDENT_EXISTS" | "INCOMING_PLACE_LOCAL" | "INCOMING_COMMUNITY_INVALID" | "INCOMING_NAME_REQUIRED" | "MOVE_NOT_FOUND" | "MOVE_COMMUNITY_INVALID" | "MOVE_SAME_COMMUNITY" | "MOVE_DIFFERENT_STREET" | "MOVE_STREET_LEVEL_ONLY" | "MOVE_DATE_INVALID" | "MOVE_SELECTION_REQUIRED" | "MOVE_NOBODY" | "MOVE_ALREADY_OPEN" | "MOVE_ACCOUNTS_CHOICE" | "MOVE_OPEN_TRANSFERS" | "HANDOVER_NOT_FOUND" | "HANDOVER_NOT_EDITABLE" | "HANDOVER_STATE" | "HANDOVER_VERSION_CONFLICT" | "HANDOVER_AGENCY_INVALID" | "HANDOVER_AGENCY_ONLY" | "HANDOVER_EMPLOYER_NOT_FOUND" | "HANDOVER_EMPTY" | "HANDOVER_ITEMS_REQUIRED" | "HANDOVER_VOUCHER_INVALID" | "HANDOVER_PERSON_NOT_OF_EMPLOYER" | "HANDOVER_PERSON_MOVED_AWAY" | "HANDOVER_PERSON_HANDED_OVER" | "HANDOVER_PERSON_IN_OPEN_BATCH" | "HANDOVER_RESULTS_INCOMPLETE" | "HANDOVER_DISCREPANCY_REQUIRED" | "HANDOVER_REASON_REQUIRED" | "NOTICE_COMMUNITY_ONLY" | "OBJECTION_NOT_FOUND" | "OBJECTION_NO_ADJUSTMENT" | "OBJECTION_DESCRIPTION_REQUIRED" | "OBJECTION_CLOSED" | "OBJECTION_AGENCY_ONLY" | "OBJECTION_COMMUNITY_ONLY" | "OBJECTION_REASON_REQUIRED" | "OBJECTION_CORRECTION_REQUIRED" | "IMPORT_NOT_FOUND" | "IMPORT_LEVEL_ONLY" | "IMPORT_FILE_INVALID" | "IMPORT_STATE" | "IMPORT_KIND_NOT_READY" | "REPORT_DATE_OUT_OF_RANGE" | "PRINT_TOO_LARGE" | "QUERY_NOT_FOUND" | "REPORT_NOT_FOUND" | "QUERY_FILTER_INVALID" | "QUERY_SORT_INVALID" | "EXPORT_UNMASKED_REFUSED" | "NOT_LOGGED_IN" | "LOGIN_FAILED" | "ACCOUNT_DISABLED" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "WEAK_PASSWORD" | "CLIENT_AUTH_FAILED" | "CLIENT_DISABLED" | "ACCOUNT_LOCKED" | "TOO_MANY_ATTEMPTS" | "TOKEN_REVOKED" | "PASSWORD_CHANGE_REQUIRED" | "PASSWORD_REUSED" | "ASSERTION_INVALID" | "ASSERTION_REPLAYED" | "RETIREE_NOT_VOUCHED" | "CLIENT_RATE_LIMITED" | "SIGNATURE_MISSING" | "TIMESTAMP_INVALID" | "SIGNATURE_INVALID" | "TIMESTAMP_STALE" | "BODY_INVALID" | "REPLAY" | "PERSON_UNKNOWN" | "ID_NUMBER_MISMATCH" | "UNAVAILABLE" | "SUSPICIOUS_MATCH_NOT_FOUND" | "SUSPICIOUS_ALREADY_REVIEWED" | "SUSPICIOUS_NO_PERSON" | "REVIEW_NOTE_REQUIRED" | "INVALID_REQUEST" | "INVALID_VALUE" | "CONFLICT" | "LEGACY_RUN_NOT_FOUND" | "LEGACY_RUN_NOT_IMPORTED" | "LEGACY_EXPORT_INVALID" | "LEGACY_MAPPING_INVALID" | "LEGACY_IMPORT_RUNNING" | "HTTP_400" | "HTTP_401" | "HTTP_403" | "HTTP_404" | "HTTP_405" | "INTERNAL_ERROR";
         /** FaceShareView */
         FaceShareView: {
             /** Attempts */
@@ -5951,9 +5971,16 @@ export interface components {
         };
         /** ReportCatalogueView */
         ReportCatalogueView: {
+            /** May Export Unmasked */
+            may_export_unmasked: boolean;
             /** Reports */
             reports: components["schemas"]["StatisticsReportView"][];
         };
+        /**
+         * ReportKind
+         * @enum {string}
+         */
+        ReportKind: "summary" | "roster";
         /** ReportResultView */
         ReportResultView: {
             /** Id */
@@ -6419,12 +6446,17 @@ export interface components {
             chart: string;
             /** Charted */
             charted: string[];
+            /** Columns */
+            columns: components["schemas"]["ColumnView"][];
+            /** Default Sort */
+            default_sort: string;
             /** Description */
             description: string;
             /** Filters */
             filters: components["schemas"]["FilterView"][];
             /** Id */
             id: string;
+            kind: components["schemas"]["ReportKind"];
             /** Measures */
             measures: components["schemas"]["ColumnView"][];
             /** Title */
@@ -12549,6 +12581,10 @@ export interface operations {
             query?: {
                 /** @description 按历史日期统计（仅统计人员状态的报表） */
                 on?: string | null;
+                /** @description 名册排序列；前加“-”为降序 */
+                sort?: string | null;
+                /** @description 名册导出完整证件号码和电话（仅市、区级经办人员） */
+                unmasked?: boolean;
             };
             header?: never;
             path: {
@@ -12611,6 +12647,10 @@ export interface operations {
             query?: {
                 /** @description 按历史日期统计（仅统计人员状态的报表） */
                 on?: string | null;
+                /** @description 名册排序列；前加“-”为降序 */
+                sort?: string | null;
+                /** @description 名册导出完整证件号码和电话（仅市、区级经办人员） */
+                unmasked?: boolean;
             };
             header?: never;
             path: {
@@ -12628,6 +12668,72 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    roster_rows_api_v1_reports__report_id__rows_get: {
+        parameters: {
+            query?: {
+                /** @description 按历史日期统计（仅统计人员状态的报表） */
+                on?: string | null;
+                /** @description 名册排序列；前加“-”为降序 */
+                sort?: string | null;
+                page?: number;
+                size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 报表的功能点编号，如 7.15 */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueryPageView"];
                 };
             };
             /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */

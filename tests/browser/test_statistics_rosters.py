@@ -1,0 +1,93 @@
+"""The console's roster reports (issue 19): a district worker opens 7.11 资格认证花名册 from the menu, sees the people
+certified this year (recorded by the certification service), switches to those not certified — who to chase —,
+pages and sorts them on the server, exports the whole roster as Excel and prints it as PDF (both masked, the same
+people). The page is axe-clean."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+
+import pytest
+from pdfminer.high_level import extract_text
+from playwright.async_api import expect
+
+from domain.certifications import service as certifications
+from domain.certifications.rules import CertificationSource
+from domain.shared import calendar
+from domain.staff.permissions import Role
+from hub.bootstrap import Hub
+from tests import factories
+from tests.browser.support import Console
+
+pytestmark = pytest.mark.browser
+
+PEOPLE = 23  # 22 not certified: two pages of 20
+
+
+async def _community(hub: Hub) -> tuple[str, str, list[str]]:
+    """A district's community with PEOPLE retirees named <surname>00…; the first certified on site today."""
+    surname = "认" + uuid.uuid4().hex[:3]
+    async with hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        people = [
+            await factories.retiree(session, tree.communities[0], name=f"{surname}{n:02d}") for n in range(PEOPLE)
+        ]
+        worker = await factories.account(session, tree.district, Role.OPERATOR)
+        first = people[0]
+        assert first.id is not None
+        await certifications.record(
+            hub.unit_of_work(session, "test"),
+            factories.SETUP,
+            certifications.Report(
+                first.id, CertificationSource.ON_SITE, factories.code("C"), "on_site", calendar.today(), True
+            ),
+            today=calendar.today(),
+        )
+        return worker.username, surname, [p.name for p in people]
+
+
+async def test_7_11_a_district_worker_chases_the_uncertified_pages_exports_and_prints(
+    registry_hub: Hub, console: Console, tmp_path: Path
+) -> None:
+    worker, surname, names = await _community(registry_hub)
+    await console.login(worker)
+    await console.open_from_menu("7.11 资格认证花名册")
+    page = console.page
+    await page.get_by_label("姓名", exact=True).fill(surname)
+    await page.get_by_role("button", name="统计").click()
+    rows = page.get_by_role("main").get_by_role("row")
+    await expect(rows.filter(has_text=names[0])).to_have_count(1)
+    await expect(page.get_by_text("共 1 人次")).to_be_visible()
+
+    await page.get_by_role("combobox", name="认证情况").click(force=True)
+    await page.get_by_role("option", name="期间内未认证").click()
+    await page.get_by_role("button", name="统计").click()
+    await expect(page.get_by_text(f"共 {PEOPLE - 1} 人次")).to_be_visible()
+    await expect(rows.filter(has_text=surname)).to_have_count(20)
+    await expect(rows.filter(has_text=names[0])).to_have_count(0)
+    # sorted by name descending on the server (the default order is the community, then who came first)
+    header = page.get_by_role("columnheader", name="姓名 按 姓名 排序", exact=True)
+    await header.click()
+    await expect(rows.filter(has_text=names[1])).to_have_count(1)
+    await header.click()
+    await expect(rows.filter(has_text=names[PEOPLE - 1])).to_have_count(1)
+    await expect(rows.filter(has_text=names[1])).to_have_count(0)
+    await page.get_by_role("button", name="下一页").click()
+    await expect(rows.filter(has_text=surname)).to_have_count(2)
+    await expect(rows.filter(has_text=names[1])).to_have_count(1)
+    await console.settled()
+    await console.check_accessibility()
+
+    cells = await console.exported_cells("资格认证花名册", tmp_path / "roster.xlsx", surname)
+    assert cells == set(names[1:])
+    async with page.expect_download() as downloading:
+        await page.get_by_role("button", name="打印PDF").click()
+    pdf = await downloading.value
+    saved = tmp_path / "roster.pdf"
+    await pdf.save_as(saved)
+    text = extract_text(io.BytesIO(saved.read_bytes()))
+    assert "资格认证花名册" in text and "期间内未认证人员" in text and "制表人" in text
+    assert all(name in text for name in names[1:]) and names[0] not in text
+    assert not console.problems()
