@@ -33,19 +33,25 @@ from domain.shared.errors import DomainError, ErrorCode
 from domain.shared.masking import mask_id_number
 from domain.staff.permissions import Permission, require
 
-# One row per person adjusted in ``:year`` (several batches summed); also the rows of the adjustment sheet (7.14,
-# domain/reports/deaths_adjustments.py), which orders them itself.
-PER_PERSON = """
-    SELECT r.id, r.personal_number, r.name, r.id_number, r.institution_id,
+# A person's figures for one year, several batches summed (before = the first batch's, after = the last batch's,
+# increase = the sum, the effective months): aggregates over ``a`` (pension_adjustment) grouped per person. Also the
+# figures of the adjustment sheet (7.14, domain/reports/deaths_adjustments.py).
+PER_PERSON_FIGURES = """
            (array_agg(a.amount_before ORDER BY a.effective_month, a.batch_id))[1] AS amount_before,
            (array_agg(a.amount_after ORDER BY a.effective_month DESC, a.batch_id DESC))[1] AS amount_after,
            sum(a.increase) AS increase,
-           string_agg(DISTINCT a.effective_month, '、' ORDER BY a.effective_month) AS months
+           string_agg(DISTINCT a.effective_month, '、' ORDER BY a.effective_month) AS months"""
+_PER_PERSON = (
+    """
+    SELECT r.id, r.personal_number, r.name, r.id_number, r.institution_id,"""
+    + PER_PERSON_FIGURES
+    + """
     FROM retiree r JOIN pension_adjustment a ON a.retiree_id = r.id AND a.adjustment_year = :year
     WHERE {where}
     GROUP BY r.id
+    ORDER BY r.personal_number, r.id
 """
-_PER_PERSON = PER_PERSON + "    ORDER BY r.personal_number, r.id\n"
+)
 _TOTALS = """
     SELECT count(DISTINCT r.id), coalesce(sum(a.increase), 0)
     FROM retiree r JOIN pension_adjustment a ON a.retiree_id = r.id AND a.adjustment_year = :year

@@ -11,18 +11,19 @@ the registry). A death restored as an error is not a death. As of a past date, t
 that day: deaths recorded up to it, a restoration entered after it not yet made, the overpayment still to recover
 if it was marked recovered or waived later, and the province's acknowledgement from the push's timestamps.
 
-7.14 lists each person's adjustment of one year with the 4.9 notice's per-person figures (domain/adjustments/
-notice.py ``PER_PERSON``: before = the first batch's, after = the last batch's, increase = the sum) and the months
-paid in arrears. The rule, written down: the province pays the adjusted pension from the month it applies the
-adjustment, which is the month the adjustment reached the registry (``applied_at``, the city's calendar); the months
-from the adjustment's effective month up to the month before are back-paid (补发), each at that batch's increase.
+7.14 lists each person's adjustment of one year with the 4.9 notice's per-person figures
+(domain/adjustments/notice.py ``PER_PERSON_FIGURES``: before = the first batch's, after = the last batch's,
+increase = the sum) and the months paid in arrears. The rule, written down: the province pays the adjusted pension
+from the month it applies the adjustment, which is the month the adjustment reached the registry (``applied_at``, the
+city's calendar); the months from the adjustment's effective month up to the month before are back-paid (补发), each
+at that batch's increase. One grouped join over the scope (the notice's figures and the back pay in one pass).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from domain.adjustments.notice import PER_PERSON
+from domain.adjustments.notice import PER_PERSON_FIGURES
 from domain.deaths.rules import RECOVERY_STATE_LABELS, RecoveryState
 from domain.queries.employers import EMPLOYER, _employer_filter
 from domain.queries.people import INSTITUTION
@@ -164,29 +165,25 @@ _LATEST_YEAR = "(SELECT max(adjustment_year) FROM pension_adjustment)"
 
 
 def _adjustment_sheet(ctx: QueryContext) -> Statement:
+    """One grouped join: each person of the scope adjusted in the year, with the notice's figures
+    (``PER_PERSON_FIGURES``) and the months and amount back-paid, aggregated in the same pass."""
     more, params = _employer_filter(ctx, "e")
-    where = "r.institution_id IN (SELECT i.id FROM institution i WHERE i.path LIKE :prefix)"
-    if more:
-        where += f" AND r.employer_code IN (SELECT e.code FROM employer e WHERE TRUE{more})"
     year = ctx.filters.get("year")
-    # No year asked: the latest year adjusted (one probe of ix_pension_adjustment_year), the same in every part.
+    # No year asked: the latest year adjusted (one probe of ix_pension_adjustment_year).
     year_sql = ":year" if year is not None else _LATEST_YEAR
-    per_person = PER_PERSON.format(where=where).replace(":year", year_sql)
+    figures = PER_PERSON_FIGURES.replace(" AS months", " AS effective_months")
     sql = f"""
-        SELECT p.id AS row_key, p.id AS retiree_id, p.personal_number, p.name, p.id_number,
-               i.name AS institution, COALESCE(e.name, r.employer_code) AS employer, back.year AS adjustment_year,
-               p.months AS effective_months, p.amount_before, p.amount_after, p.increase,
-               back.months AS back_months, back.amount AS back_pay,
+        SELECT r.id AS row_key, r.id AS retiree_id, r.personal_number, r.name, r.id_number,
+               i.name AS institution, COALESCE(e.name, r.employer_code) AS employer,
+               min(a.adjustment_year) AS adjustment_year, {figures},
+               max({_BACK_MONTHS}) AS back_months, sum(a.increase * {_BACK_MONTHS}) AS back_pay,
                {labels("r.status", STATUS_LABEL_SQL)} AS status
-        FROM ({per_person}) p
-        JOIN retiree r ON r.id = p.id
-        JOIN institution i ON i.id = p.institution_id
+        FROM retiree r
+        JOIN pension_adjustment a ON a.retiree_id = r.id AND a.adjustment_year = {year_sql}
+        JOIN institution i ON i.id = r.institution_id
         LEFT JOIN employer e ON e.code = r.employer_code
-        CROSS JOIN LATERAL (
-            SELECT max(a.adjustment_year) AS year, max({_BACK_MONTHS}) AS months,
-                   sum(a.increase * {_BACK_MONTHS}) AS amount
-            FROM pension_adjustment a WHERE a.retiree_id = p.id AND a.adjustment_year = {year_sql}
-        ) back
+        WHERE i.path LIKE :prefix{more}
+        GROUP BY r.id, i.name, e.name
     """
     return Statement(sql, {**params, "year": year} if year is not None else params)
 
