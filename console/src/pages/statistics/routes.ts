@@ -12,7 +12,9 @@ export const REPORT_PAGES: { id: string; title: string }[] = [
   { id: '7.8', title: '按管理形式统计' },
   { id: '7.9', title: '移交花名册' },
   { id: '7.11', title: '资格认证花名册' },
+  { id: '7.12', title: '退休人员死亡减员报告表' },
   { id: '7.13', title: '暂停（恢复）发放统计表' },
+  { id: '7.14', title: '调资花名册' },
   { id: '7.15', title: '社会化管理服务工作月报' },
 ]
 
