@@ -300,6 +300,9 @@ async def report(
     report_id: ReportIdPath, request: Request, session: Session, actor: StaffActor, on: OnQuery = None
 ) -> ReportResultView:
     """统计报表（屏幕查看）：每个下一级机构一行，以及本级直管和合计；统计条件为目录中列出的参数。"""
+    if report_id in ROSTERS:
+        message = f"报表 {report_id} 是花名册类报表，请按页查看：/api/v1/reports/{report_id}/rows"
+        raise NotFound(ErrorCode.REPORT_NOT_FOUND, message)
     result = await reports.run(session, actor, report_id, _parameters(request), on)
     return ReportResultView(
         id=result.spec.id,

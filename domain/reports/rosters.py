@@ -85,6 +85,7 @@ CERTIFICATION_ROSTER = RosterSpec(
             ResultColumn("place", "认证地点", width=18),
             ResultColumn("reports", "上报来源", width=36),
             ResultColumn("last_certified_on", "最近认证日期", K.DATE, width=22, sortable=True),
+            _CERT_COLUMNS["phone"],  # whom to call when not certified
         ),
         filters=CERTIFICATIONS.filters,
         build=_certification_roster,

@@ -193,7 +193,11 @@ async def test_7_11_unmasked_only_for_the_district_and_scope_from_outside(
     full = _body_rows(_sheet(await _file(api, s.district, base + "&unmasked=true")))
     labels = next(r for r in _sheet(await _file(api, s.district, base)) if r and r[0] == "序号")
     assert [r[labels.index("身份证号")] for r in full] == [p.id_number for p in s.people[:3]]
-    assert (await _prints(registry_hub, "7.11"))[-2]["subject"]["masked"] is False
+    assert [r[labels.index("联系电话")] for r in full] == [p.phone for p in s.people[:3]]
+    masked = _body_rows(_sheet(await _file(api, s.district, base)))
+    assert all(r[labels.index("联系电话")] != p.phone for r, p in zip(masked, s.people[:3], strict=True) if p.phone)
+    mine = [a for a in await _prints(registry_hub, "7.11") if a["subject"]["parameters"].get("name") == s.surname]
+    assert [a["subject"]["masked"] for a in mine] == [False, True, True]
     refused = await api.call("GET", base + "&unmasked=true", await _token(api, s.viewer))
     assert refused.status_code == 403 and refused.json()["code"] == "EXPORT_UNMASKED_REFUSED"
     # the viewer of communities[0] sees its own two people only; another district nothing, on every endpoint
@@ -215,6 +219,8 @@ async def test_7_11_unmasked_only_for_the_district_and_scope_from_outside(
     assert badsort.status_code == 422 and badsort.json()["code"] == "QUERY_SORT_INVALID"
     summary = await api.call("GET", "/api/v1/reports/7.15/rows", await _token(api, s.district))
     assert summary.status_code == 404 and summary.json()["code"] == "REPORT_NOT_FOUND"
+    roster = await api.call("GET", "/api/v1/reports/7.11", await _token(api, s.district))
+    assert roster.status_code == 404 and "/api/v1/reports/7.11/rows" in roster.json()["message"]
 
 
 async def _hand_over(api: Api, s: Setting, people: list[Retiree], voucher: str, *, receive: bool) -> dict[str, Any]:
