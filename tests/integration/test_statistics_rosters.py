@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,8 +21,11 @@ from domain.audit.models import AuditEntry
 from domain.certifications.inbound import on_certification_recorded
 from domain.employers.models import Employer
 from domain.retirees.inbound import Inbound
+from domain.retirees.lifecycle import RecordDeath
 from domain.retirees.models import Retiree
 from domain.shared import calendar
+from domain.status_log import service as status_log
+from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
@@ -221,6 +224,36 @@ async def test_7_11_unmasked_only_for_the_district_and_scope_from_outside(
     assert summary.status_code == 404 and summary.json()["code"] == "REPORT_NOT_FOUND"
     roster = await api.call("GET", "/api/v1/reports/7.11", await _token(api, s.district))
     assert roster.status_code == 404 and "/api/v1/reports/7.11/rows" in roster.json()["message"]
+
+
+async def test_7_11_not_certified_as_of_a_past_date_lists_who_was_managed_then(
+    api: Api, registry_hub: Hub, setting: Setting
+) -> None:
+    """people[3] died ten days ago: twenty days ago they were managed and not certified, today they are not on the
+    roster of whom to chase — on screen, in the XLSX and in the PDF alike."""
+    s = setting
+    died = calendar.today() - timedelta(days=10)
+    async with registry_hub.sessions() as session, session.begin():
+        locked = await status_log.locked_retiree(session, s.people[3].id or 0)
+        await status_log.apply(
+            registry_hub.unit_of_work(session, "test"),
+            factories.SETUP,
+            locked,
+            RecordDeath(died),
+            effective_date=died,
+            cause=status_log.Cause(CauseType.STAFF, "test"),
+        )
+    base = f"/api/v1/reports/7.11/rows?name={s.surname}&list=uncertified&sort=name"
+    today = await _get(api, s.district, base)
+    assert [r["name"] for r in today["items"]] == [p.name for p in s.people[:3]]
+    before = (calendar.today() - timedelta(days=20)).isoformat()
+    then = await _get(api, s.district, f"{base}&on={before}")
+    assert then["on"] == before and [r["name"] for r in then["items"]] == [p.name for p in s.people]
+    sheet = _sheet(await _file(api, s.district, f"{base}&on={before}".replace("/rows", ".xlsx")))
+    labels = next(r for r in sheet if r and r[0] == "序号")
+    assert [r[labels.index("姓名")] for r in _body_rows(sheet)] == [p.name for p in s.people]
+    text = extract_text(io.BytesIO(await _file(api, s.district, f"{base}&on={before}".replace("/rows", ".pdf"))))
+    assert f"数据日期：{before}" in text and s.people[3].name in text
 
 
 async def _hand_over(api: Api, s: Setting, people: list[Retiree], voucher: str, *, receive: bool) -> dict[str, Any]:
