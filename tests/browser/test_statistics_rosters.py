@@ -15,6 +15,7 @@ from playwright.async_api import expect
 
 from domain.certifications import service as certifications
 from domain.certifications.rules import CertificationSource
+from domain.employers.models import Employer
 from domain.shared import calendar
 from domain.staff.permissions import Role
 from hub.bootstrap import Hub
@@ -90,4 +91,53 @@ async def test_7_11_a_district_worker_chases_the_uncertified_pages_exports_and_p
     text = extract_text(io.BytesIO(saved.read_bytes()))
     assert "资格认证花名册" in text and "期间内未认证人员" in text and "制表人" in text
     assert all(name in text for name in names[1:]) and names[0] not in text
+    assert not console.problems()
+
+
+async def test_7_9_the_hand_over_roster_of_a_received_batch(
+    registry_hub: Hub, console: Console, tmp_path: Path
+) -> None:
+    """A district worker's batch of three people drafted, submitted and received through the API; 7.9 lists them by
+    the employer, the batch and the receipt result, its copies summed in the Excel and PDF (axe-clean page)."""
+    surname = "移" + uuid.uuid4().hex[:3]
+    async with registry_hub.sessions() as session, session.begin():
+        tree = await factories.tree(session)
+        employer = Employer(code=factories.code("E"), name=f"{surname}机械厂", insuring_agency_code=tree.district.code)
+        session.add(employer)
+        people = [await factories.retiree(session, tree.communities[0], name=f"{surname}{n}") for n in range(3)]
+        for person in people:
+            person.employer_code = employer.code
+        await session.flush()
+        worker = (await factories.account(session, tree.district, Role.OPERATOR)).username
+        body = {
+            "employer_id": employer.id,
+            "agency_id": tree.district.id,
+            "voucher_number": f"JF-{surname}",
+            "voucher_amount": "900.00",
+            "voucher_date": calendar.today().isoformat(),
+            "people": [{"retiree_id": p.id, "items": ["personnel_file"], "copies": 1} for p in people],
+        }
+        receipt = {"results": [{"retiree_id": p.id, "result": "received"} for p in people]}
+    await console.login(worker)
+    headers = {"Authorization": f"Bearer {await console.token()}"}
+    request = console.page.request
+    drafted = await request.post(f"{console.base_url}/api/v1/handovers", data=body, headers=headers)
+    assert drafted.status == 201, await drafted.text()
+    batch = await drafted.json()
+    base = f"{console.base_url}/api/v1/handovers/{batch['id']}"
+    assert (await request.post(f"{base}/submit", headers=headers)).status == 200
+    assert (await request.post(f"{base}/receive", data=receipt, headers=headers)).status == 200
+
+    await console.open_from_menu("7.9 移交花名册")
+    page = console.page
+    await page.get_by_label("单位", exact=True).fill(employer.code)
+    await page.get_by_role("button", name="统计").click()
+    rows = page.get_by_role("main").get_by_role("row")
+    await expect(rows.filter(has_text=surname)).to_have_count(3)
+    await expect(rows.filter(has_text=f"{surname}0").filter(has_text=batch["number"])).to_have_count(1)
+    await expect(page.get_by_text("共 3 人次")).to_be_visible()
+    await console.settled()
+    await console.check_accessibility()
+    cells = await console.exported_cells("移交花名册", tmp_path / "handover.xlsx", surname)
+    assert cells == {f"{surname}机械厂", *(p.name for p in people)}
     assert not console.problems()
