@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from domain.dictionary.codes import REASON_CODE_LABELS, ReasonCode
 from domain.queries.service import invalid_filter
 from domain.queries.spec import FilterKind, QueryFilter, Statement
-from domain.queries.sql import PersonState
+from domain.queries.sql import CITY_DEPTH, PersonState
 from domain.reports.distribution import MANAGED
 from domain.reports.spec import NO_INSTITUTION, ChartKind, Measure, ReportContext, ReportSpec, unit_of
-from domain.status_log.periods import in_registry_on, institution_on, state_on_join, status_on
+from domain.status_log.periods import in_registry_on, institution_on, scope_candidates_on, state_on_join, status_on
 
 INSTITUTION = QueryFilter("institution_id", "统计范围", FilterKind.INSTITUTION, description="范围内的任一机构")
 _MANAGED = [s.value for s in MANAGED]
@@ -149,12 +149,16 @@ def _monthly(ctx: ReportContext) -> Statement:
         for kind in ("registered", "transferred_in", "transferred_out", "deceased", "suspended", "resumed")
     )
 
+    # Below the city, only the scope's candidates on that day are counted (read through the indexes).
+    scoped = ctx.prefix.count("/") > CITY_DEPTH
+
     def managed_on(bind: str, alias: str, name: str) -> str:
+        candidates = f" AND {scope_candidates_on(bind)}" if scoped else ""
         return f"""
         SELECT {unit_of("i.path")} AS unit, count(*) AS {name}
         FROM retiree r {state_on_join(bind, alias)}
         JOIN institution i ON i.id = {institution_on(alias)}
-        WHERE i.path LIKE :prefix AND {status_on(alias)} = ANY(:managed) AND {in_registry_on(bind)}
+        WHERE i.path LIKE :prefix AND {status_on(alias)} = ANY(:managed) AND {in_registry_on(bind)}{candidates}
         GROUP BY 1"""
 
     return Statement(
