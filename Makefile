@@ -81,6 +81,12 @@ bench-roster-pdf: setup services
 bench-employer-reports: setup services
 	$(PY) -m bench.employer_reports $(BENCH_ARGS)
 
+.PHONY: bench-deaths-adjustments
+# Issue 19: 7.12 and 7.14 (first page) for the largest community, a district and the city, with this year's adjustment
+# for everyone (in a rolled-back transaction), and the largest community's 7.14 PDF.
+bench-deaths-adjustments: setup services
+	$(PY) -m bench.deaths_adjustments $(BENCH_ARGS)
+
 bench-console: setup services console
 	$(PY) -m bench.console $(BENCH_ARGS)
 
