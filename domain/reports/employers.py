@@ -53,6 +53,22 @@ def _employers(ctx: ReportContext, alias: str = "e") -> tuple[str, dict[str, Any
     )
 
 
+def _per_employer(ctx: ReportContext, counts: str, keys: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
+    """``counts`` (a SELECT of ``r.employer_code AS code`` and the figures, ending with its WHERE conditions) grouped
+    by the employer's code first — a hash aggregate over the retirees — then named from the employer table."""
+    chosen, params = _employers(ctx, "ee")
+    if chosen != "TRUE":
+        counts += f" AND r.employer_code IN (SELECT ee.code FROM employer ee WHERE {chosen})"
+    figures = ", ".join(f"n.{k}" for k in keys)
+    sql = f"""
+        WITH n AS ({counts} GROUP BY 1)
+        SELECT e.code AS unit, e.name AS unit_name, {figures}
+        FROM n JOIN employer e ON e.code = n.code
+        ORDER BY e.code
+        """
+    return sql, params
+
+
 def _period(ctx: ReportContext) -> tuple[date, date]:
     start: date = ctx.filters.get("from") or ctx.today.replace(month=1, day=1)
     end: date = ctx.filters.get("to") or ctx.today
@@ -151,11 +167,8 @@ BUSINESS = ReportSpec(
 
 def _head_counts(ctx: ReportContext) -> Statement:
     state = PersonState(ctx)
-    chosen, params = _employers(ctx)
-    return Statement(
-        f"""
-        WITH custody AS ({CUSTODY_ON})
-        SELECT e.code AS unit, e.name AS unit_name,
+    counts = f"""
+        SELECT r.employer_code AS code,
                count(*) AS total,
                count(*) FILTER (WHERE {state.status} = ANY(:managed)) AS managed,
                count(*) FILTER (WHERE {state.status} = :approved) AS approved,
@@ -165,13 +178,13 @@ def _head_counts(ctx: ReportContext) -> Statement:
                count(c.retiree_id) AS handed_over,
                count(*) FILTER (WHERE c.retiree_id IS NULL AND {state.status} <> :moved_away) AS not_handed_over
         FROM retiree r {state.join}
-        JOIN employer e ON e.code = r.employer_code
         {PERSON_SCOPE.format(institution=state.institution)}
         LEFT JOIN custody c ON c.retiree_id = r.id
-        WHERE {PERSON_PATH} LIKE :prefix AND {state.where} AND {chosen}
-        GROUP BY e.code, e.name
-        ORDER BY e.code
-        """,
+        WHERE {PERSON_PATH} LIKE :prefix AND {state.where} AND r.employer_code IS NOT NULL"""
+    keys = tuple(m.key for m in HEAD_COUNT_MEASURES)
+    sql, params = _per_employer(ctx, counts, keys)
+    return Statement(
+        f"WITH custody AS ({CUSTODY_ON}), {sql.strip().removeprefix('WITH ')}",
         {
             **params,
             "managed": _MANAGED,
@@ -187,6 +200,17 @@ def on_text(ctx: ReportContext) -> str:
     return f"统计日期：{ctx.on.isoformat()}"
 
 
+HEAD_COUNT_MEASURES = (
+    Measure("total", "总人数", width=16, charted=False),
+    Measure("managed", "在管", width=14),
+    Measure("approved", "已核准未登记", width=22),
+    Measure("deceased", "已死亡", width=16),
+    Measure("died_this_year", "其中本年死亡", width=22, charted=False),
+    Measure("moved_away", "已转出市外", width=20),
+    Measure("handed_over", "档案已移交", width=20, charted=False),
+    Measure("not_handed_over", "档案未移交", width=20, charted=False),
+)
+
 HEAD_COUNTS = ReportSpec(
     id="7.6",
     title="单位人数情况统计",
@@ -195,16 +219,7 @@ HEAD_COUNTS = ReportSpec(
         "已转出市外；档案已移交（统计日前已接收）和未移交（不含转出市外）人数。人员按统计日所属社区，未登记的按参保经办机构"
         "归入统计范围；可按历史日期统计。"
     ),
-    measures=(
-        Measure("total", "总人数", width=16, charted=False),
-        Measure("managed", "在管", width=14),
-        Measure("approved", "已核准未登记", width=22),
-        Measure("deceased", "已死亡", width=16),
-        Measure("died_this_year", "其中本年死亡", width=22, charted=False),
-        Measure("moved_away", "已转出市外", width=20),
-        Measure("handed_over", "档案已移交", width=20, charted=False),
-        Measure("not_handed_over", "档案未移交", width=20, charted=False),
-    ),
+    measures=HEAD_COUNT_MEASURES,
     build=_head_counts,
     filters=(EMPLOYER, INSTITUTION),
     axis=Axis.GIVEN,
@@ -217,10 +232,8 @@ HEAD_COUNTS = ReportSpec(
 
 def _registered(ctx: ReportContext) -> Statement:
     state = PersonState(ctx)
-    chosen, params = _employers(ctx)
-    return Statement(
-        f"""
-        SELECT e.code AS unit, e.name AS unit_name,
+    counts = f"""
+        SELECT r.employer_code AS code,
                count(*) FILTER (WHERE r.management_form = '1') AS community,
                count(*) FILTER (WHERE r.management_form = '2') AS agency,
                count(*) FILTER (WHERE r.management_form = '3') AS employer,
@@ -229,12 +242,12 @@ def _registered(ctx: ReportContext) -> Statement:
                count(*) FILTER (WHERE {state.status} = :transferring_out) AS transferring_out,
                count(*) AS total
         FROM retiree r {state.join}
-        JOIN employer e ON e.code = r.employer_code
         JOIN institution i ON i.id = {state.institution}
-        WHERE i.path LIKE :prefix AND {state.status} = ANY(:managed) AND {state.where} AND {chosen}
-        GROUP BY e.code, e.name
-        ORDER BY e.code
-        """,
+        WHERE i.path LIKE :prefix AND {state.status} = ANY(:managed) AND {state.where}
+          AND r.employer_code IS NOT NULL"""
+    sql, params = _per_employer(ctx, counts, tuple(m.key for m in REGISTERED_MEASURES))
+    return Statement(
+        sql,
         {
             **params,
             "managed": _MANAGED,
@@ -245,6 +258,16 @@ def _registered(ctx: ReportContext) -> Statement:
     )
 
 
+REGISTERED_MEASURES = (
+    Measure("community", "社区管理", width=18),
+    Measure("agency", "社保经办机构管理", width=30),
+    Measure("employer", "委托原单位管理", width=26),
+    Measure("registered", "已登记", width=16, charted=False),
+    Measure("suspended", "暂停发放", width=18, charted=False),
+    Measure("transferring_out", "转出待转入", width=20, charted=False),
+    Measure("total", "合计", width=16, charted=False),
+)
+
 REGISTERED = ReportSpec(
     id="7.7",
     title="单位登记人数统计",
@@ -252,15 +275,7 @@ REGISTERED = ReportSpec(
         "各单位在统计范围内机构登记在管（已登记、暂停发放、转出待转入）的退休人员人数，按管理形式（社区管理、社保经办机构管理、"
         "委托原单位管理）和按状态分列；可按历史日期统计（状态和所属机构取当日，管理形式取当前值）。"
     ),
-    measures=(
-        Measure("community", "社区管理", width=18),
-        Measure("agency", "社保经办机构管理", width=30),
-        Measure("employer", "委托原单位管理", width=26),
-        Measure("registered", "已登记", width=16, charted=False),
-        Measure("suspended", "暂停发放", width=18, charted=False),
-        Measure("transferring_out", "转出待转入", width=20, charted=False),
-        Measure("total", "合计", width=16, charted=False),
-    ),
+    measures=REGISTERED_MEASURES,
     build=_registered,
     filters=(EMPLOYER, INSTITUTION),
     axis=Axis.GIVEN,
