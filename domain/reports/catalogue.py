@@ -3,8 +3,8 @@ distribution) has its own module (distribution.py) and page."""
 
 from __future__ import annotations
 
-from domain.reports.deaths_adjustments import ADJUSTMENT_SHEET, DEATH_REPORT
 from domain.reports.archives import ARCHIVES
+from domain.reports.deaths_adjustments import ADJUSTMENT_SHEET, DEATH_REPORT
 from domain.reports.employers import BUSINESS, HEAD_COUNTS, REGISTERED
 from domain.reports.institutions import INSTITUTIONS
 from domain.reports.rosters import ROSTER_SPECS
