@@ -188,7 +188,8 @@ async def run_page(
     statement = spec.build(ctx)
     order = _order(spec, sort)
     params = {**ctx.params(), **statement.params}
-    total = (await session.execute(text(f"SELECT count(*) FROM ({statement.sql}) q"), params)).scalar_one()
+    counting = statement.count_sql or f"SELECT count(*) FROM ({statement.sql}) q"
+    total = (await session.execute(text(counting), params)).scalar_one()
     rows = await session.execute(
         text(f"SELECT * FROM ({statement.sql}) q ORDER BY {order} LIMIT :limit OFFSET :offset"),
         {**params, "limit": size, "offset": (page - 1) * size},

@@ -94,6 +94,9 @@ class Statement:
 
     sql: str
     params: dict[str, Any] = field(default_factory=dict)
+    # Optional: a cheaper ``SELECT count(*)`` of the same rows (same params) for a page's total, when counting the
+    # statement itself would compute every row's figures (7.14); None counts the statement.
+    count_sql: str | None = None
 
 
 @dataclass(frozen=True)

@@ -376,3 +376,38 @@ async def test_7_14_default_year_and_scope(api: Api, registry_hub: Hub, setting:
     catalogue = {r["id"]: r for r in (await _get(api, s.district, "/api/v1/reports"))["reports"]}
     assert catalogue["7.12"]["kind"] == "roster" and catalogue["7.14"]["kind"] == "roster"
     assert catalogue["7.12"]["as_of"] is True and catalogue["7.14"]["as_of"] is False
+
+
+async def test_7_14_total_counts_people_as_exported_across_pages(api: Api, registry_hub: Hub, setting: Setting) -> None:
+    """The page's total counts the people adjusted (``count_sql``), not their batches: [0] has two batches this year
+    (and one last year), [1], [2] and [4] one each, [3] none. Pages of two, read in the default order (personal
+    number), give the same people, once each, as the XLSX export, with the same figures; the audit names 4 people."""
+    s = setting
+    year = calendar.today().year
+    january, later = f"{year}-01", f"{year}-{min(7, calendar.today().month):02d}"
+    await _adjust(registry_hub, s.people[0], year, "3000.00", "3060.00", january)
+    await _adjust(registry_hub, s.people[0], year, "3060.00", "3090.50", later)
+    await _adjust(registry_hub, s.people[0], year - 1, "2900.00", "3000.00", f"{year - 1}-01")
+    for person in (s.people[1], s.people[2], s.people[4]):
+        await _adjust(registry_hub, person, year, "2500.00", "2550.00", january)
+    base = f"/api/v1/reports/7.14/rows?year={year}&employer={s.employer.code}"
+    first = await _get(api, s.district, f"{base}&size=2")
+    assert first["total"] == 4
+    items = list(first["items"])
+    for page in (2, 3):
+        items += (await _get(api, s.district, f"{base}&size=2&page={page}"))["items"]
+    adjusted = [s.people[i] for i in (0, 1, 2, 4)]
+    assert [r["personal_number"] for r in items] == sorted(p.personal_number for p in adjusted)
+    assert len(items) == first["total"]
+    header, body = _sheet(await _file(api, s.district, base.replace("/rows", ".xlsx")))
+    exported = body[:-1]
+    assert len(exported) == first["total"]
+    assert [r[header.index("个人编号")] for r in exported] == [r["personal_number"] for r in items]
+    assert [Decimal(str(r[header.index("增加额（元）")])) for r in exported] == [Decimal(r["increase"]) for r in items]
+    mine = next(r for r in items if r["personal_number"] == s.people[0].personal_number)
+    assert Decimal(mine["increase"]) == Decimal("90.50") and Decimal(mine["amount_before"]) == Decimal("3000.00")
+    assert Decimal(str(body[-1][header.index("增加额（元）")])) == Decimal("240.50")
+    assert (await _prints(registry_hub, "7.14"))[-1]["subject"]["people"] == 4
+    # sorted by a figure (the whole aggregation, as before): the same people and total
+    by_increase = await _get(api, s.district, f"{base}&sort=-increase")
+    assert by_increase["total"] == 4 and by_increase["items"][0]["personal_number"] == s.people[0].personal_number
