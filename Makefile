@@ -65,28 +65,6 @@ bench: setup services
 bench-registry: setup services
 	$(PY) -m bench.registry
 
-.PHONY: bench-special-reports
-# Issue 19: 7.4, 7.5 and 7.2 for the largest community, its district and the city (today, a year back), and 7.10's sheet.
-bench-special-reports: setup services
-	$(PY) -m bench.special_reports $(BENCH_ARGS)
-
-.PHONY: bench-roster-pdf
-# Issue 19: the largest community's roster (7.11, not certified this year: ~12,268 rows) printed as PDF through the
-# channel's path: seconds, PDF size, tracemalloc peak, ru_maxrss (aim: <= 10 s, < 300 MB).
-bench-roster-pdf: setup services
-	$(PY) -m bench.roster_pdf $(BENCH_ARGS)
-
-.PHONY: bench-employer-reports
-# Issue 19: 7.1, 7.3, 7.6 and 7.7 for the largest community, its district and the city (today, a year back).
-bench-employer-reports: setup services
-	$(PY) -m bench.employer_reports $(BENCH_ARGS)
-
-.PHONY: bench-deaths-adjustments
-# Issue 19: 7.12 and 7.14 (first page) for the largest community, a district and the city, with this year's adjustment
-# for everyone (in a rolled-back transaction), and the largest community's 7.14 PDF.
-bench-deaths-adjustments: setup services
-	$(PY) -m bench.deaths_adjustments $(BENCH_ARGS)
-
 bench-console: setup services console
 	$(PY) -m bench.console $(BENCH_ARGS)
 
@@ -112,7 +90,10 @@ bench-queries: setup services
 		$(VENV)/bin/hub db upgrade
 	$(PY) -m bench.queries $(BENCH_ARGS)
 
-# Issue 19: p50/p99 of every report of the catalogue (community, district, city; today and a year back).
+# Issue 19: the one report benchmark: p50/p99 of every summary report, every roster's first page, 7.2 and the 7.10
+# sheet (community, district, city; today and a year back), 7.14 with this year's adjustment for everyone (rolled
+# back), and the largest community's 7.11 roster PDF in a process of its own (seconds, tracemalloc peak, ru_maxrss;
+# aim <= 10 s, < 300 MB). The PDF alone: make bench-reports BENCH_ARGS=--pdf-only; read-only.
 .PHONY: bench-reports
 bench-reports: setup services
 	HUB_DATABASE_URL=$${HUB_BENCH_DATABASE_URL:-postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench} \

@@ -1,5 +1,7 @@
 """What the benchmarks share: the processes they start, memory sampling, waiting for counts, a consumer group's lag,
-and the machine and versions each report names."""
+the machine and versions each report names, and for the read benchmarks (queries, reports) the scopes they ask from
+(the largest community, its district, the city), an operator of each, the values of required filters, and timing
+with p50/p99."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +23,17 @@ import httpx
 import psycopg
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.queries.spec import FilterKind, QueryFilter
+from domain.shared.actor import Actor
+from domain.shared.errors import DomainError
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_URL = "postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench"  # HUB_BENCH_DATABASE_URL otherwise
 
 
 def free_port() -> int:
@@ -195,3 +206,125 @@ def versions(dsn: str) -> dict[str, str]:
         "kafka": kafka[-1].stem.removeprefix("kafka_2.13-") if kafka else "?",
         **{name: version(name) for name in ("faststream", "aiokafka", "sqlalchemy", "psycopg", "zeep")},
     }
+
+
+# -- read benchmarks (queries, reports) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """Where the read benchmarks ask from: the largest community (``people`` managed there), its district, the
+    city; the retirees in all and the employer with the most of them (for filters that need one)."""
+
+    community: Any
+    district: Any
+    city: Any
+    people: int
+    retirees: int
+    employer: str
+
+    def nodes(self) -> dict[str, Any]:
+        return {"community": self.community, "district": self.district, "city": self.city}
+
+
+async def scopes(session: AsyncSession) -> Scopes:
+    community_id, people = (
+        await session.execute(
+            text(
+                "SELECT institution_id, count(*) FROM retiree WHERE institution_id IS NOT NULL "
+                "GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+            )
+        )
+    ).one()
+    community = (
+        await session.execute(text("SELECT id, path, name FROM institution WHERE id = :id"), {"id": community_id})
+    ).one()
+    district_path = "/".join(community.path.split("/")[:3]) + "/"
+    district = (
+        await session.execute(text("SELECT id, path, name FROM institution WHERE path = :p"), {"p": district_path})
+    ).one()
+    city = (await session.execute(text("SELECT id, path, name FROM institution WHERE level = 'city'"))).one()
+    retirees = (await session.execute(text("SELECT count(*) FROM retiree"))).scalar_one()
+    employer = (
+        await session.execute(
+            text(
+                "SELECT employer_code FROM retiree WHERE employer_code IS NOT NULL "
+                "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+            )
+        )
+    ).scalar_one_or_none() or ""
+    return Scopes(community, district, city, int(people), int(retirees), employer)
+
+
+def operator(node: Any, name: str) -> Actor:
+    """An operator of the institution ``node`` (a row with id and path), as the staff API's actor would be."""
+    return Actor(
+        name=name, kind="staff", role="operator", institution_id=node.id, institution_path=node.path, source="bench"
+    )
+
+
+def required_filters(filters: Sequence[QueryFilter], today: date, employer: str) -> dict[str, str]:
+    """The value each required filter without a default takes (a realistic, not tiny, selection): the first choice,
+    a week of birthdays, the last 30 days, this year, this month, the largest employer."""
+    keys = {f.key for f in filters}
+    given: dict[str, str] = {}
+    for f in filters:
+        if not f.required or f.default:
+            continue
+        if f.kind is FilterKind.CHOICE:
+            given[f.key] = f.choices[0].value
+        elif f.kind is FilterKind.MONTH_DAY:
+            given[f.key] = "03-01"
+            if "to" in keys:
+                given["to"] = "03-07"
+        elif f.kind is FilterKind.DATE:
+            given[f.key] = (today - timedelta(days=30)).isoformat()
+        elif f.kind is FilterKind.YEAR:
+            given[f.key] = str(today.year)
+        elif f.kind is FilterKind.MONTH:
+            given[f.key] = f"{today:%Y-%m}"
+        else:
+            given[f.key] = employer
+    return given
+
+
+def pct(samples: list[float], q: float) -> float:
+    """The ``q`` quantile of ``samples`` (seconds), in milliseconds."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+@dataclass
+class Timed:
+    """``runs`` timings of one piece of work: seconds each, the rows of the last run, or why it was refused."""
+
+    samples: list[float] = field(default_factory=list)
+    rows: int = 0
+    refused: str = ""
+
+    def figures(self) -> dict[str, Any]:
+        if self.refused:
+            return {"refused": self.refused}
+        return {
+            "rows": self.rows,
+            "p50_ms": round(pct(self.samples, 0.5), 1),
+            "p99_ms": round(pct(self.samples, 0.99), 1),
+        }
+
+
+async def timed(runs: int, work: Callable[[], Awaitable[int]]) -> Timed:
+    """Run ``work`` (which returns its rows) ``runs`` times; a refusal (a level that may not ask, a database behind
+    the code's migration) stops it and is kept as the figure."""
+    result = Timed()
+    for _ in range(runs):
+        started = time.perf_counter()
+        try:
+            result.rows = await work()
+        except DomainError as refused:
+            result.refused = f"{refused.code}: {refused.message}"
+            break
+        except DBAPIError as broken:
+            result.refused = str(broken.orig).splitlines()[0]
+            break
+        result.samples.append(time.perf_counter() - started)
+    return result
