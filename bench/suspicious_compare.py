@@ -131,7 +131,7 @@ async def run(rows: int, chunk: int, warm: bool = False) -> None:
     print(
         f"compare: {compared:,} rows in {compare_s:.1f} s = {compared / compare_s:,.0f} rows/s "
         f"(target < 60 s for 1,000,000); {compare_s / compared * 100_000:.1f} s per 100,000 rows; chunk {chunk:,}; "
-        f"name-key cache {'warm' if warm else 'cold'}"
+        f"name-key cache {'warm' if warm else 'cold'}; work_mem {compare.COMPARE_WORK_MEM}"
     )
     for kind, count, flagged in kinds:
         print(f"  {kind:<26} {count:>9,}  flagged {flagged:,}")
@@ -144,7 +144,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=compare.DEFAULT_CHUNK)
     parser.add_argument("--warm", action="store_true", help="fill the name-key cache first, timed apart")
+    parser.add_argument(
+        "--work-mem", default=compare.COMPARE_WORK_MEM, help="work_mem of the comparison (to measure another setting)"
+    )
     args = parser.parse_args()
+    compare.COMPARE_WORK_MEM = args.work_mem
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     asyncio.run(run(args.rows, args.chunk, args.warm))
 
