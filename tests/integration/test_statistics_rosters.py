@@ -12,12 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 from pdfminer.high_level import extract_text
-from sqlalchemy import select
-from sqlmodel import col
 
-from domain.audit.models import AuditEntry
 from domain.certifications.inbound import on_certification_recorded
 from domain.employers.models import Employer
 from domain.retirees.inbound import Inbound
@@ -29,6 +25,7 @@ from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
+from tests.support.reports import accounts, employer_people, get_file, get_json, prints, table, token, xlsx_rows
 
 pytestmark = pytest.mark.integration
 
@@ -52,71 +49,29 @@ async def setting(registry_hub: Hub) -> Setting:
         tree = await factories.tree(session)
         other = await factories.tree(session)
         employer = Employer(code=factories.code("E"), name=f"{surname}纺织厂", insuring_agency_code=tree.district.code)
-        session.add(employer)
         where = (tree.communities[0], tree.communities[0], tree.communities[1], tree.communities[2])
-        agency = tree.district.code
-        people = [await factories.retiree(session, c, name=f"{surname}{n}", agency=agency) for n, c in enumerate(where)]
-        for person in people:
-            person.employer_code = employer.code
-        await session.flush()
-        accounts = [
-            await factories.account(session, tree.district, "operator"),
-            await factories.account(session, tree.communities[0], "operator"),
-            await factories.account(session, tree.communities[0], "viewer"),
-            await factories.account(session, other.district, "operator"),
-        ]
+        people = await employer_people(session, tree, employer, surname, where)
+        district, community, viewer, outsider = await accounts(
+            session,
+            (tree.district, "operator"),
+            (tree.communities[0], "operator"),
+            (tree.communities[0], "viewer"),
+            (other.district, "operator"),
+        )
         for row in (*people, employer):
             session.expunge(row)
-        district, community, viewer, outsider = (a.username for a in accounts)
     return Setting(tree, surname, employer, people, district, community, viewer, outsider)
 
 
-_TOKENS: dict[str, dict[str, str]] = {}
-
-
-async def _token(api: Api, user: str) -> dict[str, str]:
-    if user not in _TOKENS:
-        _TOKENS[user] = await api.token(user)
-    return _TOKENS[user]
-
-
-async def _get(api: Api, user: str, path: str) -> Any:
-    answer = await api.call("GET", path, await _token(api, user))
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-async def _file(api: Api, user: str, path: str) -> bytes:
-    answer = await api.call("GET", path, await _token(api, user))
-    assert answer.status_code == 200, answer.text
-    return answer.content
-
-
-def _sheet(content: bytes) -> list[list[Any]]:
-    sheet = load_workbook(io.BytesIO(content), read_only=True).active
-    assert sheet is not None
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
 def _body_rows(rows: list[list[Any]]) -> list[list[Any]]:
-    """The rows after the header row (the one starting with 序号)."""
-    start = next(i for i, row in enumerate(rows) if row and row[0] == "序号")
-    return rows[start + 1 :]
-
-
-async def _prints(hub: Hub, report: str) -> list[dict[str, Any]]:
-    async with hub.sessions() as session:
-        rows = await session.execute(
-            select(AuditEntry).where(col(AuditEntry.action) == "document.printed").order_by(col(AuditEntry.id))
-        )
-        return [a.detail for a in rows.scalars() if (a.detail or {}).get("subject", {}).get("report") == report]
+    return table(rows)[1]
 
 
 async def _certify(api: Api, hub: Hub, s: Setting) -> None:
     """people[0] and [1] certified on site today by their community, people[2] by the ministry import (2.7);
     people[3] not certified."""
     today = calendar.today().isoformat()
-    community = await _token(api, s.community)
+    community = await token(api, s.community)
     for person in s.people[:2]:
         done = await api.call(
             "POST", f"/api/v1/retirees/{person.id}/certifications", community, json={"certified_on": today}
@@ -137,13 +92,13 @@ async def _certify(api: Api, hub: Hub, s: Setting) -> None:
 
 
 async def test_7_11_catalogue_lists_rosters_with_their_columns(api: Api, setting: Setting) -> None:
-    catalogue = await _get(api, setting.district, "/api/v1/reports")
+    catalogue = await get_json(api, setting.district, "/api/v1/reports")
     by_id = {r["id"]: r for r in catalogue["reports"]}
     assert by_id["7.11"]["kind"] == "roster" and by_id["7.9"]["kind"] == "roster"
     assert by_id["7.15"]["kind"] == "summary" and by_id["7.15"]["columns"] == []
     assert {"name", "id_number", "certified_on", "employer", "status"} <= {c["key"] for c in by_id["7.11"]["columns"]}
     assert catalogue["may_export_unmasked"] is True
-    assert (await _get(api, setting.viewer, "/api/v1/reports"))["may_export_unmasked"] is False
+    assert (await get_json(api, setting.viewer, "/api/v1/reports"))["may_export_unmasked"] is False
 
 
 async def test_7_11_certified_and_not_certified_on_screen_in_xlsx_and_pdf(
@@ -152,7 +107,7 @@ async def test_7_11_certified_and_not_certified_on_screen_in_xlsx_and_pdf(
     s = setting
     await _certify(api, registry_hub, s)
     base = f"/api/v1/reports/7.11/rows?name={s.surname}&sort=name"
-    page = await _get(api, s.district, base)
+    page = await get_json(api, s.district, base)
     assert page["total"] == 3
     rows = page["items"]
     assert [r["name"] for r in rows] == [p.name for p in s.people[:3]]
@@ -162,27 +117,27 @@ async def test_7_11_certified_and_not_certified_on_screen_in_xlsx_and_pdf(
     assert rows[0]["certified_on"] == calendar.today().isoformat()
     assert all("*" in r["id_number"] for r in rows)
     # paging and sorting on the server
-    second = await _get(api, s.district, base.replace("sort=name", "sort=-name") + "&size=2&page=2")
+    second = await get_json(api, s.district, base.replace("sort=name", "sort=-name") + "&size=2&page=2")
     assert [r["name"] for r in second["items"]] == [s.people[0].name]
     # not certified in the period: people[3] — who staff must chase
-    missing = await _get(api, s.district, f"/api/v1/reports/7.11/rows?name={s.surname}&list=uncertified")
+    missing = await get_json(api, s.district, f"/api/v1/reports/7.11/rows?name={s.surname}&list=uncertified")
     assert [r["name"] for r in missing["items"]] == [s.people[3].name]
     assert missing["items"][0]["certified_on"] is None
 
     # XLSX: the same people in the same order, masked, and the print audited
-    sheet = _body_rows(_sheet(await _file(api, s.district, base.replace("/rows", ".xlsx"))))
-    header = _sheet(await _file(api, s.district, base.replace("/rows", ".xlsx")))
+    sheet = _body_rows(xlsx_rows(await get_file(api, s.district, base.replace("/rows", ".xlsx"))))
+    header = xlsx_rows(await get_file(api, s.district, base.replace("/rows", ".xlsx")))
     labels = next(r for r in header if r and r[0] == "序号")
     name_at, id_at = labels.index("姓名"), labels.index("身份证号")
     assert [r[name_at] for r in sheet] == [p.name for p in s.people[:3]]
     assert [r[id_at] for r in sheet] == [r["id_number"] for r in rows]
     # PDF: every name, the period, the signature line
-    text = extract_text(io.BytesIO(await _file(api, s.district, base.replace("/rows", ".pdf"))))
+    text = extract_text(io.BytesIO(await get_file(api, s.district, base.replace("/rows", ".pdf"))))
     assert "资格认证花名册" in text and "认证期间" in text and "制表人" in text
     for person in s.people[:3]:
         assert person.name in text
     assert s.people[3].name not in text
-    audits = await _prints(registry_hub, "7.11")
+    audits = await prints(registry_hub, "7.11")
     assert audits[-1]["format"] == "pdf" and audits[-1]["subject"]["people"] == 3
     assert audits[-1]["subject"]["masked"] is True and audits[-1]["subject"]["parameters"]["name"] == s.surname
 
@@ -193,36 +148,36 @@ async def test_7_11_unmasked_only_for_the_district_and_scope_from_outside(
     s = setting
     await _certify(api, registry_hub, s)
     base = f"/api/v1/reports/7.11.xlsx?name={s.surname}&sort=name"
-    full = _body_rows(_sheet(await _file(api, s.district, base + "&unmasked=true")))
-    labels = next(r for r in _sheet(await _file(api, s.district, base)) if r and r[0] == "序号")
+    full = _body_rows(xlsx_rows(await get_file(api, s.district, base + "&unmasked=true")))
+    labels = next(r for r in xlsx_rows(await get_file(api, s.district, base)) if r and r[0] == "序号")
     assert [r[labels.index("身份证号")] for r in full] == [p.id_number for p in s.people[:3]]
     assert [r[labels.index("联系电话")] for r in full] == [p.phone for p in s.people[:3]]
-    masked = _body_rows(_sheet(await _file(api, s.district, base)))
+    masked = _body_rows(xlsx_rows(await get_file(api, s.district, base)))
     assert all(r[labels.index("联系电话")] != p.phone for r, p in zip(masked, s.people[:3], strict=True) if p.phone)
-    mine = [a for a in await _prints(registry_hub, "7.11") if a["subject"]["parameters"].get("name") == s.surname]
+    mine = [a for a in await prints(registry_hub, "7.11") if a["subject"]["parameters"].get("name") == s.surname]
     assert [a["subject"]["masked"] for a in mine] == [False, True, True]
-    refused = await api.call("GET", base + "&unmasked=true", await _token(api, s.viewer))
+    refused = await api.call("GET", base + "&unmasked=true", await token(api, s.viewer))
     assert refused.status_code == 403 and refused.json()["code"] == "EXPORT_UNMASKED_REFUSED"
     # the viewer of communities[0] sees its own two people only; another district nothing, on every endpoint
-    mine = await _get(api, s.viewer, f"/api/v1/reports/7.11/rows?name={s.surname}")
+    mine = await get_json(api, s.viewer, f"/api/v1/reports/7.11/rows?name={s.surname}")
     assert sorted(r["name"] for r in mine["items"]) == [p.name for p in s.people[:2]]
-    assert (await _get(api, s.outsider, f"/api/v1/reports/7.11/rows?name={s.surname}"))["total"] == 0
-    outside = _body_rows(_sheet(await _file(api, s.outsider, base)))
+    assert (await get_json(api, s.outsider, f"/api/v1/reports/7.11/rows?name={s.surname}"))["total"] == 0
+    outside = _body_rows(xlsx_rows(await get_file(api, s.outsider, base)))
     assert all(s.surname not in str(cell) for row in outside for cell in row)
-    text = extract_text(io.BytesIO(await _file(api, s.outsider, base.replace(".xlsx", ".pdf"))))
+    text = extract_text(io.BytesIO(await get_file(api, s.outsider, base.replace(".xlsx", ".pdf"))))
     assert s.surname not in text
     # an institution outside the caller's scope, a parameter it does not take, an unknown sort: refused by name
     other = s.tree.communities[2].id
-    narrowed = await api.call("GET", f"/api/v1/reports/7.11/rows?institution_id={other}", await _token(api, s.viewer))
+    narrowed = await api.call("GET", f"/api/v1/reports/7.11/rows?institution_id={other}", await token(api, s.viewer))
     assert narrowed.status_code in (403, 404), narrowed.text
-    odd = await api.call("GET", "/api/v1/reports/7.11/rows?colour=red", await _token(api, s.district))
+    odd = await api.call("GET", "/api/v1/reports/7.11/rows?colour=red", await token(api, s.district))
     assert odd.status_code == 422 and odd.json()["detail"]["field"] == "colour"
     assert "报表 7.11" in odd.json()["message"]
-    badsort = await api.call("GET", "/api/v1/reports/7.11/rows?sort=id_number", await _token(api, s.district))
+    badsort = await api.call("GET", "/api/v1/reports/7.11/rows?sort=id_number", await token(api, s.district))
     assert badsort.status_code == 422 and badsort.json()["code"] == "QUERY_SORT_INVALID"
-    summary = await api.call("GET", "/api/v1/reports/7.15/rows", await _token(api, s.district))
+    summary = await api.call("GET", "/api/v1/reports/7.15/rows", await token(api, s.district))
     assert summary.status_code == 404 and summary.json()["code"] == "REPORT_NOT_FOUND"
-    roster = await api.call("GET", "/api/v1/reports/7.11", await _token(api, s.district))
+    roster = await api.call("GET", "/api/v1/reports/7.11", await token(api, s.district))
     assert roster.status_code == 404 and "/api/v1/reports/7.11/rows" in roster.json()["message"]
 
 
@@ -244,20 +199,20 @@ async def test_7_11_not_certified_as_of_a_past_date_lists_who_was_managed_then(
             cause=status_log.Cause(CauseType.STAFF, "test"),
         )
     base = f"/api/v1/reports/7.11/rows?name={s.surname}&list=uncertified&sort=name"
-    today = await _get(api, s.district, base)
+    today = await get_json(api, s.district, base)
     assert [r["name"] for r in today["items"]] == [p.name for p in s.people[:3]]
     before = (calendar.today() - timedelta(days=20)).isoformat()
-    then = await _get(api, s.district, f"{base}&on={before}")
+    then = await get_json(api, s.district, f"{base}&on={before}")
     assert then["on"] == before and [r["name"] for r in then["items"]] == [p.name for p in s.people]
-    sheet = _sheet(await _file(api, s.district, f"{base}&on={before}".replace("/rows", ".xlsx")))
+    sheet = xlsx_rows(await get_file(api, s.district, f"{base}&on={before}".replace("/rows", ".xlsx")))
     labels = next(r for r in sheet if r and r[0] == "序号")
     assert [r[labels.index("姓名")] for r in _body_rows(sheet)] == [p.name for p in s.people]
-    text = extract_text(io.BytesIO(await _file(api, s.district, f"{base}&on={before}".replace("/rows", ".pdf"))))
+    text = extract_text(io.BytesIO(await get_file(api, s.district, f"{base}&on={before}".replace("/rows", ".pdf"))))
     assert f"数据日期：{before}" in text and s.people[3].name in text
 
 
 async def _hand_over(api: Api, s: Setting, people: list[Retiree], voucher: str, *, receive: bool) -> dict[str, Any]:
-    operator = await _token(api, s.district)
+    operator = await token(api, s.district)
     body = {
         "employer_id": s.employer.id,
         "agency_id": s.tree.district.id,
@@ -297,38 +252,38 @@ async def test_7_9_hand_over_roster_by_employer_and_batch_on_screen_in_xlsx_and_
     received = await _hand_over(api, s, s.people[:3], "JF1-" + s.surname, receive=True)
     waiting = await _hand_over(api, s, s.people[3:], "JF2-" + s.surname, receive=False)
     base = f"/api/v1/reports/7.9/rows?employer={s.employer.code}&sort=personal_number"
-    page = await _get(api, s.district, base)
+    page = await get_json(api, s.district, base)
     assert page["total"] == 3 and {r["handover_number"] for r in page["items"]} == {received["number"]}
     by_person = {r["name"]: r for r in page["items"]}
     first = by_person[s.people[0].name]
     assert first["result"] == "有差异：材料不全（缺医疗关系）" and first["items"] == "退休审批表、档案正本"
     assert first["copies"] == 2 and first["employer"] == s.employer.name and "*" in first["id_number"]
     assert first["received_on"] == calendar.today().isoformat()
-    everything = await _get(api, s.district, base + "&batches=all")
+    everything = await get_json(api, s.district, base + "&batches=all")
     assert everything["total"] == 4
     assert {r["handover_number"] for r in everything["items"]} == {received["number"], waiting["number"]}
-    one = await _get(api, s.district, f"/api/v1/reports/7.9/rows?batches=all&batch={waiting['number']}")
+    one = await get_json(api, s.district, f"/api/v1/reports/7.9/rows?batches=all&batch={waiting['number']}")
     assert [(r["name"], r["result"]) for r in one["items"]] == [(s.people[3].name, "待接收")]
 
     # XLSX: the three people, then the 合计 line adding up the copies
-    rows = _sheet(await _file(api, s.district, base.replace("/rows", ".xlsx")))
+    rows = xlsx_rows(await get_file(api, s.district, base.replace("/rows", ".xlsx")))
     labels = next(r for r in rows if r and r[0] == "序号")
     body = _body_rows(rows)
     assert [r[labels.index("姓名")] for r in body[:-1]] == [r["name"] for r in page["items"]]
     assert body[-1][0] == "合计" and int(body[-1][labels.index("份数")]) == 6
     # PDF: the names, the batch, both signature lines, the total
-    text = extract_text(io.BytesIO(await _file(api, s.district, base.replace("/rows", ".pdf"))))
+    text = extract_text(io.BytesIO(await get_file(api, s.district, base.replace("/rows", ".pdf"))))
     assert "移交花名册" in text and received["number"] in text and "接收经办机构经办人（签字）" in text
     assert "制表人" in text and "合计" in text
     for person in s.people[:3]:
         assert person.name in text
-    audit = (await _prints(registry_hub, "7.9"))[-1]
+    audit = (await prints(registry_hub, "7.9"))[-1]
     assert audit["subject"]["rows"] == 3 and audit["subject"]["people"] == 3 and audit["subject"]["masked"] is True
     # scope: another district sees nothing on every endpoint; a community is not the receiving agency's scope
-    assert (await _get(api, s.outsider, base))["total"] == 0
-    outside = _body_rows(_sheet(await _file(api, s.outsider, base.replace("/rows", ".xlsx"))))
+    assert (await get_json(api, s.outsider, base))["total"] == 0
+    outside = _body_rows(xlsx_rows(await get_file(api, s.outsider, base.replace("/rows", ".xlsx"))))
     assert all(s.surname not in str(cell) for row in outside for cell in row)
-    assert s.surname not in extract_text(io.BytesIO(await _file(api, s.outsider, base.replace("/rows", ".pdf"))))
-    assert (await _get(api, s.viewer, base))["total"] == 0
-    bad = await api.call("GET", "/api/v1/reports/7.9/rows?batches=lost", await _token(api, s.district))
+    assert s.surname not in extract_text(io.BytesIO(await get_file(api, s.outsider, base.replace("/rows", ".pdf"))))
+    assert (await get_json(api, s.viewer, base))["total"] == 0
+    bad = await api.call("GET", "/api/v1/reports/7.9/rows?batches=lost", await token(api, s.district))
     assert bad.status_code == 422 and bad.json()["detail"]["field"] == "batches"

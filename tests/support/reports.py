@@ -1,0 +1,99 @@
+"""What the API tests of the queries (section 6) and reports (section 7) share: an employer's people in a tree with
+accounts around them, one login per account, files fetched and read back (XLSX rows, PDF text), the prints' audit
+entries."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import load_workbook
+from pdfminer.high_level import extract_text
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from domain.audit.models import AuditEntry
+from domain.employers.models import Employer
+from domain.institutions.models import Institution
+from domain.retirees.models import Retiree
+from hub.bootstrap import Hub
+from tests import factories
+from tests.support.api import Api
+
+
+async def employer_people(
+    session: AsyncSession,
+    tree: factories.Tree,
+    employer: Employer,
+    surname: str,
+    where: Sequence[Institution | None],
+    *,
+    pension: Decimal | None = None,
+) -> list[Retiree]:
+    """``employer`` added, and one of its retirees registered at each of ``where`` (None: approved, not registered),
+    named ``surname`` and their number, insured at the tree's district (with ``pension`` when given)."""
+    session.add(employer)
+    agency = tree.district.code
+    people = [await factories.retiree(session, c, name=f"{surname}{n}", agency=agency) for n, c in enumerate(where)]
+    for person in people:
+        person.employer_code = employer.code
+        if pension is not None:
+            person.monthly_pension = pension
+    await session.flush()
+    return people
+
+
+async def accounts(session: AsyncSession, *roles: tuple[Institution, str]) -> list[str]:
+    """An account of each (institution, role); their user names."""
+    return [(await factories.account(session, node, role)).username for node, role in roles]
+
+
+_TOKENS: dict[str, dict[str, str]] = {}
+
+
+async def token(api: Api, user: str) -> dict[str, str]:
+    """One login per account (logins are rate-limited)."""
+    if user not in _TOKENS:
+        _TOKENS[user] = await api.token(user)
+    return _TOKENS[user]
+
+
+async def get_json(api: Api, user: str, path: str) -> Any:
+    answer = await api.call("GET", path, await token(api, user))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def get_file(api: Api, user: str, path: str) -> bytes:
+    answer = await api.call("GET", path, await token(api, user))
+    assert answer.status_code == 200, answer.text
+    return answer.content
+
+
+def xlsx_rows(content: bytes) -> list[list[Any]]:
+    """Every row of the workbook's sheet, its values."""
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    assert sheet is not None
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def table(rows: list[list[Any]]) -> tuple[list[Any], list[list[Any]]]:
+    """The header row (the one starting with 序号) and the rows after it."""
+    start = next(i for i, row in enumerate(rows) if row and row[0] == "序号")
+    return rows[start], rows[start + 1 :]
+
+
+def pdf_text(content: bytes) -> str:
+    return extract_text(io.BytesIO(content))
+
+
+async def prints(hub: Hub, report: str) -> list[dict[str, Any]]:
+    """The details of the ``document.printed`` audit entries of ``report``, oldest first."""
+    async with hub.sessions() as session:
+        rows = await session.execute(
+            select(AuditEntry).where(col(AuditEntry.action) == "document.printed").order_by(col(AuditEntry.id))
+        )
+        return [a.detail for a in rows.scalars() if (a.detail or {}).get("subject", {}).get("report") == report]
