@@ -29,6 +29,7 @@ from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
+from tests.support.reports import accounts, employer_people, get_json, token
 
 pytestmark = pytest.mark.integration
 
@@ -61,56 +62,34 @@ async def setting(registry_hub: Hub) -> Setting:
             contact_phone="03118765432",
             address="中华大街 1 号",
         )
-        session.add(employer)
-        agency = tree.district.code
-        where = (tree.communities[0], tree.communities[0], tree.communities[1])
-        people = [await factories.retiree(session, c, name=f"{surname}{n}", agency=agency) for n, c in enumerate(where)]
-        unregistered = await factories.retiree(session, None, name=f"{surname}未", agency=agency)
-        for person in (*people, unregistered):
-            person.employer_code = employer.code
-        await session.flush()
-        accounts = [
-            await factories.account(session, tree.district, "operator"),
-            await factories.account(session, tree.communities[0], "operator"),
-            await factories.account(session, tree.communities[1], "operator"),
-            await factories.account(session, tree.communities[0], "viewer"),
-            await factories.account(session, other.district, "operator"),
-        ]
+        where = (tree.communities[0], tree.communities[0], tree.communities[1], None)
+        *people, unregistered = await employer_people(session, tree, employer, surname, where)
+        district, community, receiver, viewer, outsider = await accounts(
+            session,
+            (tree.district, "operator"),
+            (tree.communities[0], "operator"),
+            (tree.communities[1], "operator"),
+            (tree.communities[0], "viewer"),
+            (other.district, "operator"),
+        )
         for row in (*people, unregistered, employer):
             session.expunge(row)
-        district, community, receiver, viewer, outsider = (a.username for a in accounts)
     return Setting(tree, surname, employer, people, unregistered, district, community, receiver, viewer, outsider)
 
 
-_TOKENS: dict[str, dict[str, str]] = {}
-
-
-async def _token(api: Api, user: str) -> dict[str, str]:
-    """One login per account (logins are rate-limited)."""
-    if user not in _TOKENS:
-        _TOKENS[user] = await api.token(user)
-    return _TOKENS[user]
-
-
-async def _get(api: Api, user: str, path: str) -> Any:
-    answer = await api.call("GET", path, await _token(api, user))
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 async def _names(api: Api, user: str, path: str) -> list[str]:
-    return sorted(row["name"] for row in (await _get(api, user, path + "&size=100"))["items"])
+    return sorted(row["name"] for row in (await get_json(api, user, path + "&size=100"))["items"])
 
 
 async def _refused(api: Api, user: str, path: str, field: str) -> None:
-    answer = await api.call("GET", path, await _token(api, user))
+    answer = await api.call("GET", path, await token(api, user))
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == "QUERY_FILTER_INVALID" and answer.json()["detail"]["field"] == field
 
 
 async def _hand_over(api: Api, s: Setting, people: list[Retiree], voucher: str) -> dict[str, Any]:
     """An employer's batch drafted, submitted and received by the district agency (3.1 - 3.3)."""
-    operator = await _token(api, s.district)
+    operator = await token(api, s.district)
     body = {
         "employer_id": s.employer.id,
         "agency_id": s.tree.district.id,
@@ -140,7 +119,7 @@ async def test_6_1_the_employer_ledger_roster_not_handed_over_unregistered_and_t
     assert await _names(api, s.district, base + "&list=not_handed_over") == everyone
     batch = await _hand_over(api, s, s.people[:1], "JF-" + s.surname)
     assert await _names(api, s.district, base + "&list=not_handed_over") == everyone[1:]
-    business = (await _get(api, s.district, base + "&list=business"))["items"]
+    business = (await get_json(api, s.district, base + "&list=business"))["items"]
     assert [(r["name"], r["handover_number"], r["handover_state"]) for r in business] == [
         (s.people[0].name, batch["number"], "已接收")
     ]
@@ -152,12 +131,12 @@ async def test_6_1_the_employer_ledger_roster_not_handed_over_unregistered_and_t
     # talent retirees: none until staff mark the employer as the talent service centre (once, audited)
     assert await _names(api, s.district, base + "&list=talent_unregistered") == []
     url = f"/api/v1/employers/{s.employer.code}/talent-centre"
-    refused = await api.call("PUT", url, await _token(api, s.viewer), json={"talent_centre": True})
+    refused = await api.call("PUT", url, await token(api, s.viewer), json={"talent_centre": True})
     assert refused.status_code == 403
-    stranger = await api.call("PUT", url, await _token(api, s.outsider), json={"talent_centre": True})
+    stranger = await api.call("PUT", url, await token(api, s.outsider), json={"talent_centre": True})
     assert stranger.status_code == 404 and stranger.json()["code"] == "HANDOVER_EMPLOYER_NOT_FOUND"
     for _ in range(2):
-        marked = await api.call("PUT", url, await _token(api, s.district), json={"talent_centre": True})
+        marked = await api.call("PUT", url, await token(api, s.district), json={"talent_centre": True})
         assert marked.status_code == 200 and marked.json()["talent_centre"] is True, marked.text
     async with registry_hub.sessions() as session:
         audits = await session.execute(
@@ -175,15 +154,15 @@ async def test_6_2_hand_overs_by_employer_by_voucher_and_by_person(api: Api, set
     s = setting
     first = await _hand_over(api, s, s.people[:2], "JF1-" + s.surname)
     await _hand_over(api, s, s.people[2:], "JF2-" + s.surname)
-    by_employer = await _get(api, s.district, f"/api/v1/queries/6.2?employer={s.employer.code}")
+    by_employer = await get_json(api, s.district, f"/api/v1/queries/6.2?employer={s.employer.code}")
     assert by_employer["total"] == 3 and {r["result"] for r in by_employer["items"]} == {"已接收"}
     assert all("*" in r["id_number"] for r in by_employer["items"])
-    by_voucher = await _get(api, s.district, f"/api/v1/queries/6.2?voucher=JF1-{s.surname}")
+    by_voucher = await get_json(api, s.district, f"/api/v1/queries/6.2?voucher=JF1-{s.surname}")
     assert sorted(r["name"] for r in by_voucher["items"]) == sorted(p.name for p in s.people[:2])
     assert {r["handover_number"] for r in by_voucher["items"]} == {first["number"]}
-    by_person = await _get(api, s.district, f"/api/v1/queries/6.2?person={s.people[2].personal_number}")
+    by_person = await get_json(api, s.district, f"/api/v1/queries/6.2?person={s.people[2].personal_number}")
     assert [r["name"] for r in by_person["items"]] == [s.people[2].name]
-    assert (await _get(api, s.outsider, f"/api/v1/queries/6.2?employer={s.employer.code}"))["total"] == 0
+    assert (await get_json(api, s.outsider, f"/api/v1/queries/6.2?employer={s.employer.code}"))["total"] == 0
     await _refused(api, s.district, "/api/v1/queries/6.2?state=lost", "state")
 
 
@@ -192,7 +171,7 @@ async def test_6_13_certified_locally_non_locally_cross_region_and_not_certified
 ) -> None:
     s = setting
     today = calendar.today().isoformat()
-    community = await _token(api, s.community)
+    community = await token(api, s.community)
     local, away, _ = s.people
     moved = await api.call(
         "PUT", f"/api/v1/retirees/{away.id}/residence", community, json={"city_code": "110100", "since": today}
@@ -217,7 +196,7 @@ async def test_6_13_certified_locally_non_locally_cross_region_and_not_certified
         )
 
     base = f"/api/v1/queries/6.13?name={s.surname}&from={today}&to={today}"
-    found = (await _get(api, s.district, base))["items"]
+    found = (await get_json(api, s.district, base))["items"]
     assert {(r["name"], r["kind"]) for r in found} == {
         (local.name, "本地认证"),
         (away.name, "异地认证"),
@@ -230,7 +209,7 @@ async def test_6_13_certified_locally_non_locally_cross_region_and_not_certified
     assert await _names(
         api, s.district, f"/api/v1/queries/6.13?name={s.surname}&list=uncertified&to=2025-12-31"
     ) == sorted(p.name for p in s.people)
-    assert (await _get(api, s.outsider, base))["total"] == 0
+    assert (await get_json(api, s.outsider, base))["total"] == 0
     await _refused(api, s.district, base + "&kind=martian", "kind")
 
 
@@ -238,27 +217,27 @@ async def test_6_14_transfers_out_in_and_history(api: Api, setting: Setting) -> 
     s = setting
     person = s.people[0]
     body = {"kind": "within_city", "to_institution_id": s.tree.communities[1].id}
-    sent = await api.call("POST", f"/api/v1/retirees/{person.id}/transfers", await _token(api, s.community), json=body)
+    sent = await api.call("POST", f"/api/v1/retirees/{person.id}/transfers", await token(api, s.community), json=body)
     assert sent.status_code == 201, sent.text
-    out = await _get(api, s.community, f"/api/v1/queries/6.14?direction=out&name={s.surname}")
+    out = await get_json(api, s.community, f"/api/v1/queries/6.14?direction=out&name={s.surname}")
     assert [(r["name"], r["state"], r["kind"]) for r in out["items"]] == [(person.name, "待接收", "市内转移")]
-    assert (await _get(api, s.receiver, f"/api/v1/queries/6.14?direction=out&name={s.surname}"))["total"] == 0
+    assert (await get_json(api, s.receiver, f"/api/v1/queries/6.14?direction=out&name={s.surname}"))["total"] == 0
     taken = await api.call(
-        "POST", f"/api/v1/transfers/{sent.json()['id']}/take-in", await _token(api, s.receiver), json={}
+        "POST", f"/api/v1/transfers/{sent.json()['id']}/take-in", await token(api, s.receiver), json={}
     )
     assert taken.status_code == 200, taken.text
-    incoming = await _get(api, s.receiver, f"/api/v1/queries/6.14?direction=in&name={s.surname}&state=taken_in")
+    incoming = await get_json(api, s.receiver, f"/api/v1/queries/6.14?direction=in&name={s.surname}&state=taken_in")
     assert [r["name"] for r in incoming["items"]] == [person.name]
-    history = await _get(api, s.district, f"/api/v1/queries/6.14?name={s.surname}")
+    history = await get_json(api, s.district, f"/api/v1/queries/6.14?name={s.surname}")
     assert history["total"] == 1 and history["items"][0]["to_institution"] == s.tree.communities[1].name
-    assert (await _get(api, s.outsider, f"/api/v1/queries/6.14?name={s.surname}"))["total"] == 0
+    assert (await get_json(api, s.outsider, f"/api/v1/queries/6.14?name={s.surname}"))["total"] == 0
     await _refused(api, s.district, "/api/v1/queries/6.14?direction=sideways", "direction")
 
 
 async def test_6_15_suspensions_and_resumptions_by_period_reason_and_institution(api: Api, setting: Setting) -> None:
     s = setting
     today = calendar.today().isoformat()
-    operator = await _token(api, s.district)
+    operator = await token(api, s.district)
     ids = [s.people[0].id, s.people[2].id]
     body = {"retiree_ids": ids, "effective_date": today, "remarks": "经办人员核查暂停"}
     suspended = await api.call("POST", "/api/v1/retirees/suspensions", operator, json=body)
@@ -268,7 +247,7 @@ async def test_6_15_suspensions_and_resumptions_by_period_reason_and_institution
     assert resumed.status_code == 201, resumed.text
 
     base = f"/api/v1/queries/6.15?name={s.surname}&from={today}"
-    rows = (await _get(api, s.district, base + "&size=50"))["items"]
+    rows = (await get_json(api, s.district, base + "&size=50"))["items"]
     assert sorted((r["name"], r["kind"]) for r in rows) == sorted(
         [(s.people[0].name, "暂停发放"), (s.people[0].name, "恢复发放"), (s.people[2].name, "暂停发放")]
     )
@@ -277,26 +256,26 @@ async def test_6_15_suspensions_and_resumptions_by_period_reason_and_institution
     community_1 = s.tree.communities[1].id
     assert await _names(api, s.district, base + f"&kind=suspended&institution_id={community_1}") == [s.people[2].name]
     assert await _names(api, s.viewer, base + "&kind=suspended") == [s.people[0].name]
-    assert (await _get(api, s.district, f"/api/v1/queries/6.15?name={s.surname}&to=2000-01-01"))["total"] == 0
-    assert (await _get(api, s.outsider, base))["total"] == 0
+    assert (await get_json(api, s.district, f"/api/v1/queries/6.15?name={s.surname}&to=2000-01-01"))["total"] == 0
+    assert (await get_json(api, s.outsider, base))["total"] == 0
     await _refused(api, s.district, base + "&reason=DTH", "reason")
 
 
 async def test_6_17_employer_contacts_of_the_agency(api: Api, setting: Setting) -> None:
     s = setting
-    found = await _get(api, s.district, f"/api/v1/queries/6.17?employer={s.employer.code}")
+    found = await get_json(api, s.district, f"/api/v1/queries/6.17?employer={s.employer.code}")
     assert found["total"] == 1
     row = found["items"][0]
     assert (row["employer_name"], row["contact_person"], row["status"]) == (s.employer.name, "张会计", "正常")
     assert row["contact_phone"] != "03118765432" and "*" in row["contact_phone"]  # masked like every list
-    assert (await _get(api, s.outsider, f"/api/v1/queries/6.17?employer={s.employer.code}"))["total"] == 0
-    assert (await _get(api, s.viewer, f"/api/v1/queries/6.17?employer={s.employer.code}"))["total"] == 0
+    assert (await get_json(api, s.outsider, f"/api/v1/queries/6.17?employer={s.employer.code}"))["total"] == 0
+    assert (await get_json(api, s.viewer, f"/api/v1/queries/6.17?employer={s.employer.code}"))["total"] == 0
     await _refused(api, s.district, "/api/v1/queries/6.17?status=bankrupt", "status")
 
 
 async def test_6_18_institutions_of_the_scope_with_the_people_they_manage(api: Api, setting: Setting) -> None:
     s = setting
-    found = await _get(api, s.district, f"/api/v1/queries/6.18?institution_id={s.tree.district.id}&size=50")
+    found = await get_json(api, s.district, f"/api/v1/queries/6.18?institution_id={s.tree.district.id}&size=50")
     by_code = {r["code"]: r for r in found["items"]}
     assert found["total"] == 7 and set(by_code) == {
         i.code for i in (s.tree.district, *s.tree.streets, *s.tree.communities)
@@ -309,14 +288,14 @@ async def test_6_18_institutions_of_the_scope_with_the_people_they_manage(api: A
         by_code[s.tree.communities[0].code]["staff"] == 2
         and by_code[s.tree.communities[0].code]["parent"] == s.tree.streets[0].name
     )
-    communities = await _get(
+    communities = await get_json(
         api, s.district, f"/api/v1/queries/6.18?institution_id={s.tree.district.id}&level=community"
     )
     assert communities["total"] == 4
-    mine = await _get(api, s.viewer, "/api/v1/queries/6.18")
+    mine = await get_json(api, s.viewer, "/api/v1/queries/6.18")
     assert [r["code"] for r in mine["items"]] == [s.tree.communities[0].code]
     other = await api.call(
-        "GET", f"/api/v1/queries/6.18?institution_id={s.tree.district.id}", await _token(api, s.outsider)
+        "GET", f"/api/v1/queries/6.18?institution_id={s.tree.district.id}", await token(api, s.outsider)
     )
     assert other.status_code == 404
     await _refused(api, s.district, "/api/v1/queries/6.18?level=planet", "level")
@@ -324,16 +303,16 @@ async def test_6_18_institutions_of_the_scope_with_the_people_they_manage(api: A
 
 async def test_6_19_staff_of_the_scope_without_password_data(api: Api, setting: Setting) -> None:
     s = setting
-    await _token(api, s.community)  # a login: the last login time is shown
-    found = await _get(api, s.district, f"/api/v1/queries/6.19?institution_id={s.tree.district.id}&size=50")
+    await token(api, s.community)  # a login: the last login time is shown
+    found = await get_json(api, s.district, f"/api/v1/queries/6.19?institution_id={s.tree.district.id}&size=50")
     by_user = {r["username"]: r for r in found["items"]}
     assert {s.district, s.community, s.receiver, s.viewer} <= set(by_user) and s.outsider not in by_user
     assert by_user[s.viewer]["role"] == "查询员" and by_user[s.community]["role"] == "经办员"
     assert by_user[s.community]["last_login_at"] is not None and by_user[s.community]["active"] == "启用"
     assert all("password" not in key for row in found["items"] for key in row)
-    viewers = await _get(api, s.district, f"/api/v1/queries/6.19?institution_id={s.tree.district.id}&role=viewer")
+    viewers = await get_json(api, s.district, f"/api/v1/queries/6.19?institution_id={s.tree.district.id}&role=viewer")
     assert [r["username"] for r in viewers["items"]] == [s.viewer]
-    mine = await _get(api, s.viewer, "/api/v1/queries/6.19")
+    mine = await get_json(api, s.viewer, "/api/v1/queries/6.19")
     assert {r["username"] for r in mine["items"]} == {s.community, s.viewer}
     await _refused(api, s.district, "/api/v1/queries/6.19?role=root", "role")
 
@@ -354,13 +333,13 @@ async def test_6_20_adjustments_by_year(api: Api, registry_hub: Hub, setting: Se
             await on_pension_adjusted(
                 data, Inbound(factories.code("EV"), datetime.now()), registry_hub.unit_of_work(session, "test")
             )
-    found = await _get(api, s.district, f"/api/v1/queries/6.20?year=2026&name={s.surname}&sort=-increase")
+    found = await get_json(api, s.district, f"/api/v1/queries/6.20?year=2026&name={s.surname}&sort=-increase")
     assert [(r["name"], r["increase"]) for r in found["items"]] == [
         (s.people[1].name, "110.00"),
         (s.people[0].name, "100.00"),
     ]
-    assert (await _get(api, s.district, f"/api/v1/queries/6.20?year=2025&name={s.surname}"))["total"] == 0
-    assert (await _get(api, s.outsider, f"/api/v1/queries/6.20?year=2026&name={s.surname}"))["total"] == 0
+    assert (await get_json(api, s.district, f"/api/v1/queries/6.20?year=2025&name={s.surname}"))["total"] == 0
+    assert (await get_json(api, s.outsider, f"/api/v1/queries/6.20?year=2026&name={s.surname}"))["total"] == 0
     await _refused(api, s.district, f"/api/v1/queries/6.20?name={s.surname}&year=1800", "year")
 
 
@@ -383,5 +362,5 @@ async def test_6_13_not_certified_as_of_a_past_date_counts_who_was_managed_then(
     base = f"/api/v1/queries/6.13?name={s.surname}&list=uncertified"
     assert await _names(api, s.district, base) == sorted(p.name for p in s.people[:2])
     before = (calendar.today() - timedelta(days=20)).isoformat()
-    then = await _get(api, s.district, f"{base}&on={before}&size=50")
+    then = await get_json(api, s.district, f"{base}&on={before}&size=50")
     assert then["on"] == before and sorted(r["name"] for r in then["items"]) == sorted(p.name for p in s.people)

@@ -6,7 +6,6 @@ the end of an earlier period."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,13 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
-from pdfminer.high_level import extract_text
-from sqlalchemy import select
-from sqlmodel import col
 
 from domain.adjustments.inbound import on_pension_adjusted
-from domain.audit.models import AuditEntry
 from domain.deaths import service as deaths
 from domain.deaths.rules import DeathEvidence
 from domain.employers.models import Employer
@@ -31,6 +25,17 @@ from domain.shared.actor import Actor
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
+from tests.support.reports import (
+    accounts,
+    employer_people,
+    get_file,
+    get_json,
+    pdf_text,
+    prints,
+    table,
+    token,
+    xlsx_rows,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -55,66 +60,19 @@ async def setting(registry_hub: Hub) -> Setting:
         tree = await factories.tree(session)
         other = await factories.tree(session)
         employer = Employer(code=factories.code("E"), name=f"{surname}机床厂", insuring_agency_code=tree.district.code)
-        session.add(employer)
         c0, c2 = tree.communities[0], tree.communities[2]
-        where = (c0, c0, c2, c0, c0, c0)
-        agency = tree.district.code
-        people = [await factories.retiree(session, c, name=f"{surname}{n}", agency=agency) for n, c in enumerate(where)]
-        for person in people:
-            person.employer_code = employer.code
-            person.monthly_pension = PENSION
-        await session.flush()
-        accounts = [
-            await factories.account(session, tree.district, "operator"),
-            await factories.account(session, c0, "viewer"),
-            await factories.account(session, other.district, "operator"),
-        ]
+        people = await employer_people(session, tree, employer, surname, (c0, c0, c2, c0, c0, c0), pension=PENSION)
+        district, viewer, outsider = await accounts(
+            session, (tree.district, "operator"), (c0, "viewer"), (other.district, "operator")
+        )
         for row in (*people, employer):
             session.expunge(row)
-        district, viewer, outsider = (a.username for a in accounts)
     return Setting(tree, surname, employer, people, district, viewer, outsider)
-
-
-_TOKENS: dict[str, dict[str, str]] = {}
-
-
-async def _token(api: Api, user: str) -> dict[str, str]:
-    if user not in _TOKENS:
-        _TOKENS[user] = await api.token(user)
-    return _TOKENS[user]
-
-
-async def _get(api: Api, user: str, path: str) -> Any:
-    answer = await api.call("GET", path, await _token(api, user))
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-async def _file(api: Api, user: str, path: str) -> bytes:
-    answer = await api.call("GET", path, await _token(api, user))
-    assert answer.status_code == 200, answer.text
-    return answer.content
 
 
 def _sheet(content: bytes) -> tuple[list[Any], list[list[Any]]]:
     """The header row (starting with 序号) and the rows after it."""
-    sheet = load_workbook(io.BytesIO(content), read_only=True).active
-    assert sheet is not None
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    start = next(i for i, row in enumerate(rows) if row and row[0] == "序号")
-    return rows[start], rows[start + 1 :]
-
-
-def _pdf(content: bytes) -> str:
-    return extract_text(io.BytesIO(content))
-
-
-async def _prints(hub: Hub, report: str) -> list[dict[str, Any]]:
-    async with hub.sessions() as session:
-        rows = await session.execute(
-            select(AuditEntry).where(col(AuditEntry.action) == "document.printed").order_by(col(AuditEntry.id))
-        )
-        return [a.detail for a in rows.scalars() if (a.detail or {}).get("subject", {}).get("report") == report]
+    return table(xlsx_rows(content))
 
 
 def _months_back(day: date, months: int) -> date:
@@ -127,7 +85,7 @@ def _months_back(day: date, months: int) -> date:
 
 async def _record_death(api: Api, s: Setting, person: Retiree, death: date) -> dict[str, Any]:
     body = {"death_date": death.isoformat(), "evidence": "death_certificate", "document_number": "SW-1"}
-    answer = await api.call("POST", f"/api/v1/retirees/{person.id}/death", await _token(api, s.district), json=body)
+    answer = await api.call("POST", f"/api/v1/retirees/{person.id}/death", await token(api, s.district), json=body)
     assert answer.status_code == 201, answer.text
     record: dict[str, Any] = answer.json()
     return record
@@ -135,7 +93,7 @@ async def _record_death(api: Api, s: Setting, person: Retiree, death: date) -> d
 
 async def _restore(api: Api, s: Setting, person: Retiree, entry: int) -> None:
     path = f"/api/v1/retirees/{person.id}/status-changes/{entry}/restore"
-    answer = await api.call("POST", path, await _token(api, s.district), json={"remarks": "误登记死亡，本人健在"})
+    answer = await api.call("POST", path, await token(api, s.district), json={"remarks": "误登记死亡，本人健在"})
     assert answer.status_code == 201, answer.text
 
 
@@ -171,7 +129,7 @@ async def test_7_12_death_reduction_report_on_screen_in_xlsx_and_pdf_with_totals
     s = setting
     today = await _deaths_this_month(api, registry_hub, s)
     base = f"/api/v1/reports/7.12/rows?employer={s.employer.code}&sort=name"
-    page = await _get(api, s.district, base)
+    page = await get_json(api, s.district, base)
     assert page["total"] == 4  # not [4]: a death restored as an error is no death
     rows = {r["name"]: r for r in page["items"]}
     assert list(rows) == [p.name for p in s.people[:4]]
@@ -195,20 +153,20 @@ async def test_7_12_death_reduction_report_on_screen_in_xlsx_and_pdf_with_totals
     assert all("*" in r["id_number"] and r["id_number"] != p.id_number for r, p in shown)
 
     # XLSX: the same people in the same order, masked, and the 合计 line: 3 months, 9,000.00
-    header, body = _sheet(await _file(api, s.district, base.replace("/rows", ".xlsx")))
+    header, body = _sheet(await get_file(api, s.district, base.replace("/rows", ".xlsx")))
     assert [r[header.index("姓名")] for r in body[:-1]] == list(rows)
     assert [r[header.index("身份证号")] for r in body[:-1]] == [r["id_number"] for r in rows.values()]
     total = body[-1]
     assert total[0] == "合计" and int(total[header.index("多发月数")]) == 3
     assert Decimal(str(total[header.index("多发金额（元）")])) == 3 * PENSION
     # PDF: the title, the period, every name, the total and the signature lines
-    text = _pdf(await _file(api, s.district, base.replace("/rows", ".pdf")))
+    text = pdf_text(await get_file(api, s.district, base.replace("/rows", ".pdf")))
     assert "退休人员死亡减员报告表" in text and f"登记期间 {today.replace(day=1).isoformat()}" in text
     assert "合计" in text and "9000.00" in text and "经办人" in text and "审核人" in text and "单位（盖章）" in text
     for person in s.people[:4]:
         assert person.name in text
     assert s.people[4].name not in text
-    audit = (await _prints(registry_hub, "7.12"))[-1]
+    audit = (await prints(registry_hub, "7.12"))[-1]
     assert audit["format"] == "pdf" and audit["subject"]["people"] == 4 and audit["subject"]["masked"] is True
 
 
@@ -216,18 +174,18 @@ async def test_7_12_scope_from_outside_and_within(api: Api, registry_hub: Hub, s
     s = setting
     await _deaths_this_month(api, registry_hub, s)
     base = f"/api/v1/reports/7.12/rows?employer={s.employer.code}"
-    mine = await _get(api, s.viewer, base)  # communities[0]: not [2], who lived in communities[2]
+    mine = await get_json(api, s.viewer, base)  # communities[0]: not [2], who lived in communities[2]
     assert sorted(r["name"] for r in mine["items"]) == [s.people[n].name for n in (0, 1, 3)]
-    street = await _get(api, s.district, base + f"&institution_id={s.tree.streets[1].id}")
+    street = await get_json(api, s.district, base + f"&institution_id={s.tree.streets[1].id}")
     assert [r["name"] for r in street["items"]] == [s.people[2].name]
-    assert (await _get(api, s.outsider, base))["total"] == 0
-    _, outside = _sheet(await _file(api, s.outsider, base.replace("/rows", ".xlsx")))
+    assert (await get_json(api, s.outsider, base))["total"] == 0
+    _, outside = _sheet(await get_file(api, s.outsider, base.replace("/rows", ".xlsx")))
     assert all(s.surname not in str(cell) for row in outside for cell in row)
-    assert s.surname not in _pdf(await _file(api, s.outsider, base.replace("/rows", ".pdf")))
+    assert s.surname not in pdf_text(await get_file(api, s.outsider, base.replace("/rows", ".pdf")))
     other = s.tree.communities[2].id
-    narrowed = await api.call("GET", f"{base}&institution_id={other}", await _token(api, s.viewer))
+    narrowed = await api.call("GET", f"{base}&institution_id={other}", await token(api, s.viewer))
     assert narrowed.status_code in (403, 404), narrowed.text
-    backwards = await api.call("GET", f"{base}&from=2026-05-02&to=2026-05-01", await _token(api, s.district))
+    backwards = await api.call("GET", f"{base}&from=2026-05-02&to=2026-05-01", await token(api, s.district))
     assert backwards.status_code == 422 and backwards.json()["detail"]["field"] == "to"
     assert "不能早于起始日期" in backwards.json()["message"]
 
@@ -260,18 +218,18 @@ async def test_7_12_as_of_the_end_of_an_earlier_period(api: Api, registry_hub: H
         )
         entry = death.record.status_change_id
     period = f"/api/v1/reports/7.12/rows?employer={s.employer.code}&from={first.isoformat()}&to={last.isoformat()}"
-    then = await _get(api, s.district, period + f"&on={last.isoformat()}")
+    then = await get_json(api, s.district, period + f"&on={last.isoformat()}")
     assert [r["name"] for r in then["items"]] == [s.people[5].name]
     row = then["items"][0]
     assert row["recorded_on"] == (first + timedelta(days=3)).isoformat() and row["overpaid_month_count"] == 0
     assert row["acknowledgement"] == "待上报省平台"
-    assert (await _get(api, s.district, period))["total"] == 1
+    assert (await get_json(api, s.district, period))["total"] == 1
     await _restore(api, s, s.people[5], entry)
-    assert (await _get(api, s.district, period))["total"] == 0  # today: withdrawn
-    assert (await _get(api, s.district, period + f"&on={last.isoformat()}"))["total"] == 1  # then: a death
-    this_month = await _get(api, s.district, f"/api/v1/reports/7.12/rows?employer={s.employer.code}")
+    assert (await get_json(api, s.district, period))["total"] == 0  # today: withdrawn
+    assert (await get_json(api, s.district, period + f"&on={last.isoformat()}"))["total"] == 1  # then: a death
+    this_month = await get_json(api, s.district, f"/api/v1/reports/7.12/rows?employer={s.employer.code}")
     assert this_month["total"] == 0
-    text = _pdf(await _file(api, s.district, period.replace("/rows", ".pdf") + f"&on={last.isoformat()}"))
+    text = pdf_text(await get_file(api, s.district, period.replace("/rows", ".pdf") + f"&on={last.isoformat()}"))
     assert s.people[5].name in text and f"登记期间 {first.isoformat()} 至 {last.isoformat()}" in text
 
 
@@ -314,7 +272,7 @@ async def test_7_14_adjustment_sheet_on_screen_in_xlsx_and_pdf_with_totals(
     await _adjust(registry_hub, s.people[2], year, "4000.00", "4080.00", january)
     await _adjust(registry_hub, s.people[0], year - 1, "2900.00", "3000.00", f"{year - 1}-01")
     base = f"/api/v1/reports/7.14/rows?year={year}&employer={s.employer.code}&sort=name"
-    page = await _get(api, s.district, base)
+    page = await get_json(api, s.district, base)
     assert page["total"] == 3
     rows = {r["name"]: r for r in page["items"]}
     assert list(rows) == [p.name for p in s.people[:3]]
@@ -334,20 +292,20 @@ async def test_7_14_adjustment_sheet_on_screen_in_xlsx_and_pdf_with_totals(
     back_total = back_a + Decimal("130.00") * _back_months(january, today)
 
     # XLSX: the same people, masked; the 合计 line adds up the increase (220.50) and the back pay
-    header, body = _sheet(await _file(api, s.district, base.replace("/rows", ".xlsx")))
+    header, body = _sheet(await get_file(api, s.district, base.replace("/rows", ".xlsx")))
     assert [r[header.index("姓名")] for r in body[:-1]] == list(rows)
     assert [r[header.index("身份证号")] for r in body[:-1]] == [r["id_number"] for r in rows.values()]
     assert body[-1][0] == "合计" and Decimal(str(body[-1][header.index("增加额（元）")])) == Decimal("220.50")
     assert Decimal(str(body[-1][header.index("补发金额（元）")])) == back_total
-    text = _pdf(await _file(api, s.district, base.replace("/rows", ".pdf")))
+    text = pdf_text(await get_file(api, s.district, base.replace("/rows", ".pdf")))
     assert "调整养老金审批表" in text and f"调整年度 {year}" in text and "合计" in text and "220.50" in text
     assert f"{back_total:.2f}" in text and "审批人" in text
     for person in s.people[:3]:
         assert person.name in text
-    audit = (await _prints(registry_hub, "7.14"))[-1]
+    audit = (await prints(registry_hub, "7.14"))[-1]
     assert audit["subject"]["people"] == 3 and audit["subject"]["masked"] is True
     # last year: [0] alone
-    last_year = await _get(api, s.district, base.replace(f"year={year}", f"year={year - 1}"))
+    last_year = await get_json(api, s.district, base.replace(f"year={year}", f"year={year - 1}"))
     assert [(r["name"], r["increase"]) for r in last_year["items"]] == [(s.people[0].name, "100.00")]
 
 
@@ -357,23 +315,23 @@ async def test_7_14_default_year_and_scope(api: Api, registry_hub: Hub, setting:
     for person in s.people[:3]:
         await _adjust(registry_hub, person, year, "3000.00", "3100.00", f"{year}-01")
     # no year: the latest year adjusted anywhere (what 4.9 offers first), recomputed naively over these people
-    latest = (await _get(api, s.district, "/api/v1/adjustments/years"))["years"][0]
-    default = await _get(api, s.district, f"/api/v1/reports/7.14/rows?employer={s.employer.code}")
+    latest = (await get_json(api, s.district, "/api/v1/adjustments/years"))["years"][0]
+    default = await get_json(api, s.district, f"/api/v1/reports/7.14/rows?employer={s.employer.code}")
     assert default["total"] == (3 if latest == year else 0)
     assert all(r["adjustment_year"] == latest for r in default["items"])
     base = f"/api/v1/reports/7.14/rows?year={year}&employer={s.employer.code}"
-    mine = await _get(api, s.viewer, base)
+    mine = await get_json(api, s.viewer, base)
     assert sorted(r["name"] for r in mine["items"]) == [s.people[0].name, s.people[1].name]
-    assert (await _get(api, s.outsider, base))["total"] == 0
-    _, outside = _sheet(await _file(api, s.outsider, base.replace("/rows", ".xlsx")))
+    assert (await get_json(api, s.outsider, base))["total"] == 0
+    _, outside = _sheet(await get_file(api, s.outsider, base.replace("/rows", ".xlsx")))
     assert all(s.surname not in str(cell) for row in outside for cell in row)
-    assert s.surname not in _pdf(await _file(api, s.outsider, base.replace("/rows", ".pdf")))
+    assert s.surname not in pdf_text(await get_file(api, s.outsider, base.replace("/rows", ".pdf")))
     other = s.tree.communities[2].id
-    narrowed = await api.call("GET", f"{base}&institution_id={other}", await _token(api, s.viewer))
+    narrowed = await api.call("GET", f"{base}&institution_id={other}", await token(api, s.viewer))
     assert narrowed.status_code in (403, 404), narrowed.text
-    bad = await api.call("GET", "/api/v1/reports/7.14/rows?year=twenty", await _token(api, s.district))
+    bad = await api.call("GET", "/api/v1/reports/7.14/rows?year=twenty", await token(api, s.district))
     assert bad.status_code == 422 and bad.json()["detail"]["field"] == "year"
-    catalogue = {r["id"]: r for r in (await _get(api, s.district, "/api/v1/reports"))["reports"]}
+    catalogue = {r["id"]: r for r in (await get_json(api, s.district, "/api/v1/reports"))["reports"]}
     assert catalogue["7.12"]["kind"] == "roster" and catalogue["7.14"]["kind"] == "roster"
     assert catalogue["7.12"]["as_of"] is True and catalogue["7.14"]["as_of"] is False
 
@@ -391,15 +349,15 @@ async def test_7_14_total_counts_people_as_exported_across_pages(api: Api, regis
     for person in (s.people[1], s.people[2], s.people[4]):
         await _adjust(registry_hub, person, year, "2500.00", "2550.00", january)
     base = f"/api/v1/reports/7.14/rows?year={year}&employer={s.employer.code}"
-    first = await _get(api, s.district, f"{base}&size=2")
+    first = await get_json(api, s.district, f"{base}&size=2")
     assert first["total"] == 4
     items = list(first["items"])
     for page in (2, 3):
-        items += (await _get(api, s.district, f"{base}&size=2&page={page}"))["items"]
+        items += (await get_json(api, s.district, f"{base}&size=2&page={page}"))["items"]
     adjusted = [s.people[i] for i in (0, 1, 2, 4)]
     assert [r["personal_number"] for r in items] == sorted(p.personal_number for p in adjusted)
     assert len(items) == first["total"]
-    header, body = _sheet(await _file(api, s.district, base.replace("/rows", ".xlsx")))
+    header, body = _sheet(await get_file(api, s.district, base.replace("/rows", ".xlsx")))
     exported = body[:-1]
     assert len(exported) == first["total"]
     assert [r[header.index("个人编号")] for r in exported] == [r["personal_number"] for r in items]
@@ -407,7 +365,7 @@ async def test_7_14_total_counts_people_as_exported_across_pages(api: Api, regis
     mine = next(r for r in items if r["personal_number"] == s.people[0].personal_number)
     assert Decimal(mine["increase"]) == Decimal("90.50") and Decimal(mine["amount_before"]) == Decimal("3000.00")
     assert Decimal(str(body[-1][header.index("增加额（元）")])) == Decimal("240.50")
-    assert (await _prints(registry_hub, "7.14"))[-1]["subject"]["people"] == 4
+    assert (await prints(registry_hub, "7.14"))[-1]["subject"]["people"] == 4
     # sorted by a figure (the whole aggregation, as before): the same people and total
-    by_increase = await _get(api, s.district, f"{base}&sort=-increase")
+    by_increase = await get_json(api, s.district, f"{base}&sort=-increase")
     assert by_increase["total"] == 4 and by_increase["items"][0]["personal_number"] == s.people[0].personal_number
