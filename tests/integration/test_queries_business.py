@@ -21,15 +21,12 @@ from domain.audit.models import AuditEntry
 from domain.certifications.inbound import on_certification_recorded
 from domain.employers.models import Employer
 from domain.retirees.inbound import Inbound
-from domain.retirees.lifecycle import RecordDeath
 from domain.retirees.models import Retiree
 from domain.shared import calendar
-from domain.status_log import service as status_log
-from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
-from tests.support.reports import accounts, employer_people, get_json, token
+from tests.support.reports import accounts, employer_people, get_json, record_death, token
 
 pytestmark = pytest.mark.integration
 
@@ -349,16 +346,7 @@ async def test_6_13_not_certified_as_of_a_past_date_counts_who_was_managed_then(
     """A person who died ten days ago was managed (and not certified) twenty days ago, not today."""
     s = setting
     died = calendar.today() - timedelta(days=10)
-    async with registry_hub.sessions() as session, session.begin():
-        locked = await status_log.locked_retiree(session, s.people[2].id or 0)
-        await status_log.apply(
-            registry_hub.unit_of_work(session, "test"),
-            factories.SETUP,
-            locked,
-            RecordDeath(died),
-            effective_date=died,
-            cause=status_log.Cause(CauseType.STAFF, "test"),
-        )
+    await record_death(registry_hub, s.people[2].id or 0, died)
     base = f"/api/v1/queries/6.13?name={s.surname}&list=uncertified"
     assert await _names(api, s.district, base) == sorted(p.name for p in s.people[:2])
     before = (calendar.today() - timedelta(days=20)).isoformat()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,10 @@ from sqlmodel import col
 from domain.audit.models import AuditEntry
 from domain.employers.models import Employer
 from domain.institutions.models import Institution
+from domain.retirees.lifecycle import RecordDeath
 from domain.retirees.models import Retiree
+from domain.status_log import service as status_log
+from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
@@ -97,3 +101,26 @@ async def prints(hub: Hub, report: str) -> list[dict[str, Any]]:
             select(AuditEntry).where(col(AuditEntry.action) == "document.printed").order_by(col(AuditEntry.id))
         )
         return [a.detail for a in rows.scalars() if (a.detail or {}).get("subject", {}).get("report") == report]
+
+
+async def record_death(hub: Hub, retiree_id: int, died: date) -> None:
+    """The death recorded by staff through the status log (4.6's command), effective ``died``."""
+    async with hub.sessions() as session, session.begin():
+        locked = await status_log.locked_retiree(session, retiree_id)
+        await status_log.apply(
+            hub.unit_of_work(session, "test"),
+            factories.SETUP,
+            locked,
+            RecordDeath(died),
+            effective_date=died,
+            cause=status_log.Cause(CauseType.STAFF, "test"),
+        )
+
+
+async def assert_roster_hidden(api: Api, user: str, rows_path: str, marker: str) -> None:
+    """``user`` (outside the scope) finds none of the roster's people (named with ``marker``) on any of its
+    endpoints: the page (``rows_path``, …/rows?…), the XLSX and the PDF."""
+    assert (await get_json(api, user, rows_path))["total"] == 0
+    _, outside = table(xlsx_rows(await get_file(api, user, rows_path.replace("/rows", ".xlsx"))))
+    assert all(marker not in str(cell) for row in outside for cell in row)
+    assert marker not in pdf_text(await get_file(api, user, rows_path.replace("/rows", ".pdf")))
