@@ -26,7 +26,7 @@ from domain.shared import calendar
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
-from tests.support.reports import accounts, employer_people, get_json, record_death, token
+from tests.support.reports import accounts, employer_people, get_json, hand_over, record_death, token
 
 pytestmark = pytest.mark.integration
 
@@ -86,23 +86,8 @@ async def _refused(api: Api, user: str, path: str, field: str) -> None:
 
 async def _hand_over(api: Api, s: Setting, people: list[Retiree], voucher: str) -> dict[str, Any]:
     """An employer's batch drafted, submitted and received by the district agency (3.1 - 3.3)."""
-    operator = await token(api, s.district)
-    body = {
-        "employer_id": s.employer.id,
-        "agency_id": s.tree.district.id,
-        "voucher_number": voucher,
-        "voucher_amount": "1200.00",
-        "voucher_date": calendar.today().isoformat(),
-        "people": [{"retiree_id": p.id, "items": ["retirement_approval"], "copies": 1} for p in people],
-    }
-    drafted = await api.call("POST", "/api/v1/handovers", operator, json=body)
-    assert drafted.status_code == 201, drafted.text
-    batch: dict[str, Any] = drafted.json()
-    assert (await api.call("POST", f"/api/v1/handovers/{batch['id']}/submit", operator)).status_code == 200
-    receipt = {"results": [{"retiree_id": p.id, "result": "received"} for p in people]}
-    received = await api.call("POST", f"/api/v1/handovers/{batch['id']}/receive", operator, json=receipt)
-    assert received.status_code == 200, received.text
-    return batch
+    received = [{"retiree_id": p.id, "result": "received"} for p in people]
+    return await hand_over(api, s.district, s.employer, s.tree.district, people, voucher, results=received)
 
 
 async def test_6_1_the_employer_ledger_roster_not_handed_over_unregistered_and_talent_retirees(

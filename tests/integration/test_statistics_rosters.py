@@ -28,6 +28,7 @@ from tests.support.reports import (
     employer_people,
     get_file,
     get_json,
+    hand_over,
     prints,
     record_death,
     table,
@@ -211,37 +212,22 @@ async def test_7_11_not_certified_as_of_a_past_date_lists_who_was_managed_then(
 
 
 async def _hand_over(api: Api, s: Setting, people: list[Retiree], voucher: str, *, receive: bool) -> dict[str, Any]:
-    operator = await token(api, s.district)
-    body = {
-        "employer_id": s.employer.id,
-        "agency_id": s.tree.district.id,
-        "voucher_number": voucher,
-        "voucher_amount": "1200.00",
-        "voucher_date": calendar.today().isoformat(),
-        "people": [
-            {"retiree_id": p.id, "items": ["retirement_approval", "personnel_file"], "copies": 2} for p in people
-        ],
-    }
-    drafted = await api.call("POST", "/api/v1/handovers", operator, json=body)
-    assert drafted.status_code == 201, drafted.text
-    batch: dict[str, Any] = drafted.json()
-    assert (await api.call("POST", f"/api/v1/handovers/{batch['id']}/submit", operator)).status_code == 200
-    if receive:
-        results: list[dict[str, Any]] = [{"retiree_id": p.id, "result": "received"} for p in people[1:]]
-        results.insert(
-            0,
-            {
-                "retiree_id": people[0].id,
-                "result": "discrepancy",
-                "discrepancy": "materials_incomplete",
-                "remarks": "缺医疗关系",
-            },
-        )
-        received = await api.call(
-            "POST", f"/api/v1/handovers/{batch['id']}/receive", operator, json={"results": results}
-        )
-        assert received.status_code == 200, received.text
-    return batch
+    """Two copies of two items a person; received (the first person with a discrepancy) or left submitted."""
+    results: list[dict[str, Any]] = [{"retiree_id": p.id, "result": "received"} for p in people[1:]]
+    missing = {"discrepancy": "materials_incomplete", "remarks": "缺医疗关系"}
+    results.insert(0, {"retiree_id": people[0].id, "result": "discrepancy", **missing})
+    items = ("retirement_approval", "personnel_file")
+    return await hand_over(
+        api,
+        s.district,
+        s.employer,
+        s.tree.district,
+        people,
+        voucher,
+        items=items,
+        copies=2,
+        results=results if receive else None,
+    )
 
 
 async def test_7_9_hand_over_roster_by_employer_and_batch_on_screen_in_xlsx_and_pdf(

@@ -21,6 +21,7 @@ from domain.employers.models import Employer
 from domain.institutions.models import Institution
 from domain.retirees.lifecycle import RecordDeath
 from domain.retirees.models import Retiree
+from domain.shared import calendar
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
@@ -124,3 +125,37 @@ async def assert_roster_hidden(api: Api, user: str, rows_path: str, marker: str)
     _, outside = table(xlsx_rows(await get_file(api, user, rows_path.replace("/rows", ".xlsx"))))
     assert all(marker not in str(cell) for row in outside for cell in row)
     assert marker not in pdf_text(await get_file(api, user, rows_path.replace("/rows", ".pdf")))
+
+
+async def hand_over(
+    api: Api,
+    user: str,
+    employer: Employer,
+    agency: Institution,
+    people: Sequence[Retiree],
+    voucher: str,
+    *,
+    items: Sequence[str] = ("retirement_approval",),
+    copies: int = 1,
+    results: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """An employer's batch drafted and submitted by ``user`` (3.1, 3.2) and, when ``results`` are given, received
+    with them (3.3); the batch as drafted."""
+    operator = await token(api, user)
+    body = {
+        "employer_id": employer.id,
+        "agency_id": agency.id,
+        "voucher_number": voucher,
+        "voucher_amount": "1200.00",
+        "voucher_date": calendar.today().isoformat(),
+        "people": [{"retiree_id": p.id, "items": list(items), "copies": copies} for p in people],
+    }
+    drafted = await api.call("POST", "/api/v1/handovers", operator, json=body)
+    assert drafted.status_code == 201, drafted.text
+    batch: dict[str, Any] = drafted.json()
+    assert (await api.call("POST", f"/api/v1/handovers/{batch['id']}/submit", operator)).status_code == 200
+    if results is not None:
+        receipt = {"results": results}
+        received = await api.call("POST", f"/api/v1/handovers/{batch['id']}/receive", operator, json=receipt)
+        assert received.status_code == 200, received.text
+    return batch
