@@ -28,6 +28,8 @@ class Retiree(SQLModel, table=True):
         Index("ix_retiree_institution_status", "institution_id", "status"),
         Index("ix_retiree_status", "status"),
         Index("ix_retiree_employer_code", "employer_code"),
+        # 6.5 and 6.6: per community, the people insured by an agency of another district (migration 0029).
+        Index("ix_retiree_institution_agency", "institution_id", "insuring_agency_code"),
         # The overdue-certification rule (4.5) scans registered retirees by their last certification date (or, never
         # certified, their registration date).
         Index(

@@ -177,6 +177,31 @@ async def test_6_6_lists_people_insured_here_and_registered_in_another_district(
     assert refused["code"] == "QUERY_FILTER_INVALID" and refused["detail"]["field"] == "agency"
 
 
+async def test_6_5_and_6_6_as_of_a_past_date_follow_a_move_between_districts(
+    api: Api, people: People, registry_hub: Hub
+) -> None:
+    """Insured by the first district's agency, registered in the other district until a move into the first on
+    2026-09-20: on 2026-08-31 the first district insured them elsewhere (6.6) and the other registered someone
+    insured elsewhere (6.5); today neither — the past answer comes from the closed period, not today's row."""
+    async with registry_hub.sessions() as session, session.begin():
+        mover = await factories.retiree(
+            session, people.other.communities[0], name=f"{people.surname}移", agency=people.tree.district.code
+        )
+        session.expunge(mover)
+    await _apply(registry_hub, mover, TransferOut(within_city=True), date(2026, 9, 10))
+    await _apply(registry_hub, mover, TransferIn(people.tree.communities[0].id or 0), date(2026, 9, 20))
+    living = f"/api/v1/queries/6.6?name={people.surname}"
+    assert _names(await _get(api, people.district_operator, living)) == {people.away.name}
+    before = await _get(api, people.district_operator, living + "&on=2026-08-31")
+    assert _names(before) == {people.away.name, mover.name}
+    assert {row["district"] for row in before["items"]} == {people.other.district.name}
+    insured = f"/api/v1/queries/6.5?name={people.surname}"
+    assert _names(await _get(api, people.other_district_operator, insured)) == {people.away.name}
+    then = await _get(api, people.other_district_operator, insured + "&on=2026-08-31")
+    assert _names(then) == {people.away.name, mover.name}
+    assert _names(await _get(api, people.outsider, insured + "&on=2026-08-31")) == set()
+
+
 # -- 6.8 / 6.9 / 6.11 ------------------------------------------------------------------------------------------------
 
 
