@@ -16,13 +16,11 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from domain.audit.models import AuditEntry
-from domain.retirees.lifecycle import RecordDeath
 from domain.shared.masking import mask_id_number
-from domain.status_log import service as status_log
-from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
+from tests.support.reports import record_death
 
 pytestmark = pytest.mark.integration
 
@@ -75,16 +73,7 @@ async def setting(registry_hub: Hub, api: Api) -> Setting:
             json={"special_categories": categories, "household_address": "测试路1号"},
         )
         assert answer.status_code == 200, answer.text
-    async with registry_hub.sessions() as session, session.begin():
-        person = await status_log.locked_retiree(session, result.people["丁"])
-        await status_log.apply(
-            registry_hub.unit_of_work(session, "test"),
-            factories.SETUP,
-            person,
-            RecordDeath(DEATH),
-            effective_date=DEATH,
-            cause=status_log.Cause(CauseType.STAFF, "test"),
-        )
+    await record_death(registry_hub, result.people["丁"], DEATH)
     return result
 
 
