@@ -59,15 +59,27 @@ REGISTERED = QuerySpec(
 )
 
 
+BIRTHDAY_KEY = "(EXTRACT(MONTH FROM r.birth_date) * 100 + EXTRACT(DAY FROM r.birth_date))::int"
+
+
+def _birthday_key(month_day: str) -> int:
+    """ "03-15" (a parsed MONTH_DAY filter) as :data:`BIRTHDAY_KEY` reads it: 315."""
+    month, day = month_day.split("-")
+    return int(month) * 100 + int(day)
+
+
 def _birthdays(ctx: QueryContext) -> Statement:
     state = PersonState(ctx, scoped=True)
     more, params = _person_filters(ctx)
     start = ctx.filters["from"]
     end = ctx.filters.get("to") or start
-    # A range across the new year (12-20 to 01-10) is two ranges.
-    within = "to_char(r.birth_date, 'MM-DD') BETWEEN :start AND :end"
+    # The month and day as one number (03-15 is 315), the expression ``ix_retiree_birthday`` (migration 0029)
+    # indexes: a week of birthdays is 1.6 % of the registry, read through the index instead of every retiree's
+    # formatted birth date (city-wide first page 1.7 s on the benchmark's 1,000,000 retirees). A range across the new
+    # year (12-20 to 01-10) is two ranges.
+    within = f"{BIRTHDAY_KEY} BETWEEN :start AND :end"
     if end < start:
-        within = "(to_char(r.birth_date, 'MM-DD') >= :start OR to_char(r.birth_date, 'MM-DD') <= :end)"
+        within = f"({BIRTHDAY_KEY} >= :start OR {BIRTHDAY_KEY} <= :end)"
     return Statement(
         f"""
         SELECT {person_select(state)}, to_char(r.birth_date, 'MM-DD') AS birthday,
@@ -78,8 +90,8 @@ def _birthdays(ctx: QueryContext) -> Statement:
         WHERE i.path LIKE :prefix AND {state.status} = ANY(:managed) AND {state.where} AND {within}{more}
         """,
         {
-            "start": start,
-            "end": end,
+            "start": _birthday_key(start),
+            "end": _birthday_key(end),
             "managed": [Status.REGISTERED.value, Status.SUSPENDED.value, Status.TRANSFERRING_OUT.value],
             **params,
         },

@@ -30,6 +30,10 @@ class Retiree(SQLModel, table=True):
         Index("ix_retiree_employer_code", "employer_code"),
         # 6.5 and 6.6: per community, the people insured by an agency of another district (migration 0029).
         Index("ix_retiree_institution_agency", "institution_id", "insuring_agency_code"),
+        # 6.12: birthdays by month and day, whatever the year (migration 0029).
+        Index(
+            "ix_retiree_birthday", text("(EXTRACT(MONTH FROM birth_date) * 100 + EXTRACT(DAY FROM birth_date))::int")
+        ),
         # The overdue-certification rule (4.5) scans registered retirees by their last certification date (or, never
         # certified, their registration date).
         Index(
