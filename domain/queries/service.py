@@ -190,8 +190,10 @@ async def run_page(
     params = {**ctx.params(), **statement.params}
     counting = statement.count_sql or f"SELECT count(*) FROM ({statement.sql}) q"
     total = (await session.execute(text(counting), params)).scalar_one()
+    by_person = (sort or spec.default_sort).lstrip("-") in statement.page_sorts
+    paged = statement.page_sql if statement.page_sql and by_person else statement.sql
     rows = await session.execute(
-        text(f"SELECT * FROM ({statement.sql}) q ORDER BY {order} LIMIT :limit OFFSET :offset"),
+        text(f"SELECT * FROM ({paged}) q ORDER BY {order} LIMIT :limit OFFSET :offset"),
         {**params, "limit": size, "offset": (page - 1) * size},
     )
     return QueryPage(spec, ctx.on, int(total), [present(spec, row) for row in rows.mappings()])

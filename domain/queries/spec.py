@@ -97,6 +97,10 @@ class Statement:
     # Optional: a cheaper ``SELECT count(*)`` of the same rows (same params) for a page's total, when counting the
     # statement itself would compute every row's figures (7.14); None counts the statement.
     count_sql: str | None = None
+    # Optional: the same rows for a page sorted by one of ``page_sorts`` (columns an index serves): a statement that
+    # computes each row's figures after the page's rows are chosen (a LATERAL), where ``sql`` computes them for all.
+    page_sql: str | None = None
+    page_sorts: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

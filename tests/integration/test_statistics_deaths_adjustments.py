@@ -361,6 +361,8 @@ async def test_7_14_total_counts_people_as_exported_across_pages(api: Api, regis
     assert Decimal(mine["increase"]) == Decimal("90.50") and Decimal(mine["amount_before"]) == Decimal("3000.00")
     assert Decimal(str(body[-1][header.index("增加额（元）")])) == Decimal("240.50")
     assert (await prints(registry_hub, "7.14"))[-1]["subject"]["people"] == 4
-    # sorted by a figure (the whole aggregation, as before): the same people and total
+    # sorted by a figure (the grouped join, as the export): the same people, total and figures as the pages above
     by_increase = await get_json(api, s.district, f"{base}&sort=-increase")
     assert by_increase["total"] == 4 and by_increase["items"][0]["personal_number"] == s.people[0].personal_number
+    key = "personal_number"
+    assert sorted(by_increase["items"], key=lambda r: r[key]) == sorted(items, key=lambda r: r[key])
