@@ -17,12 +17,12 @@ from domain.handover.models import (
 )
 from domain.handover.queries import SEX_LABELS as HANDOVER_SEX_LABELS
 from domain.ministry_imports.rules import METHOD_LABELS
-from domain.queries.business import CERT_SOURCE_LABELS, CERTIFICATIONS, CertList
+from domain.queries.business import CERT_SOURCE_LABELS, CERTIFICATIONS, CertList, _name
 from domain.queries.employers import EMPLOYER, _employer_filter
 from domain.queries.people import INSTITUTION
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import labels
+from domain.queries.sql import PersonState, labels, person_select
 from domain.reports.spec import SIGNATURE_LINE, RosterSpec
 
 # --- 7.11 资格认证花名册 --------------------------------------------------------------------------------------------
@@ -52,7 +52,37 @@ def _certification_roster(ctx: QueryContext) -> Statement:
         LEFT JOIN employer e ON e.code = rr.employer_code
         {join}
     """
-    return Statement(sql, inner.params)
+    if certified:
+        # The total counts 6.13's rows: the employer and certification joins neither add nor drop one.
+        return Statement(sql, inner.params, count_sql=f"SELECT count(*) FROM ({inner.sql}) q")
+    page_sql = _uncertified_page(ctx)
+    return Statement(
+        sql,
+        inner.params,
+        count_sql=f"SELECT count(*) FROM ({page_sql}) q",
+        page_sql=page_sql,
+        page_sorts=_CERT_SORTS,
+    )
+
+
+def _uncertified_page(ctx: QueryContext) -> str:
+    """The people managed in the scope and not certified in the period — 6.13's uncertified list (same scope, state
+    as of the date, period and name; the bound names are its own) — with the employer as a subquery and no joins
+    above the people: the planner evaluates the employer after the sort, for the page's rows only, and the sort
+    under LIMIT keeps the page's rows (a top-N heap) instead of sorting 800,000 wide rows on disk. Its count reads
+    no employer at all (an unused column of a flattened subquery is never computed)."""
+    state = PersonState(ctx, scoped=True)
+    where = _name(ctx, "", {})
+    return f"""
+        SELECT r.id AS row_key, {person_select(state)}, r.phone, i.name AS institution, r.last_certified_on,
+               NULL::date AS certified_on, NULL AS kind, NULL AS source,
+               COALESCE((SELECT e.name FROM employer e WHERE e.code = r.employer_code), r.employer_code) AS employer,
+               NULL AS method, NULL AS place, NULL AS reports
+        FROM retiree r {state.join}
+        JOIN institution i ON i.id = {state.institution}
+        WHERE i.path LIKE :prefix AND {state.where} AND {state.status} = ANY(:managed){where} AND NOT EXISTS (
+            SELECT 1 FROM certification c WHERE c.retiree_id = r.id AND c.certified_on BETWEEN :start AND :end)
+    """
 
 
 def _certification_subtitle(ctx: QueryContext) -> str:
@@ -95,6 +125,8 @@ CERTIFICATION_ROSTER = RosterSpec(
     ),
     subtitle=_certification_subtitle,
 )
+# Every sort of 7.11 is a person's column: a page of the uncertified list always takes ``_uncertified_page``.
+_CERT_SORTS = frozenset(c.key for c in CERTIFICATION_ROSTER.query.columns if c.sortable)
 
 # --- 7.9 移交花名册 -------------------------------------------------------------------------------------------------
 

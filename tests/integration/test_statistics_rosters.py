@@ -16,9 +16,12 @@ from pdfminer.high_level import extract_text
 
 from domain.certifications.inbound import on_certification_recorded
 from domain.employers.models import Employer
+from domain.queries import service as queries
+from domain.reports.rosters import CERTIFICATION_ROSTER
 from domain.retirees.inbound import Inbound
 from domain.retirees.models import Retiree
 from domain.shared import calendar
+from domain.shared.actor import Actor
 from hub.bootstrap import Hub
 from tests import factories
 from tests.support.api import Api
@@ -209,6 +212,33 @@ async def test_7_11_not_certified_as_of_a_past_date_lists_who_was_managed_then(
     assert [r[labels.index("姓名")] for r in _body_rows(sheet)] == [p.name for p in s.people]
     text = extract_text(io.BytesIO(await get_file(api, s.district, f"{base}&on={before}".replace("/rows", ".pdf"))))
     assert f"数据日期：{before}" in text and s.people[3].name in text
+
+
+async def test_7_11_page_statement_gives_the_export_rows_and_total(
+    api: Api, registry_hub: Hub, setting: Setting
+) -> None:
+    """A page of 7.11 is read by ``page_sql`` (not certified) and counted by ``count_sql``, the export by the full
+    statement: the same rows, columns and order for every sort, today and as of a past date, and the same total."""
+    s = setting
+    await _certify(api, registry_hub, s)
+    district = Actor(name="区经办", kind="staff", role="operator", institution_path=s.tree.district.path)
+    before = calendar.today() - timedelta(days=20)
+    roster = CERTIFICATION_ROSTER.query
+    sorts = [c.key for c in roster.columns if c.sortable]
+    seen: dict[tuple[str, str], int] = {}
+    for listed in ("uncertified", "certified"):
+        raw = {"name": s.surname, "list": listed}
+        for on in (None, before):
+            for sort in (*sorts, *(f"-{key}" for key in sorts)):
+                async with registry_hub.sessions() as session:
+                    page = await queries.run_page(session, district, roster, raw, on=on, sort=sort, page=1, size=50)
+                    export = await queries.run_export(session, district, roster, raw, on=on, sort=sort, unmasked=False)
+                    exported = [row async for row in export.rows]
+                assert page.items == exported and page.total == export.total == len(exported)
+                seen[(listed, str(on))] = page.total
+    # today people[0..2] certified, people[3] not; twenty days back the period ended before anyone was certified
+    totals = {("uncertified", "None"): 1, ("uncertified", str(before)): 4, ("certified", "None"): 3}
+    assert seen == {**totals, ("certified", str(before)): 0}
 
 
 async def _hand_over(api: Api, s: Setting, people: list[Retiree], voucher: str, *, receive: bool) -> dict[str, Any]:
