@@ -13,7 +13,7 @@ from __future__ import annotations
 from domain.queries.people import INSTITUTION, NAME, SEX, _person_filters
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import PERSON_COLUMNS, SEX_LABELS, STATUS_LABEL_SQL, labels
+from domain.queries.sql import CITY_DEPTH, PERSON_COLUMNS, SEX_LABELS, STATUS_LABEL_SQL, labels
 from domain.retirees.lifecycle import STATUS_LABELS, Status
 
 MANAGED = [Status.REGISTERED.value, Status.SUSPENDED.value, Status.TRANSFERRING_OUT.value]
@@ -29,13 +29,18 @@ def _history(ctx: QueryContext) -> Statement:
     presence = ctx.filters.get("presence")
     person = f"""r.id AS retiree_id, r.personal_number, r.name, {labels("r.sex", SEX_LABELS)} AS sex, r.id_number,
                r.birth_date, {labels("r.status", STATUS_LABEL_SQL)} AS status"""
+    # Below the city, the people here are read through their communities (ix_retiree_institution_status), not by
+    # walking the registry: the communities of the scope as an array computed once, a superset the path decides.
+    here_scope = ""
+    if ctx.prefix.count("/") > CITY_DEPTH:
+        here_scope = " AND r.institution_id = ANY(ARRAY(SELECT hi.id FROM institution hi WHERE hi.path LIKE :prefix))"
     # Still here: managed in the scope today (their row, as the open period is); cheap, and in the list's order.
     here = f"""
         SELECT {person}, i.name AS institution, r.registered_on AS since_date, NULL::date AS left_on,
                i.name AS current_institution, r.death_date
         FROM retiree r
         JOIN institution i ON i.id = r.institution_id
-        WHERE i.path LIKE :prefix AND r.status = ANY(:managed){more}
+        WHERE i.path LIKE :prefix AND r.status = ANY(:managed){here_scope}{more}
     """
     # Left: a closed period managed in the scope, and not managed in the scope today.
     left = f"""
