@@ -31,9 +31,11 @@ def _history(ctx: QueryContext) -> Statement:
                r.birth_date, {labels("r.status", STATUS_LABEL_SQL)} AS status"""
     # Below the city, the people here are read through their communities (ix_retiree_institution_status), not by
     # walking the registry: the communities of the scope as an array computed once, a superset the path decides.
-    here_scope = ""
+    here_scope = left_scope = ""
     if ctx.prefix.count("/") > CITY_DEPTH:
-        here_scope = " AND r.institution_id = ANY(ARRAY(SELECT hi.id FROM institution hi WHERE hi.path LIKE :prefix))"
+        communities = "ANY(ARRAY(SELECT hi.id FROM institution hi WHERE hi.path LIKE :prefix))"
+        here_scope = f" AND r.institution_id = {communities}"
+        left_scope = f" AND p.institution_id = {communities}"  # ix_retiree_state_period_institution
     # Still here: managed in the scope today (their row, as the open period is); cheap, and in the list's order.
     here = f"""
         SELECT {person}, i.name AS institution, r.registered_on AS since_date, NULL::date AS left_on,
@@ -53,7 +55,7 @@ def _history(ctx: QueryContext) -> Statement:
                    (array_agg(p.institution_id ORDER BY p.seq DESC))[1] AS institution_id
             FROM retiree_state_period p
             JOIN institution pi ON pi.id = p.institution_id
-            WHERE pi.path LIKE :prefix AND p.status = ANY(:managed) AND p.valid_to IS NOT NULL
+            WHERE pi.path LIKE :prefix AND p.status = ANY(:managed) AND p.valid_to IS NOT NULL{left_scope}
             GROUP BY p.retiree_id
         ) e
         JOIN retiree r ON r.id = e.retiree_id
