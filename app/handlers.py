@@ -37,7 +37,7 @@ from domain.retirees.inbound import (
 )
 from domain.shared.event_types import EventType
 from domain.shared.uow import UnitOfWork
-from hub.breaker import BreakerPerKey, CircuitBreaker
+from hub.breaker import CircuitBreaker
 from hub.consumer import BatchHandler, ConsumerGroup, Handler, OutboxUnitOfWork
 from hub.db import SessionFactory, create_engine, create_session_factory
 from hub.envelope import Envelope
@@ -142,8 +142,7 @@ def status_feed_pusher(settings: Settings) -> StatusFeedPusher:
 
 def channel_push(pusher: ChannelPusher) -> ConsumerGroup:
     """Its own group, so a slow or absent app never holds back the notifications or the registry; behind the apps'
-    quiet hours (the group waits at its gate) and each app's own breaker (an app that is down backs up only its own
-    pushes), each retiree's pushes in order."""
+    breaker and quiet hours (the group waits at its gate), each retiree's pushes in order (parked per retiree)."""
     return ConsumerGroup(
         "channel-push",
         {EventType.CHANNEL_NOTIFICATION: pusher.push},  # issue 20 (4.1, 4.4, 4.5): a notification to an app's webhook
@@ -154,10 +153,10 @@ def channel_push(pusher: ChannelPusher) -> ConsumerGroup:
 
 
 def channel_pusher(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> ChannelPusher:
-    """The apps' webhook client, each app behind its own breaker (``channel-app:<client id>``), from settings (its own
-    small pool for the writes outside the event's transaction, opened on first use)."""
-    breakers = BreakerPerKey(
-        "channel-app",
+    """The apps' webhook client behind their breaker, from settings (its own small pool for the rare write outside
+    the event's transaction, opened on first use)."""
+    breaker = CircuitBreaker(
+        "channel-apps",
         failure_threshold=settings.channel_push_breaker_failures,
         reset_seconds=settings.channel_push_breaker_reset_seconds,
     )
@@ -170,7 +169,7 @@ def channel_pusher(settings: Settings, transport: httpx.AsyncBaseTransport | Non
 
     return ChannelPusher(
         WebhookClient(timeout=settings.channel_push_timeout_seconds, transport=transport),
-        breakers,
+        breaker,
         sessions,
         concurrency=settings.channel_push_concurrency,
         refresh_seconds=settings.channel_quiet_hours_refresh_seconds,

@@ -4,23 +4,13 @@ The hub's one failure path does the rest (hub/consumer.py, hub/parking.py): a tr
 then the retiree's key is parked — their later pushes wait behind it, so each retiree's notifications arrive in
 order — and retried with backoff; after the last attempt (or at once when the app refuses with a 4xx) the event is
 dead-lettered with the reason, and :meth:`ChannelPusher.record_final_failure` marks the ``channel_push`` row
-``dead`` with it.
-
-Each app has its own circuit breaker (:class:`hub.breaker.BreakerPerKey`, metrics labelled ``channel-app:<id>``), so
-an app that is down backs up only its own pushes: a push it cannot take now (unreachable, timeout, 5xx) is left
-``pending`` in that app's backlog and its event completes; while the app has a backlog its new pushes join it; the
-other apps' pushes go on. The backlog is drained in the background (started at the group's gate, so before each
-batch and at each poll of the parked-event worker) whenever the app's breaker lets a call through: the app's
-pending pushes, each retiree's in the order the facts happened, a page at a time; the first failure stops the drain
-and counts against the breaker (which then waits longer before the next trial). Nothing is lost to an outage of any
-length, and nothing is parked or dead-lettered for it. Quiet hours (the 1.4 parameter ``notification_quiet_hours``)
-hold the group the same way: nothing is pushed at night, and what was held goes out in order when the window ends.
+``dead`` with it. The app's breaker turns an outage into a pause: once it opens, batches wait in Kafka at the gate
+instead of every retiree being parked. Quiet hours (the 1.4 parameter ``notification_quiet_hours``) hold the group
+the same way: nothing is pushed at night, and what was held goes out in order when the window ends.
 
 Never sent twice: each push carries the notification's source event id as its ``Idempotency-Key``; a delivery is
 recorded on the ``channel_push`` row, and a push found delivered is not sent again (also when a set-based run fails
-part-way: its deliveries are recorded in their own transaction before the run is re-pushed one by one). The one
-overlap left — a push in flight in a batch when its app fails in another chain of the same batch, and the drain
-sending it again before that batch commits — is recognised by the app from the key (a repeat is "already have it").
+part-way: its deliveries are recorded in their own transaction before the run is re-pushed one by one).
 """
 
 from __future__ import annotations
@@ -43,7 +33,7 @@ from domain.notifications.models import PushState
 from domain.notifications.quiet import QuietHours
 from domain.notifications.service import KIND_LABELS
 from hub import metrics
-from hub.breaker import BreakerPerKey, CircuitOpen
+from hub.breaker import CircuitBreaker, CircuitOpen
 from hub.consumer import OutboxUnitOfWork
 from hub.db import SessionFactory
 from hub.delivery import Delivery, Failure
@@ -65,22 +55,19 @@ class QuietHoursHold(CircuitOpen):
 
 class ChannelGate:
     """What holds the group between batches: quiet hours (waited in slices, the handler looks again after each, so
-    a changed parameter takes effect within a slice). The apps' breakers never hold the group (an app that is down
-    backs up only its own pushes); each passage starts the drain of the apps' backlogs if one is due
-    (``on_passage``, which returns at once: the drain runs in the background)."""
+    a changed parameter takes effect within a slice), then the apps' breaker."""
 
-    def __init__(self, *, slice_seconds: float, on_passage: Callable[[], None] | None = None) -> None:
+    def __init__(self, breaker: CircuitBreaker, *, slice_seconds: float) -> None:
+        self.breaker = breaker
         self.slice_seconds = slice_seconds
         self.quiet_until: datetime | None = None
-        self._on_passage = on_passage
 
     async def wait_for_passage(self) -> None:
         if self.quiet_until is not None:
             remaining = (self.quiet_until - datetime.now(UTC)).total_seconds()
             if remaining > 0:
                 await asyncio.sleep(min(remaining, self.slice_seconds))
-        if self._on_passage is not None:
-            self._on_passage()
+        await self.breaker.wait_for_passage()
 
 
 # For each push asked for (in the order asked): the push itself, and before it the retiree's earlier pushes to the
@@ -120,24 +107,6 @@ _MARK = text(
     WHERE p.notification_id = k.notification_id AND p.client_id = k.client_id AND p.state <> 'delivered'
     """
 )
-
-# An app's backlog, a page at a time: its pending pushes, each retiree's in the order the facts happened. Every row
-# of a page leaves ``pending`` (delivered, refused: dead, app disabled: skipped) or the drain stops, so no keyset.
-_BACKLOG = text(
-    """
-    SELECT p.notification_id, p.client_id, p.state, n.personal_number, n.kind, n.title, n.body, n.due_on,
-           n.created_at, n.source_event_id, c.webhook_url, c.signing_secret, c.active
-    FROM channel_push p
-    JOIN retiree_notification n ON n.id = p.notification_id
-    JOIN channel_client c ON c.client_id = p.client_id
-    WHERE p.client_id = :client AND p.state = 'pending'
-    ORDER BY p.personal_number, n.occurred_at, n.id
-    LIMIT :limit
-    """
-)
-# At start-up: the apps with pushes still pending (held before a restart, or not read yet: either way the drain may
-# send them, and their events then find them delivered).
-_BACKLOGGED = text("SELECT DISTINCT client_id FROM channel_push WHERE state = 'pending'")
 
 Key = tuple[int, str]
 
@@ -182,139 +151,21 @@ class ChannelPusher:
     def __init__(
         self,
         client: WebhookClient,
-        breakers: BreakerPerKey,
+        breaker: CircuitBreaker,
         sessions: Callable[[], SessionFactory],
         *,
         concurrency: int = 32,
         quiet_source: QuietSource = quiet_hours_parameter,
         refresh_seconds: float = 30.0,
-        drain_page: int = 500,
-        resume_backlog: bool = True,
     ) -> None:
         self.client = client
-        self.breakers = breakers  # one per app, keyed by client id
-        self.gate = ChannelGate(slice_seconds=refresh_seconds, on_passage=self.start_drain)
+        self.breaker = breaker
+        self.gate = ChannelGate(breaker, slice_seconds=refresh_seconds)
         self._sessions = sessions
         self._concurrency = concurrency
         self._quiet_source = quiet_source
         self._refresh_seconds = refresh_seconds
         self._quiet: tuple[float, QuietHours | None] | None = None
-        self._drain_page = drain_page
-        self.backlog: set[str] = set()  # the apps whose pushes wait for them (sent only by the drain, in order)
-        # At start-up the apps with pushes pending join the backlog (what was held before a restart is sent); tests
-        # sharing a database with others leave it off, so they drain only the apps they make.
-        self._backlog_found = not resume_backlog
-        self._drainer: asyncio.Task[None] | None = None
-
-    def held(self, client_id: str) -> bool:
-        """Whether a push to this app waits in its backlog instead of being sent now."""
-        return client_id in self.backlog or not self.breakers(client_id).allows_call()
-
-    def _unavailable(self, client_id: str, error: Exception) -> None:
-        metrics.channel_pushes.labels(outcome="unavailable").inc()
-        self.breakers(client_id).record_failure()
-        if client_id not in self.backlog:
-            log.warning("app %s unavailable (%s): its pushes wait in its backlog", client_id, error)
-        self.backlog.add(client_id)
-
-    def start_drain(self) -> None:
-        """Start draining the apps' backlogs in the background unless a drain is running."""
-        if self._drainer is not None and not self._drainer.done():
-            return
-        if self._drainer is not None and not self._drainer.cancelled() and self._drainer.exception() is not None:
-            log.error("backlog drain failed; starting again", exc_info=self._drainer.exception())
-        self._drainer = asyncio.create_task(self._drain_due(), name="channel-push-drain")
-
-    async def _drain_due(self) -> None:
-        async with self._sessions()() as session:
-            try:
-                await self._check_quiet(session)
-            except QuietHoursHold:
-                return
-            if not self._backlog_found:
-                self.backlog.update((await session.execute(_BACKLOGGED)).scalars())
-                self._backlog_found = True
-        for client_id in sorted(self.backlog):
-            if self.breakers(client_id).allows_call():
-                await self.drain(client_id)
-
-    async def drain(self, client_id: str) -> int:
-        """Send the app's backlog, each retiree's pushes in the order the facts happened, a page at a time (the
-        retirees of a page concurrently); return how many were delivered. The first failure to reach the app stops
-        the drain (its breaker decides when to try again); once nothing of the app is pending it leaves the backlog
-        and its pushes are sent as they come again."""
-        breaker = self.breakers(client_id)
-        delivered = 0
-        while True:
-            async with self._sessions()() as session:
-                try:
-                    await self._check_quiet(session)
-                except QuietHoursHold:
-                    return delivered
-                rows = list(await session.execute(_BACKLOG, {"client": client_id, "limit": self._drain_page}))
-            if not rows:
-                self.backlog.discard(client_id)
-                log.info("app %s: backlog drained (%d delivered)", client_id, delivered)
-                return delivered
-            sent, failure = await self._send_backlog_page(rows)
-            delivered += sent
-            if failure is not None:
-                self._unavailable(client_id, failure)
-                return delivered
-            if sent:
-                breaker.record_success()
-
-    async def _send_backlog_page(self, rows: Sequence[Any]) -> tuple[int, Exception | None]:
-        """One page of an app's backlog: each retiree's pushes in order, the retirees concurrently, until the first
-        failure to reach the app; what was delivered, refused (dead, with the reason) or skipped is recorded in its
-        own transaction. Returns how many were delivered and the failure, if any."""
-        chains: dict[str, list[Target]] = {}
-        skipped: list[Key] = []
-        for row in rows:
-            key = (row.notification_id, row.client_id)
-            if not row.active or not row.webhook_url or not row.signing_secret:
-                skipped.append(key)
-                continue
-            target = Target(
-                key, row.webhook_url, row.signing_secret, row.source_event_id, encode(_payload(row)), row.created_at
-            )
-            chains.setdefault(row.personal_number, []).append(target)
-        sent: list[Target] = []
-        refused: list[tuple[Key, str]] = []
-        failed: list[Exception] = []
-        limit = asyncio.Semaphore(self._concurrency)
-
-        async def one(chain: Sequence[Target]) -> None:
-            async with limit:
-                for target in chain:
-                    if failed:
-                        return
-                    try:
-                        await self._send(target)
-                    except AppUnavailable as error:
-                        failed.append(error)
-                        return
-                    except PushRefused as error:  # refused for good: dead, with the reason
-                        refused.append((target.key, f"PushRefused: {error}"[:2000]))
-                        continue
-                    sent.append(target)
-
-        await asyncio.gather(*(one(chain) for chain in chains.values()))
-        async with self._sessions()() as session, session.begin():
-            await self._skip(session, skipped)
-            await _mark(session, [t.key for t in sent], PushState.DELIVERED)
-            for key, reason in refused:
-                await _mark(session, [key], PushState.DEAD, reason)
-        self._delivered_metrics(sent)
-        if refused:
-            metrics.channel_pushes.labels(outcome="refused").inc(len(refused))
-        return len(sent), failed[0] if failed else None
-
-    async def close(self) -> None:
-        if self._drainer is not None:
-            self._drainer.cancel()
-            await asyncio.gather(self._drainer, return_exceptions=True)
-        await self.client.close()
 
     async def _check_quiet(self, session: AsyncSession) -> None:
         if self._quiet is None or time.monotonic() - self._quiet[0] > self._refresh_seconds:
@@ -392,33 +243,22 @@ class ChannelPusher:
         await self._deliver(envelopes, uow)
 
     async def _deliver(self, envelopes: Sequence[Envelope], uow: OutboxUnitOfWork) -> None:
-        """Each retiree's chain in order, the chains concurrently; a chain to an app that is down or has a backlog
-        is left pending in that app's backlog (the drain sends it), and a chain whose app fails joins it from there
-        on (counted against that app's breaker only). If a push is refused for good, the pushes delivered are
-        recorded in their own transaction (so the retry that follows does not send them again) and the refusal is
-        raised: the hub dead-letters it with the reason."""
+        """Each retiree's chain in order, the chains concurrently. If any fails, the pushes delivered are recorded in
+        their own transaction (so the retry that follows does not send them again) and the failure is raised: the
+        hub retries, parks the retiree's key or dead-letters, and an outage opens the breaker (the batch then waits
+        at the gate instead of every retiree being parked)."""
         await self._check_quiet(uow.session)
+        self.breaker.check()
         chains, skipped = await self._targets(uow.session, [_key(e) for e in envelopes])
         await self._skip(uow.session, skipped)
-        held = [chain for chain in chains if self.held(chain[0].key[1])]
-        if held:  # the app is down or still has a backlog: these join it, in order, for the drain
-            metrics.channel_pushes.labels(outcome="held").inc(sum(len(chain) for chain in held))
-        chains = [chain for chain in chains if not self.held(chain[0].key[1])]
         limit = asyncio.Semaphore(self._concurrency)
         sent: list[Target] = []
-        answered: set[str] = set()
 
         async def one(chain: Sequence[Target]) -> None:
             async with limit:
                 for target in chain:
-                    app = target.key[1]
-                    if app in self.backlog:  # the app failed meanwhile: the rest of the chain joins its backlog
-                        return
                     try:
                         await self._send(target)
-                    except AppUnavailable as error:
-                        self._unavailable(app, error)
-                        return
                     except PushRefused as refused:
                         if target.asked:
                             raise
@@ -430,7 +270,6 @@ class ChannelPusher:
                         )
                         continue
                     sent.append(target)
-                    answered.add(app)
 
         results = await asyncio.gather(*(one(chain) for chain in chains), return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
@@ -439,9 +278,13 @@ class ChannelPusher:
                 async with self._sessions()() as session, session.begin():
                     await _mark(session, [t.key for t in sent], PushState.DELIVERED)
                 self._delivered_metrics(sent)
+            if any(isinstance(f, AppUnavailable) for f in failures):
+                metrics.channel_pushes.labels(outcome="unavailable").inc()
+                self.breaker.record_failure()
+                self.breaker.check()  # just opened: abandon the batch rather than park every retiree's push
             raise failures[0]
-        for app in answered - self.backlog:
-            self.breakers(app).record_success()
+        if chains:
+            self.breaker.record_success()
         await _mark(uow.session, [t.key for t in sent], PushState.DELIVERED)
         self._delivered_metrics(sent)
 

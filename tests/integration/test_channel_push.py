@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from app.handlers import MOBILE_NOTIFICATIONS, channel_push
 from connectors.channel_push.client import WebhookClient
-from connectors.channel_push.pusher import ChannelPusher, quiet_hours_parameter
+from connectors.channel_push.pusher import ChannelPusher
 from domain.certifications.reminders import REMINDER_DUE
 from domain.dictionary.models import Parameter
 from domain.notifications.models import ChannelPush
@@ -29,7 +29,7 @@ from domain.shared.calendar import BUSINESS_TZ
 from domain.shared.event_types import EventType
 from domain.staff.models import ChannelClient
 from hub.bootstrap import Hub, bootstrap
-from hub.breaker import BreakerPerKey
+from hub.breaker import CircuitBreaker
 from hub.consumer import ConsumerGroup
 from hub.db import create_engine, create_session_factory
 from hub.envelope import Envelope
@@ -45,7 +45,6 @@ from tests.support.harness import Background, wait_until
 pytestmark = pytest.mark.integration
 
 SIMULATOR = "http://channel-sim.test"
-OTHER_SIMULATOR = "http://channel-sim-2.test"
 
 
 @dataclass
@@ -64,32 +63,18 @@ async def simulator() -> FastAPI:
     return create_simulator(ChannelAppSettings(secrets=""))
 
 
-class _ByHost(httpx.AsyncBaseTransport):
-    """Each simulator host to its own in-process simulator."""
-
-    def __init__(self, simulators: dict[str, FastAPI]) -> None:
-        self._transports = {host: httpx.ASGITransport(app=app) for host, app in simulators.items()}
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._transports[request.url.host].handle_async_request(request)
-
-
-async def _pipeline(
-    settings: Settings, simulators: dict[str, FastAPI], *, quiet_from_parameter: bool
-) -> AsyncIterator[Pipeline]:
+async def _pipeline(settings: Settings, simulator: FastAPI, *, quiet_from_parameter: bool) -> AsyncIterator[Pipeline]:
     fast = settings.model_copy(update={"parked_retry_initial_seconds": 1.0, "parked_retry_max_seconds": 4.0})
     engine = create_engine(fast)
     sessions = create_session_factory(engine)
     pusher = ChannelPusher(
-        WebhookClient(timeout=2.0, transport=_ByHost(simulators)),
-        BreakerPerKey("it-channel-app", failure_threshold=3, reset_seconds=1.0, max_reset_seconds=2.0),
+        WebhookClient(timeout=2.0, transport=httpx.ASGITransport(app=simulator)),
+        CircuitBreaker("it-channel-apps", failure_threshold=3, reset_seconds=1.0, max_reset_seconds=2.0),
         lambda: sessions,
         concurrency=8,
         refresh_seconds=0.3,
-        resume_backlog=False,  # the test database is shared: drain only the apps this test makes
-        quiet_source=quiet_hours_parameter if quiet_from_parameter else _no_quiet_hours,
+        **({} if quiet_from_parameter else {"quiet_source": _no_quiet_hours}),
     )
-    simulator = simulators[httpx.URL(SIMULATOR).host]
     suffix = uuid.uuid4().hex[:8]
     notifications = ConsumerGroup(
         f"it-notify-{suffix}", MOBILE_NOTIFICATIONS.handlers, batch_handlers=MOBILE_NOTIFICATIONS.batch_handlers
@@ -111,40 +96,25 @@ async def _pipeline(
     finally:
         await relay.close()
         await admin.aclose()
-        await pusher.close()
+        await pusher.client.close()
         await engine.dispose()
 
 
 @pytest.fixture
 async def pipeline(settings: Settings, simulator: FastAPI) -> AsyncIterator[Pipeline]:
-    async for built in _pipeline(settings, {httpx.URL(SIMULATOR).host: simulator}, quiet_from_parameter=False):
+    async for built in _pipeline(settings, simulator, quiet_from_parameter=False):
         yield built
 
 
 @pytest.fixture
 async def night_pipeline(settings: Settings, simulator: FastAPI) -> AsyncIterator[Pipeline]:
-    async for built in _pipeline(settings, {httpx.URL(SIMULATOR).host: simulator}, quiet_from_parameter=True):
+    async for built in _pipeline(settings, simulator, quiet_from_parameter=True):
         yield built
 
 
-@dataclass
-class TwoApps:
-    pipeline: Pipeline  # its simulator is the first app's
-    other: httpx.AsyncClient  # the second app's simulator (its own host, its own faults)
-
-
-@pytest.fixture
-async def two_apps(settings: Settings, simulator: FastAPI) -> AsyncIterator[TwoApps]:
-    other = create_simulator(ChannelAppSettings(secrets=""))
-    hosts = {httpx.URL(SIMULATOR).host: simulator, httpx.URL(OTHER_SIMULATOR).host: other}
-    async for built in _pipeline(settings, hosts, quiet_from_parameter=False):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url=OTHER_SIMULATOR) as admin:
-            yield TwoApps(built, admin)
-
-
-async def _app(hub: Hub, api: Api, simulator: httpx.AsyncClient, base: str = SIMULATOR) -> ChannelApp:
+async def _app(hub: Hub, api: Api, simulator: httpx.AsyncClient) -> ChannelApp:
     app = await channel_app(hub, api)
-    webhook = f"{base}/apps/{app.client_id}/notifications"
+    webhook = f"{SIMULATOR}/apps/{app.client_id}/notifications"
     async with hub.sessions() as session, session.begin():
         await session.execute(
             update(ChannelClient).where(col(ChannelClient.client_id) == app.client_id).values(webhook_url=webhook)
@@ -351,69 +321,3 @@ async def test_4_5_a_push_the_app_refuses_is_dead_lettered_with_the_reason(
     await wait_until(dead, 60, "the refused push to be dead-lettered")
     [push] = await _pushes(registry_hub, app.client_id)
     assert push.last_error is not None and "PushRefused" in push.last_error and "404" in push.last_error
-
-
-@pytest.mark.slow
-async def test_4_5_an_app_that_is_down_backs_up_only_its_own_pushes_and_gets_them_in_order_when_back(
-    two_apps: TwoApps, registry_hub: Hub, api: Api
-) -> None:
-    pipeline = two_apps.pipeline
-    down = await _app(registry_hub, api, pipeline.simulator)
-    up = await _app(registry_hub, api, two_apps.other, OTHER_SIMULATOR)
-    first, second = await _people(registry_hub, [Status.REGISTERED, Status.REGISTERED])
-    for person in (first, second):  # each retiree uses both apps: each notification goes to both
-        await down.retiree_headers(person.id_number)
-        await up.retiree_headers(person.id_number)
-    assert (await pipeline.simulator.put("/admin/faults", json={"down": True})).status_code == 200
-
-    sent: dict[str, list[Envelope]] = {first.personal_number: [], second.personal_number: []}
-
-    async def publish(events: list[Envelope]) -> None:
-        for event in events:
-            sent[event.subject].append(event)
-        await pipeline.publisher.publisher.publish_events(events, source="test")
-
-    async def keys(simulator: httpx.AsyncClient, app: ChannelApp, person: Person) -> list[str]:
-        received = await _received(simulator, app.client_id)
-        return [r["idempotencyKey"] for r in received if r["personalNumber"] == person.personal_number]
-
-    async def up_has_all() -> bool:
-        for person in (first, second):
-            if await keys(two_apps.other, up, person) != [e.id for e in sent[person.personal_number]]:
-                return False
-        return True
-
-    await publish([_status(first, "suspended", "S01"), _status(second, "suspended", "S04"), _reminder(first)])
-    breaker = pipeline.pusher.breakers(down.client_id)
-
-    async def circuit_open() -> bool:
-        return breaker.state != "closed"
-
-    await wait_until(circuit_open, 60, "the first app's circuit to open")
-    await wait_until(up_has_all, 60, "the second app to get every push while the first is down")
-    # its circuit open, the first app still holds back nothing of the second's
-    await publish([_status(first, "resumed", "R01"), _rejected(second), _status(second, "resumed", "R02")])
-    await wait_until(up_has_all, 60, "the second app to keep getting its pushes, in order")
-    assert pipeline.pusher.breakers(up.client_id).state == "closed"
-    assert await _received(pipeline.simulator, down.client_id) == []
-    assert {p.state for p in await _pushes(registry_hub, down.client_id)} == {"pending"}
-    assert down.client_id in pipeline.pusher.backlog and up.client_id not in pipeline.pusher.backlog
-
-    assert (await pipeline.simulator.delete("/admin/faults")).status_code == 200
-
-    async def down_has_all() -> bool:
-        return len(await _received(pipeline.simulator, down.client_id)) >= sum(len(e) for e in sent.values())
-
-    await wait_until(down_has_all, 60, "the first app's backlog to arrive once it is back")
-    for person in (first, second):  # in order, each once, nothing lost
-        assert await keys(pipeline.simulator, down, person) == [e.id for e in sent[person.personal_number]]
-        assert await keys(two_apps.other, up, person) == [e.id for e in sent[person.personal_number]]
-    for simulator in (pipeline.simulator, two_apps.other):  # never sent twice
-        assert (await simulator.get("/admin/stats")).json()["counts"].get("duplicate", 0) == 0
-
-    async def all_recorded() -> bool:
-        pushes = [*await _pushes(registry_hub, down.client_id), *await _pushes(registry_hub, up.client_id)]
-        return len(pushes) == 2 * sum(len(e) for e in sent.values()) and {p.state for p in pushes} == {"delivered"}
-
-    await wait_until(all_recorded, 30, "every push to both apps to be recorded as delivered")
-    assert breaker.state == "closed" and down.client_id not in pipeline.pusher.backlog
