@@ -35,8 +35,17 @@ def _changes(ctx: QueryContext) -> Statement:
     if ctx.filters.get("name"):
         where += " AND r.name LIKE :name"
         params["name"] = ctx.filters["name"].replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-    # An entry with no institution (an approved person not registered anywhere) is seen by the whole city only.
+    # An entry with no institution (an approved person not registered anywhere) is seen by the whole city only; the
+    # whole city sees every entry (every institution lies under the city's own path). Below it, the entries of the
+    # scope's institutions, read through ix_status_change_institution_entered (an array computed once).
     whole_city = ctx.actor.is_city_level and ctx.prefix == f"{ctx.actor.institution_path}%"
+    scope = (
+        "TRUE"
+        if whole_city
+        else "sc.institution_id = ANY(ARRAY(SELECT si.id FROM institution si WHERE si.path LIKE :prefix))"
+    )
+    # The total counts the log's entries only: the person is joined for the name filter alone (every entry has one).
+    person = "JOIN retiree r ON r.id = sc.retiree_id" if ctx.filters.get("name") else ""
     return Statement(
         f"""
         SELECT sc.id AS entry_number, 'SCL-' || lpad(sc.id::text, 12, '0') AS entry_id, sc.retiree_id,
@@ -51,9 +60,10 @@ def _changes(ctx: QueryContext) -> Statement:
         FROM status_change sc
         JOIN retiree r ON r.id = sc.retiree_id
         LEFT JOIN institution i ON i.id = sc.institution_id
-        WHERE (i.path LIKE :prefix OR (sc.institution_id IS NULL AND :whole_city)){where}
+        WHERE {scope}{where}
         """,
-        {"whole_city": whole_city, **params},
+        params,
+        count_sql=f"SELECT count(*) FROM status_change sc {person} WHERE {scope}{where}",
     )
 
 

@@ -203,6 +203,15 @@ def _newly_approved(ctx: QueryContext) -> Statement:
         more += " AND r.status = :status"
         params["status"] = ctx.filters["status"]
     whole_city = ctx.actor.is_city_level and ctx.prefix == f"{ctx.actor.institution_path}%"
+    # The whole city sees everyone (no predicate: the list is read through ix_retiree_created in its order). Below it,
+    # the candidates are two index reads, the people registered in the scope's institutions and the people insured by
+    # its district's agency, each through an array computed once; the paths then decide.
+    scope = "TRUE"
+    if not whole_city:
+        scope = """(r.institution_id = ANY(ARRAY(SELECT si.id FROM institution si WHERE si.path LIKE :prefix))
+                OR r.insuring_agency_code = ANY(ARRAY(
+                    SELECT sa.code FROM institution sa WHERE sa.level = 'district' AND sa.path LIKE :prefix)))
+            AND (i.path LIKE :prefix OR a.path LIKE :prefix)"""
     return Statement(
         f"""
         SELECT {person_select_today()}, r.retirement_date, r.approval_date, r.created_at AS synced_at,
@@ -211,10 +220,9 @@ def _newly_approved(ctx: QueryContext) -> Statement:
         FROM retiree r
         LEFT JOIN institution i ON i.id = r.institution_id
         LEFT JOIN institution a ON a.code = r.insuring_agency_code AND a.level = 'district'
-        WHERE r.created_at >= CAST(:from_time AS date)
-          AND (i.path LIKE :prefix OR a.path LIKE :prefix OR :whole_city){more}
+        WHERE r.created_at >= CAST(:from_time AS date) AND {scope}{more}
         """,
-        {"whole_city": whole_city, **params},
+        params,
     )
 
 

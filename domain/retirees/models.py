@@ -30,6 +30,8 @@ class Retiree(SQLModel, table=True):
         Index("ix_retiree_employer_code", "employer_code"),
         # 6.5 and 6.6: per community, the people insured by an agency of another district (migration 0029).
         Index("ix_retiree_institution_agency", "institution_id", "insuring_agency_code"),
+        # 6.21: the newly approved, newest first (migration 0030).
+        Index("ix_retiree_created", text("created_at DESC NULLS LAST"), "id"),
         # 6.12: birthdays by month and day, whatever the year (migration 0029).
         Index(
             "ix_retiree_birthday", text("(EXTRACT(MONTH FROM birth_date) * 100 + EXTRACT(DAY FROM birth_date))::int")

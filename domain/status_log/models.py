@@ -37,7 +37,9 @@ class StatusChange(SQLModel, table=True):
     __tablename__ = "status_change"
     __table_args__ = (
         Index("ix_status_change_retiree_effective", "retiree_id", "effective_date", "id"),
-        Index("ix_status_change_entered_at", "entered_at"),
+        # 6.22 newest first, the whole city and per institution (migration 0030).
+        Index("ix_status_change_entered", text("entered_at DESC NULLS LAST"), "id"),
+        Index("ix_status_change_institution_entered", "institution_id", text("entered_at DESC NULLS LAST"), "id"),
         Index(
             "ix_status_change_unacknowledged",
             "sync_state",
@@ -112,6 +114,13 @@ class RetireeStatePeriod(SQLModel, table=True):
             "retiree_id",
             postgresql_include=["valid_from", "status", "institution_id", "suspension_reason"],
             postgresql_where=text("valid_to IS NOT NULL"),
+        ),
+        # 6.4: the closed periods in which someone was managed, per institution (migration 0030).
+        Index(
+            "ix_retiree_state_period_managed_closed",
+            "institution_id",
+            postgresql_include=["retiree_id", "seq", "valid_from", "valid_to"],
+            postgresql_where=text("valid_to IS NOT NULL AND status IN ('registered', 'suspended', 'transferring_out')"),
         ),
     )
 

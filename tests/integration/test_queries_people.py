@@ -149,6 +149,34 @@ async def test_6_4_is_limited_to_the_scope_and_takes_no_past_date(api: Api, peop
     assert refused["code"] == "QUERY_FILTER_INVALID"
 
 
+async def test_6_4_the_whole_citys_page_in_registry_order_lists_the_same_people_as_any_other_order(
+    api: Api, people: People, registry_hub: Hub
+) -> None:
+    # The city's pages sorted by personal number walk the registry (the statement's page_sql); other sorts read the
+    # UNION of people still managed and people who left. Both must show the same rows.
+    async with registry_hub.sessions() as session, session.begin():
+        city_operator = (await factories.account(session, people.tree.city, "operator")).username
+    query = f"/api/v1/queries/6.4?name={people.surname}&size=50"
+    by_number = await _get(api, city_operator, f"{query}&sort=personal_number")
+    by_name = await _get(api, city_operator, f"{query}&sort=-name")
+    assert by_number["total"] == by_name["total"] == len(by_number["items"])
+    assert sorted(by_number["items"], key=lambda row: str(row["name"])) == sorted(
+        by_name["items"], key=lambda row: str(row["name"])
+    )
+    numbers = [row["personal_number"] for row in by_number["items"]]
+    assert numbers == sorted(numbers)
+    rows = {row["name"]: row for row in by_number["items"]}
+    everyone = (people.active, people.local, people.suspended, people.deceased, people.moved, people.away)
+    assert set(rows) == {p.name for p in everyone}  # not `unplaced`, never registered
+    assert rows[people.deceased.name]["left_on"] == "2026-09-01"
+    assert rows[people.deceased.name]["institution"] == people.tree.communities[0].name
+    # Moved within the city: still managed in the city, in the new community, since the transfer in.
+    assert rows[people.moved.name]["left_on"] is None
+    assert rows[people.moved.name]["institution"] == people.tree.communities[3].name
+    left = await _get(api, city_operator, f"{query}&presence=left")
+    assert _names(left) == {people.deceased.name}
+
+
 # -- 6.5 / 6.6 ---------------------------------------------------------------------------------------------------------
 
 
