@@ -37,7 +37,7 @@ from domain.retirees.inbound import (
 )
 from domain.shared.event_types import EventType
 from domain.shared.uow import UnitOfWork
-from hub.breaker import CircuitBreaker
+from hub.breaker import BreakerPerKey, CircuitBreaker
 from hub.consumer import BatchHandler, ConsumerGroup, Handler, OutboxUnitOfWork
 from hub.db import SessionFactory, create_engine, create_session_factory
 from hub.envelope import Envelope
@@ -141,8 +141,9 @@ def status_feed_pusher(settings: Settings) -> StatusFeedPusher:
 
 
 def channel_push(pusher: ChannelPusher) -> ConsumerGroup:
-    """Its own group, so a slow or absent app never holds back the notifications or the registry; behind the apps'
-    breaker and quiet hours (the group waits at its gate), each retiree's pushes in order (parked per retiree)."""
+    """Its own group, so a slow or absent app never holds back the notifications or the registry; each app behind its
+    own breaker (an app that is down backs up only its own pushes; the group waits at its gate for quiet hours, or
+    while every app is down), each retiree's pushes in order (parked per retiree)."""
     return ConsumerGroup(
         "channel-push",
         {EventType.CHANNEL_NOTIFICATION: pusher.push},  # issue 20 (4.1, 4.4, 4.5): a notification to an app's webhook
@@ -153,10 +154,10 @@ def channel_push(pusher: ChannelPusher) -> ConsumerGroup:
 
 
 def channel_pusher(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> ChannelPusher:
-    """The apps' webhook client behind their breaker, from settings (its own small pool for the rare write outside
-    the event's transaction, opened on first use)."""
-    breaker = CircuitBreaker(
-        "channel-apps",
+    """The apps' webhook client, each app behind its own breaker (``channel-app:<client id>``, made on first use), from
+    settings (its own small pool for the rare write outside the event's transaction, opened on first use)."""
+    breakers = BreakerPerKey(
+        "channel-app",
         failure_threshold=settings.channel_push_breaker_failures,
         reset_seconds=settings.channel_push_breaker_reset_seconds,
     )
@@ -169,7 +170,7 @@ def channel_pusher(settings: Settings, transport: httpx.AsyncBaseTransport | Non
 
     return ChannelPusher(
         WebhookClient(timeout=settings.channel_push_timeout_seconds, transport=transport),
-        breaker,
+        breakers,
         sessions,
         concurrency=settings.channel_push_concurrency,
         refresh_seconds=settings.channel_quiet_hours_refresh_seconds,

@@ -102,3 +102,58 @@ class CircuitBreaker:
 
     def _publish_state(self) -> None:
         metrics.circuit_state.labels(breaker=self.name).set(_STATE_VALUE[self._state])
+
+    def seconds_until_trial(self) -> float:
+        """How long until a call may go through: 0 unless the circuit is open."""
+        if self.state != "open":
+            return 0.0
+        return max(0.0, self._opened_at + self._reset - self._clock())
+
+
+class BreakerPerKey:
+    """One :class:`CircuitBreaker` per key (e.g. per channel app), made on first use with the same settings and named
+    ``<prefix>:<key>`` (its metrics labelled so), so one platform being down opens only its own circuit."""
+
+    def __init__(
+        self,
+        prefix: str,
+        *,
+        failure_threshold: int = 3,
+        reset_seconds: float = 5.0,
+        max_reset_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.prefix = prefix
+        self._threshold = failure_threshold
+        self._reset = reset_seconds
+        self._max_reset = max_reset_seconds
+        self._clock = clock
+        self._breakers: dict[str, CircuitBreaker] = {}
+
+    def __call__(self, key: str) -> CircuitBreaker:
+        breaker = self._breakers.get(key)
+        if breaker is None:
+            breaker = CircuitBreaker(
+                f"{self.prefix}:{key}",
+                failure_threshold=self._threshold,
+                reset_seconds=self._reset,
+                max_reset_seconds=self._max_reset,
+                clock=self._clock,
+            )
+            self._breakers[key] = breaker
+        return breaker
+
+    def known(self) -> dict[str, CircuitBreaker]:
+        """The breakers made so far, by key."""
+        return dict(self._breakers)
+
+    def all_open(self) -> bool:
+        """Whether every platform tried so far is known to be down (False before any was tried)."""
+        return bool(self._breakers) and not any(b.allows_call() for b in self._breakers.values())
+
+    async def wait_while_all_open(self) -> None:
+        """Return when some platform may be called: at once unless every breaker made so far is open (then nothing
+        could be pushed anyway, and the caller pauses as behind a single breaker)."""
+        while self.all_open():
+            remaining = min(b.seconds_until_trial() for b in self._breakers.values())
+            await asyncio.sleep(max(0.05, min(remaining, 1.0)))

@@ -4,9 +4,13 @@ The hub's one failure path does the rest (hub/consumer.py, hub/parking.py): a tr
 then the retiree's key is parked — their later pushes wait behind it, so each retiree's notifications arrive in
 order — and retried with backoff; after the last attempt (or at once when the app refuses with a 4xx) the event is
 dead-lettered with the reason, and :meth:`ChannelPusher.record_final_failure` marks the ``channel_push`` row
-``dead`` with it. The app's breaker turns an outage into a pause: once it opens, batches wait in Kafka at the gate
-instead of every retiree being parked. Quiet hours (the 1.4 parameter ``notification_quiet_hours``) hold the group
-the same way: nothing is pushed at night, and what was held goes out in order when the window ends.
+``dead`` with it. Each app has its own breaker (:class:`hub.breaker.BreakerPerKey`, named ``channel-app:<client id>``),
+so an app that is down backs up only its own pushes: once its circuit opens, a push to it fails at once
+(:class:`AppCircuitOpen`, no call, no timeout) and takes the failure path above, while the other apps' pushes in the
+same batch go out. Only when every app tried so far is down does the group pause at the gate (the batch waits in
+Kafka, nothing is parked), as behind one breaker. Quiet hours (the 1.4 parameter ``notification_quiet_hours``) hold the
+group the same way: nothing is pushed at night, and what was held goes out in order when the window ends. There is no
+other path: every push is sent by the event's handler, after the quiet-hours check.
 
 Never sent twice: each push carries the notification's source event id as its ``Idempotency-Key``; a delivery is
 recorded on the ``channel_push`` row, and a push found delivered is not sent again (also when a set-based run fails
@@ -33,11 +37,12 @@ from domain.notifications.models import PushState
 from domain.notifications.quiet import QuietHours
 from domain.notifications.service import KIND_LABELS
 from hub import metrics
-from hub.breaker import CircuitBreaker, CircuitOpen
+from hub.breaker import BreakerPerKey, CircuitOpen
 from hub.consumer import OutboxUnitOfWork
 from hub.db import SessionFactory
 from hub.delivery import Delivery, Failure
 from hub.envelope import Envelope
+from hub.errors import TransientError
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +58,17 @@ class QuietHoursHold(CircuitOpen):
     """Quiet hours: abandon the batch (nothing committed) and wait at the gate, like an open circuit."""
 
 
+class AppCircuitOpen(TransientError):
+    """This app's circuit is open: its push is not tried now (the hub retries it, parked behind the retiree's key);
+    unlike :class:`hub.breaker.CircuitOpen` the batch goes on, so the other apps' pushes are not held."""
+
+
 class ChannelGate:
     """What holds the group between batches: quiet hours (waited in slices, the handler looks again after each, so
-    a changed parameter takes effect within a slice), then the apps' breaker."""
+    a changed parameter takes effect within a slice), then the apps' breakers while every one of them is open."""
 
-    def __init__(self, breaker: CircuitBreaker, *, slice_seconds: float) -> None:
-        self.breaker = breaker
+    def __init__(self, breakers: BreakerPerKey, *, slice_seconds: float) -> None:
+        self.breakers = breakers
         self.slice_seconds = slice_seconds
         self.quiet_until: datetime | None = None
 
@@ -67,7 +77,7 @@ class ChannelGate:
             remaining = (self.quiet_until - datetime.now(UTC)).total_seconds()
             if remaining > 0:
                 await asyncio.sleep(min(remaining, self.slice_seconds))
-        await self.breaker.wait_for_passage()
+        await self.breakers.wait_while_all_open()
 
 
 # For each push asked for (in the order asked): the push itself, and before it the retiree's earlier pushes to the
@@ -151,7 +161,7 @@ class ChannelPusher:
     def __init__(
         self,
         client: WebhookClient,
-        breaker: CircuitBreaker,
+        breakers: BreakerPerKey,
         sessions: Callable[[], SessionFactory],
         *,
         concurrency: int = 32,
@@ -159,8 +169,8 @@ class ChannelPusher:
         refresh_seconds: float = 30.0,
     ) -> None:
         self.client = client
-        self.breaker = breaker
-        self.gate = ChannelGate(breaker, slice_seconds=refresh_seconds)
+        self.breakers = breakers  # one per app, keyed by client id, made on first use
+        self.gate = ChannelGate(breakers, slice_seconds=refresh_seconds)
         self._sessions = sessions
         self._concurrency = concurrency
         self._quiet_source = quiet_source
@@ -242,24 +252,44 @@ class ChannelPusher:
         """A run of pushes, one per retiree, the retirees served concurrently."""
         await self._deliver(envelopes, uow)
 
+    def _circuit_open(self, client_id: str) -> Exception:
+        """The error for a push to an app whose circuit is open: the batch goes on without it, unless every app tried
+        so far is down (then the batch is abandoned and the group waits at its gate, as behind a single breaker)."""
+        breaker = self.breakers(client_id)
+        if self.breakers.all_open():
+            return CircuitOpen(f"every channel app's circuit is open ({breaker.name} among them); waiting for the apps")
+        return AppCircuitOpen(f"circuit {breaker.name} is open: app {client_id} is down; its push waits")
+
     async def _deliver(self, envelopes: Sequence[Envelope], uow: OutboxUnitOfWork) -> None:
-        """Each retiree's chain in order, the chains concurrently. If any fails, the pushes delivered are recorded in
+        """Each retiree's chain in order, the chains concurrently, each through its own app's breaker: a chain to an
+        app whose circuit is open fails at once, without a call. If any fails, the pushes delivered are recorded in
         their own transaction (so the retry that follows does not send them again) and the failure is raised: the
-        hub retries, parks the retiree's key or dead-letters, and an outage opens the breaker (the batch then waits
-        at the gate instead of every retiree being parked)."""
+        hub retries, parks the retiree's key or dead-letters. A failure to reach an app counts against that app's
+        breaker only; once every app tried is down the batch is abandoned instead (the group waits at its gate)."""
         await self._check_quiet(uow.session)
-        self.breaker.check()
         chains, skipped = await self._targets(uow.session, [_key(e) for e in envelopes])
         await self._skip(uow.session, skipped)
         limit = asyncio.Semaphore(self._concurrency)
         sent: list[Target] = []
+        answered: set[str] = set()
+        unavailable: set[str] = set()
 
         async def one(chain: Sequence[Target]) -> None:
+            app = chain[0].key[1]  # a chain is one retiree's pushes to one app
+            breaker = self.breakers(app)
             async with limit:
                 for target in chain:
+                    if not breaker.allows_call():
+                        raise self._circuit_open(app)
                     try:
                         await self._send(target)
+                    except AppUnavailable:
+                        metrics.channel_pushes.labels(outcome="unavailable").inc()
+                        unavailable.add(app)
+                        breaker.record_failure()
+                        raise
                     except PushRefused as refused:
+                        answered.add(app)  # the app is up: it answered
                         if target.asked:
                             raise
                         # an earlier push the app refuses for good: its own event dead-letters it with the reason
@@ -269,22 +299,23 @@ class ChannelPusher:
                             refused,
                         )
                         continue
+                    answered.add(app)
                     sent.append(target)
 
         results = await asyncio.gather(*(one(chain) for chain in chains), return_exceptions=True)
+        for app in answered - unavailable:
+            self.breakers(app).record_success()
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             if sent:
                 async with self._sessions()() as session, session.begin():
                     await _mark(session, [t.key for t in sent], PushState.DELIVERED)
                 self._delivered_metrics(sent)
-            if any(isinstance(f, AppUnavailable) for f in failures):
-                metrics.channel_pushes.labels(outcome="unavailable").inc()
-                self.breaker.record_failure()
-                self.breaker.check()  # just opened: abandon the batch rather than park every retiree's push
-            raise failures[0]
-        if chains:
-            self.breaker.record_success()
+            abandon = next((f for f in failures if isinstance(f, CircuitOpen)), None)
+            if abandon is None and unavailable and self.breakers.all_open():
+                # the last app still up just went down: abandon the batch rather than park every retiree's push
+                abandon = CircuitOpen(f"every channel app's circuit is open after {failures[0]}")
+            raise abandon or failures[0]
         await _mark(uow.session, [t.key for t in sent], PushState.DELIVERED)
         self._delivered_metrics(sent)
 
@@ -301,4 +332,4 @@ class ChannelPusher:
         log.error("push of notification %s to %s failed for good: %s", key[0], key[1], reason)
 
 
-__all__ = ["ChannelGate", "ChannelPusher", "QuietHoursHold", "quiet_hours_parameter"]
+__all__ = ["AppCircuitOpen", "ChannelGate", "ChannelPusher", "QuietHoursHold", "quiet_hours_parameter"]

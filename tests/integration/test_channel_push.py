@@ -2,7 +2,7 @@
 the ``mobile-notifications`` and ``channel-push`` groups' real workers and the channel-app simulator (in process,
 through an ASGI transport): each kind reaches the app once, in order per retiree, after the app was down for a
 minute; a death is never notified to the deceased; quiet hours hold pushes and release them; a push the app refuses
-is dead-lettered with the reason."""
+is dead-lettered with the reason; with two apps, one down backs up only its own pushes (each app its own breaker)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from domain.shared.calendar import BUSINESS_TZ
 from domain.shared.event_types import EventType
 from domain.staff.models import ChannelClient
 from hub.bootstrap import Hub, bootstrap
-from hub.breaker import CircuitBreaker
+from hub.breaker import BreakerPerKey
 from hub.consumer import ConsumerGroup
 from hub.db import create_engine, create_session_factory
 from hub.envelope import Envelope
@@ -45,6 +45,7 @@ from tests.support.harness import Background, wait_until
 pytestmark = pytest.mark.integration
 
 SIMULATOR = "http://channel-sim.test"
+OTHER_SIMULATOR = "http://channel-sim-2.test"
 
 
 @dataclass
@@ -63,13 +64,30 @@ async def simulator() -> FastAPI:
     return create_simulator(ChannelAppSettings(secrets=""))
 
 
-async def _pipeline(settings: Settings, simulator: FastAPI, *, quiet_from_parameter: bool) -> AsyncIterator[Pipeline]:
+class _ByHost(httpx.AsyncBaseTransport):
+    """Each simulator host to its own in-process simulator (two apps, each with its own faults)."""
+
+    def __init__(self, simulators: dict[str, FastAPI]) -> None:
+        self._transports = {host: httpx.ASGITransport(app=app) for host, app in simulators.items()}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._transports[request.url.host].handle_async_request(request)
+
+
+async def _pipeline(
+    settings: Settings, simulator: FastAPI, *, quiet_from_parameter: bool, other: FastAPI | None = None
+) -> AsyncIterator[Pipeline]:
     fast = settings.model_copy(update={"parked_retry_initial_seconds": 1.0, "parked_retry_max_seconds": 4.0})
+    if other is not None:  # an app down while another is up: its pushes are parked and retried until it is back
+        fast = fast.model_copy(update={"parked_retry_attempts": 60})
     engine = create_engine(fast)
     sessions = create_session_factory(engine)
+    simulators = {httpx.URL(SIMULATOR).host: simulator}
+    if other is not None:
+        simulators[httpx.URL(OTHER_SIMULATOR).host] = other
     pusher = ChannelPusher(
-        WebhookClient(timeout=2.0, transport=httpx.ASGITransport(app=simulator)),
-        CircuitBreaker("it-channel-apps", failure_threshold=3, reset_seconds=1.0, max_reset_seconds=2.0),
+        WebhookClient(timeout=2.0, transport=_ByHost(simulators)),
+        BreakerPerKey("it-channel-app", failure_threshold=3, reset_seconds=1.0, max_reset_seconds=2.0),
         lambda: sessions,
         concurrency=8,
         refresh_seconds=0.3,
@@ -112,9 +130,23 @@ async def night_pipeline(settings: Settings, simulator: FastAPI) -> AsyncIterato
         yield built
 
 
-async def _app(hub: Hub, api: Api, simulator: httpx.AsyncClient) -> ChannelApp:
+@dataclass
+class TwoApps:
+    pipeline: Pipeline  # its simulator serves the first app
+    other: httpx.AsyncClient  # the second app's simulator (its own host, its own faults)
+
+
+@pytest.fixture
+async def two_apps(settings: Settings, simulator: FastAPI) -> AsyncIterator[TwoApps]:
+    other = create_simulator(ChannelAppSettings(secrets=""))
+    async for built in _pipeline(settings, simulator, quiet_from_parameter=False, other=other):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url=OTHER_SIMULATOR) as admin:
+            yield TwoApps(built, admin)
+
+
+async def _app(hub: Hub, api: Api, simulator: httpx.AsyncClient, base: str = SIMULATOR) -> ChannelApp:
     app = await channel_app(hub, api)
-    webhook = f"{SIMULATOR}/apps/{app.client_id}/notifications"
+    webhook = f"{base}/apps/{app.client_id}/notifications"
     async with hub.sessions() as session, session.begin():
         await session.execute(
             update(ChannelClient).where(col(ChannelClient.client_id) == app.client_id).values(webhook_url=webhook)
@@ -321,3 +353,78 @@ async def test_4_5_a_push_the_app_refuses_is_dead_lettered_with_the_reason(
     await wait_until(dead, 60, "the refused push to be dead-lettered")
     [push] = await _pushes(registry_hub, app.client_id)
     assert push.last_error is not None and "PushRefused" in push.last_error and "404" in push.last_error
+
+
+@pytest.mark.slow
+async def test_4_5_an_app_that_is_down_backs_up_only_its_own_pushes_and_gets_them_in_order_when_back(
+    two_apps: TwoApps, registry_hub: Hub, api: Api
+) -> None:
+    """Two apps, each behind its own breaker: the first refuses (503) until its circuit opens, the second keeps
+    getting its retirees' pushes in order meanwhile; once the first is back its pushes arrive in order, each once.
+    A retiree bound to both apps: their pushes are keyed by the retiree, so those to the second app wait behind the
+    first app's (parked), and reach both apps in order when it is back."""
+    pipeline = two_apps.pipeline
+    down = await _app(registry_hub, api, pipeline.simulator)
+    up = await _app(registry_hub, api, two_apps.other, OTHER_SIMULATOR)
+    mine, theirs, shared = await _people(registry_hub, [Status.REGISTERED, Status.REGISTERED, Status.REGISTERED])
+    await down.retiree_headers(mine.id_number)
+    await up.retiree_headers(theirs.id_number)
+    await down.retiree_headers(shared.id_number)
+    await up.retiree_headers(shared.id_number)
+    assert (await pipeline.simulator.put("/admin/faults", json={"down": True})).status_code == 200
+
+    sent: dict[str, list[str]] = {p.personal_number: [] for p in (mine, theirs, shared)}
+
+    async def publish(events: list[Envelope]) -> None:
+        for event in events:
+            sent[event.subject].append(event.id)
+        await pipeline.publisher.publisher.publish_events(events, source="test")
+
+    async def keys(simulator: httpx.AsyncClient, app: ChannelApp, person: Person) -> list[str]:
+        received = await _received(simulator, app.client_id)
+        return [r["idempotencyKey"] for r in received if r["personalNumber"] == person.personal_number]
+
+    async def up_has_theirs() -> bool:
+        return await keys(two_apps.other, up, theirs) == sent[theirs.personal_number]
+
+    await publish(
+        [_status(mine, "suspended", "S01"), _status(theirs, "suspended", "S04"), _status(shared, "suspended", "S02")]
+    )
+    breaker = pipeline.pusher.breakers(down.client_id)
+
+    async def circuit_open() -> bool:
+        return breaker.state != "closed"
+
+    await wait_until(circuit_open, 60, "the first app's circuit to open")
+    await wait_until(up_has_theirs, 60, "the second app to get its push while the first is down")
+    # the first app's circuit open, the second app's retirees still get every push, in order
+    await publish([_reminder(theirs), _rejected(mine), _status(theirs, "resumed", "R02"), _reminder(shared)])
+    await wait_until(up_has_theirs, 60, "the second app to keep getting its pushes, in order")
+    assert pipeline.pusher.breakers(up.client_id).state == "closed"
+    assert breaker.name == f"it-channel-app:{down.client_id}"
+    assert await _received(pipeline.simulator, down.client_id) == []
+    assert {p.state for p in await _pushes(registry_hub, down.client_id)} == {"pending"}
+
+    assert (await pipeline.simulator.delete("/admin/faults")).status_code == 200
+
+    async def all_in() -> bool:
+        for app, simulator, people in (
+            (down, pipeline.simulator, (mine, shared)),
+            (up, two_apps.other, (theirs, shared)),
+        ):
+            for person in people:
+                if await keys(simulator, app, person) != sent[person.personal_number]:
+                    return False
+        return True
+
+    await wait_until(all_in, 90, "every push to reach its apps, in order per retiree, once the first app is back")
+    assert await keys(pipeline.simulator, down, theirs) == [] and await keys(two_apps.other, up, mine) == []
+    for simulator in (pipeline.simulator, two_apps.other):  # each once
+        assert (await simulator.get("/admin/stats")).json()["counts"].get("duplicate", 0) == 0
+
+    async def all_recorded() -> bool:
+        pushes = [*await _pushes(registry_hub, down.client_id), *await _pushes(registry_hub, up.client_id)]
+        return len(pushes) == 9 and {p.state for p in pushes} == {"delivered"}
+
+    await wait_until(all_recorded, 30, "every push to both apps to be recorded as delivered")
+    assert breaker.state == "closed"
