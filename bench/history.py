@@ -10,6 +10,8 @@ Over the three years before today, by a fixed pseudo-random draw of the register
 - 4 % moved to another community of their street (4.8, 机构拆分合并), a quarter of them dying later;
 - 6 % died (死亡减员), spread over the three years;
 - 3 % suspended for an overdue certification (超过6个月未认证), 60 % of them resumed 45–195 days later;
+- 3 % insured by another district's agency than the one they live and are registered in (6.5, 6.6);
+- a certification a year over the last two years (12 % not yet this year), mostly by face recognition (6.13, 7.11);
 - the sync date (``created_at``, 6.21): people approved after the go-live two years back arrived the day after their
   approval; the others at the go-live (the legacy migration).
 
@@ -197,10 +199,53 @@ def _statements() -> list[tuple[str, str]]:
             """
             UPDATE retiree
             SET created_at = CASE WHEN approval_date >= %(go_live)s THEN approval_date + interval '1 day 09:00'
-                                  ELSE %(go_live)s + interval '09:00' END
+                                  ELSE %(go_live)s + interval '09:00' END,
+                insuring_agency_code = CASE WHEN (id * 6007) %% 100 < 3 AND status <> 'approved'
+                    THEN coalesce((SELECT a.code FROM institution a WHERE a.level = 'district'
+                                     AND a.code <> retiree.insuring_agency_code
+                                   ORDER BY (a.id * 31 + retiree.id) %% 97, a.id LIMIT 1), insuring_agency_code)
+                    ELSE insuring_agency_code END
+            """,
+        ),
+        ("certifications (last year and this year)", _CERTIFICATIONS),
+        (
+            "last certification dates",
+            """
+            UPDATE retiree r SET last_certified_on = c.last
+            FROM (SELECT retiree_id, max(certified_on) AS last FROM certification GROUP BY retiree_id) c
+            WHERE r.id = c.retiree_id
             """,
         ),
     ]
+
+
+# One certification a year for everyone managed then (registered before it, not dead yet), on a pseudo-random day
+# of each of the two years before today; 12 % not yet this year. Most by face recognition (the authentication
+# platform), then on site, the province's copies, and cross-region files (6.13's local / cross-region split).
+_CERTIFICATIONS = f"""
+WITH due AS (
+    SELECT r.id AS retiree_id, y.year_back,
+           %(today)s - 365 * y.year_back - 1 - ((r.id * 7 + y.year_back * 13) %% 360)::int AS on_date,
+           (r.id * 104729) %% 100 AS kind
+    FROM retiree r CROSS JOIN (VALUES (0), (1)) y(year_back)
+    WHERE r.registered_on IS NOT NULL AND NOT (y.year_back = 0 AND (r.id * 15485863) %% 100 < 12)
+), certified AS (
+    SELECT d.*, CASE WHEN kind < 70 THEN 'face_recognition' WHEN kind < 90 THEN 'on_site'
+                     WHEN kind < 95 THEN 'provincial_sync' ELSE 'ministry_import' END AS source,
+                CASE WHEN kind < 70 THEN 'face' WHEN kind < 90 THEN 'on_site'
+                     WHEN kind < 95 THEN 'video' ELSE 'cross_region' END AS method
+    FROM due d JOIN retiree r ON r.id = d.retiree_id
+    WHERE d.on_date > r.registered_on AND (r.death_date IS NULL OR d.on_date < r.death_date)
+), made AS (
+    INSERT INTO certification (retiree_id, certified_on, source, method, certified_by, recorded_at)
+    SELECT retiree_id, on_date, source, method, '{MARK}', on_date + time '11:00' FROM certified
+    ORDER BY on_date, retiree_id
+    RETURNING id, retiree_id, certified_on, source, method, recorded_at
+)
+INSERT INTO certification_report (retiree_id, source, source_id, method, certified_on, result, certified_by,
+                                  certification_id, recorded_at)
+SELECT retiree_id, source, '{MARK}:' || id, method, certified_on, 'passed', '{MARK}', id, recorded_at FROM made
+"""
 
 
 def main() -> None:
@@ -228,7 +273,10 @@ def main() -> None:
     with psycopg.connect(url, autocommit=True) as connection:
         step = time.perf_counter()
         connection.execute("VACUUM (FULL, ANALYZE) retiree")
-        connection.execute("VACUUM (ANALYZE) status_change, retiree_state_period, death_record")
+        connection.execute(
+            "VACUUM (ANALYZE) retiree, status_change, retiree_state_period, death_record, certification, "
+            "certification_report"
+        )
         print(f"vacuumed and analysed in {time.perf_counter() - step:.1f} s")
 
 
