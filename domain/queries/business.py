@@ -97,7 +97,26 @@ def _certifications(ctx: QueryContext) -> Statement:
         LEFT JOIN retiree_residence res ON res.retiree_id = r.id AND res.current
         WHERE {scope} AND c.certified_on BETWEEN :start AND :end{where}
     """
-    return Statement(sql, params)
+    whole_city = ctx.actor.is_city_level and ctx.prefix == f"{ctx.actor.institution_path}%"
+    return Statement(sql, params, count_sql=_city_certified_count(ctx, state, where) if whole_city else None)
+
+
+def _city_certified_count(ctx: QueryContext, state: PersonState, where: str) -> str:
+    """The whole city's certified total: no institution path (every institution lies under the city's) and the
+    residence only for the kind filter. As of a past date the period's certifications are read once (materialised:
+    the planner, misjudging how many people the state join keeps, otherwise probed them person by person — 3.2 s
+    at 1,000,000 retirees in EXPLAIN ANALYZE)."""
+    residence = (
+        "LEFT JOIN retiree_residence res ON res.retiree_id = r.id AND res.current" if ctx.filters.get("kind") else ""
+    )
+    certified = "SELECT retiree_id, source FROM certification WHERE certified_on BETWEEN :start AND :end"
+    return f"""
+        WITH c AS {"MATERIALIZED" if ctx.as_of_past else "NOT MATERIALIZED"} ({certified})
+        SELECT count(*) FROM c
+        JOIN retiree r ON r.id = c.retiree_id {state.join}
+        {residence}
+        WHERE {state.institution} IS NOT NULL AND {state.where} AND {state.status} = ANY(:managed){where}
+    """
 
 
 CERTIFICATIONS = QuerySpec(

@@ -193,6 +193,16 @@ async def test_6_13_certified_locally_non_locally_cross_region_and_not_certified
     ) == sorted(p.name for p in s.people)
     assert (await get_json(api, s.outsider, base))["total"] == 0
     await _refused(api, s.district, base + "&kind=martian", "kind")
+    # The whole city counts its certified rows another way (no institution path, business._city_certified_count),
+    # today and as of a past date: the totals must be the rows listed.
+    async with registry_hub.sessions() as session, session.begin():
+        city = (await factories.account(session, s.tree.city, "operator")).username
+    whole = await get_json(api, city, base + "&size=50")
+    assert whole["total"] == len(whole["items"]) == 3
+    assert (await get_json(api, city, base + "&kind=non_local"))["total"] == 1
+    yesterday = (calendar.today() - timedelta(days=1)).isoformat()
+    before = f"/api/v1/queries/6.13?name={s.surname}&on={yesterday}&from=2000-01-01"
+    assert (await get_json(api, city, before))["total"] == 0  # certified today: not yet on the day before
 
 
 async def test_6_14_transfers_out_in_and_history(api: Api, setting: Setting) -> None:
