@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
 
 from channels.deps import Session, StaffActor
 from channels.printing import PrintColumn, PrintedDocument, PrintFormat, print_response, print_responses
@@ -238,9 +239,26 @@ async def _print(
     )
 
 
-@router.get("/{report_id}.xlsx", response_class=StreamingResponse, responses=print_responses(PrintFormat.XLSX))
-async def report_xlsx(
+class _PrintFormatConvertor(Convertor[str]):
+    """Matches only a known print format, so ``/{report_id}.{fmt}`` never takes ``/7.2`` (report 7, format "2")
+    from ``/{report_id}``: report ids contain dots. A path with another ending is an unknown report there."""
+
+    regex = "|".join(f.value for f in PrintFormat)
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("print_format", _PrintFormatConvertor())
+
+
+@router.get("/{report_id}.{fmt:print_format}", response_class=StreamingResponse, responses=print_responses())
+async def print_report(
     report_id: ReportIdPath,
+    fmt: PrintFormat,
     request: Request,
     session: Session,
     actor: StaffActor,
@@ -248,22 +266,9 @@ async def report_xlsx(
     sort: SortQuery = None,
     unmasked: UnmaskedQuery = False,
 ) -> StreamingResponse:
-    """报表导出为 Excel（与屏幕上的数字相同；花名册为全部人员，流式生成，默认脱敏），记入审计日志。"""
-    return await _print(session, actor, PrintFormat.XLSX, report_id, request, on, sort, unmasked)
-
-
-@router.get("/{report_id}.pdf", response_class=StreamingResponse, responses=print_responses(PrintFormat.PDF))
-async def report_pdf(
-    report_id: ReportIdPath,
-    request: Request,
-    session: Session,
-    actor: StaffActor,
-    on: OnQuery = None,
-    sort: SortQuery = None,
-    unmasked: UnmaskedQuery = False,
-) -> StreamingResponse:
-    """报表打印为 PDF（A4，表头每页重复，页码，签字/盖章栏；花名册为全部人员，流式生成，默认脱敏），记入审计日志。"""
-    return await _print(session, actor, PrintFormat.PDF, report_id, request, on, sort, unmasked)
+    """报表导出为 Excel（xlsx）或打印为 PDF（pdf：A4，表头每页重复，页码，签字/盖章栏），与屏幕上的数字相同；
+    花名册为全部人员，流式生成，默认脱敏；每次导出或打印记入审计日志。"""
+    return await _print(session, actor, fmt, report_id, request, on, sort, unmasked)
 
 
 @router.get("/{report_id}/rows", response_model=QueryPageView)

@@ -1536,7 +1536,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/reports/{report_id}.pdf": {
+    "/api/v1/reports/{report_id}.{fmt}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1544,30 +1544,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Report Pdf
-         * @description 报表打印为 PDF（A4，表头每页重复，页码，签字/盖章栏；花名册为全部人员，流式生成，默认脱敏），记入审计日志。
+         * Print Report
+         * @description 报表导出为 Excel（xlsx）或打印为 PDF（pdf：A4，表头每页重复，页码，签字/盖章栏），与屏幕上的数字相同；
+         *     花名册为全部人员，流式生成，默认脱敏；每次导出或打印记入审计日志。
          */
-        get: operations["report_pdf_api_v1_reports__report_id__pdf_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/reports/{report_id}.xlsx": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Report Xlsx
-         * @description 报表导出为 Excel（与屏幕上的数字相同；花名册为全部人员，流式生成，默认脱敏），记入审计日志。
-         */
-        get: operations["report_xlsx_api_v1_reports__report_id__xlsx_get"];
+        get: operations["print_report_api_v1_reports__report_id___fmt__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -12576,7 +12557,7 @@ export interface operations {
             };
         };
     };
-    report_pdf_api_v1_reports__report_id__pdf_get: {
+    print_report_api_v1_reports__report_id___fmt__get: {
         parameters: {
             query?: {
                 /** @description 按历史日期统计（仅统计人员状态的报表） */
@@ -12590,6 +12571,7 @@ export interface operations {
             path: {
                 /** @description 报表的功能点编号，如 7.15 */
                 report_id: string;
+                fmt: components["schemas"]["PrintFormat"];
             };
             cookie?: never;
         };
@@ -12602,71 +12584,6 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
-                };
-            };
-            /** @description 未登录，令牌无效、过期或已失效（NOT_LOGGED_IN、TOKEN_INVALID、TOKEN_EXPIRED、TOKEN_REVOKED、ACCOUNT_DISABLED），或登录失败（LOGIN_FAILED、ACCOUNT_LOCKED、CLIENT_AUTH_FAILED） */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description 当前角色无权执行（PERMISSION_DENIED 等），或须先修改密码（PASSWORD_CHANGE_REQUIRED） */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description 路径或请求中引用的记录不存在，或不在本机构管辖范围内 */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description 请求参数不正确（INVALID_REQUEST）或违反业务规则 */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    report_xlsx_api_v1_reports__report_id__xlsx_get: {
-        parameters: {
-            query?: {
-                /** @description 按历史日期统计（仅统计人员状态的报表） */
-                on?: string | null;
-                /** @description 名册排序列；前加“-”为降序 */
-                sort?: string | null;
-                /** @description 名册导出完整证件号码和电话（仅市、区级经办人员） */
-                unmasked?: boolean;
-            };
-            header?: never;
-            path: {
-                /** @description 报表的功能点编号，如 7.15 */
-                report_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description 打印文件 */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
