@@ -171,12 +171,13 @@ class QueryPage:
     items: list[dict[str, Any]]
 
 
-async def _plan_for_these_values(session: AsyncSession, *, jit: bool) -> None:
+async def plan_for_these_values(session: AsyncSession, *, jit: bool) -> None:
     """Plan each read for its own scope and filters. The same statement serves a community (12,000 people) and the
     city (850,000); once the driver prepares it (its fifth run), PostgreSQL may switch to one generic plan for all,
     and the city's 6.12 page took 5.3 s instead of 0.06 s in the benchmark. A page is a short read: compiling its
-    plan (JIT) cost 0.2-0.3 s of a city-wide 6.4 or 6.22 page and saved nothing (EXPLAIN ANALYZE); an export, one
-    long read, keeps it. Both settings last until the transaction ends."""
+    plan (JIT) cost 0.2-0.3 s of a city-wide 6.4 or 6.22 page and saved nothing, and 7.8 s of the city's 7.1 report
+    (3.2 s without; EXPLAIN ANALYZE); an export, one long read, keeps it. Both settings last until the transaction
+    ends."""
     await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     if not jit:
         await session.execute(text("SET LOCAL jit = off"))
@@ -200,7 +201,7 @@ async def run_page(
     order = _order(spec, sort)
     params = {**ctx.params(), **statement.params}
     counting = statement.count_sql or f"SELECT count(*) FROM ({statement.sql}) q"
-    await _plan_for_these_values(session, jit=False)
+    await plan_for_these_values(session, jit=False)
     total = (await session.execute(text(counting), params)).scalar_one()
     by_person = (sort or spec.default_sort).lstrip("-") in statement.page_sorts
     paged = statement.page_sql if statement.page_sql and by_person else statement.sql
@@ -244,7 +245,7 @@ async def run_export(
     params = {**ctx.params(), **statement.params}
     people = f"count(DISTINCT q.{spec.person_column})" if spec.person_column else "0"
     added = "".join(f', sum(q."{spec_column(spec, key).key}")' for key in summed)
-    await _plan_for_these_values(session, jit=True)
+    await plan_for_these_values(session, jit=True)
     counted = (await session.execute(text(f"SELECT count(*), {people}{added} FROM ({statement.sql}) q"), params)).one()
     total, distinct = counted[0], counted[1]
     sums = {key: counted[2 + index] for index, key in enumerate(summed)}

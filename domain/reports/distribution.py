@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from domain.dictionary import service as dictionary
 from domain.institutions.models import Institution
+from domain.queries.service import plan_for_these_values
 from domain.retirees.lifecycle import Status
 from domain.shared import calendar
 from domain.shared.actor import Actor
@@ -161,6 +162,7 @@ async def retiree_distribution(session: AsyncSession, actor: Actor, on: date | N
     total = Counts()
     bands = {"bands": len(AGE_BAND_BOUNDS), "thresholds": band_thresholds(on)}
     managed = {"depth": len(prefix) + 1, "prefix": f"{prefix}%", "statuses": list(MANAGED), **bands}
+    await plan_for_these_values(session, jit=False)
     if on < today:
         groups = await session.execute(_MANAGED_GROUPS_ON, {**managed, "on": on})
     else:

@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from domain.institutions import service as institutions
 from domain.institutions.models import Institution
-from domain.queries.service import EARLIEST_DATE, parse_filters
+from domain.queries.service import EARLIEST_DATE, parse_filters, plan_for_these_values
 from domain.reports.catalogue import REPORTS
 from domain.reports.spec import NO_INSTITUTION, NO_INSTITUTION_LABEL, Axis, ReportContext, ReportSpec
 from domain.shared import calendar
@@ -92,6 +92,7 @@ async def run(
     spec = spec_of(report_id)
     ctx, node = await _context(session, actor, spec, raw, on)
     statement = spec.build(ctx)
+    await plan_for_these_values(session, jit=False)
     found = (await session.execute(text(statement.sql), {**ctx.params(), **statement.params})).mappings().all()
     measures = [m.key for m in spec.measures]
     rows: list[ReportRow] = []
