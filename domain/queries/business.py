@@ -17,6 +17,7 @@ from domain.queries.sql import (
     like_prefix,
     period_filter,
     person_select,
+    whole_city,
 )
 from domain.retirees.lifecycle import ChangeKind, Status
 from domain.status_log.queries import CHANGE_KIND_LABELS
@@ -97,8 +98,7 @@ def _certifications(ctx: QueryContext) -> Statement:
         LEFT JOIN retiree_residence res ON res.retiree_id = r.id AND res.current
         WHERE {scope} AND c.certified_on BETWEEN :start AND :end{where}
     """
-    whole_city = ctx.actor.is_city_level and ctx.prefix == f"{ctx.actor.institution_path}%"
-    return Statement(sql, params, count_sql=_city_certified_count(ctx, state, where) if whole_city else None)
+    return Statement(sql, params, count_sql=_city_certified_count(ctx, state, where) if whole_city(ctx) else None)
 
 
 def _city_certified_count(ctx: QueryContext, state: PersonState, where: str) -> str:

@@ -7,7 +7,7 @@ from domain.dictionary.codes import REASON_CODE_LABELS
 from domain.queries.people import INSTITUTION, NAME
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import STATUS_LABEL_SQL, labels
+from domain.queries.sql import STATUS_LABEL_SQL, labels, like_prefix, whole_city
 from domain.status_log.models import SyncState
 from domain.status_log.queries import CHANGE_KIND_LABELS, SYNC_STATE_LABELS
 
@@ -34,14 +34,13 @@ def _changes(ctx: QueryContext) -> Statement:
         params["to_date"] = ctx.filters["to"]
     if ctx.filters.get("name"):
         where += " AND r.name LIKE :name"
-        params["name"] = ctx.filters["name"].replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        params["name"] = like_prefix(ctx.filters["name"])
     # An entry with no institution (an approved person not registered anywhere) is seen by the whole city only; the
     # whole city sees every entry (every institution lies under the city's own path). Below it, the entries of the
     # scope's institutions, read through ix_status_change_institution_entered (an array computed once).
-    whole_city = ctx.actor.is_city_level and ctx.prefix == f"{ctx.actor.institution_path}%"
     scope = (
         "TRUE"
-        if whole_city
+        if whole_city(ctx)
         else "sc.institution_id = ANY(ARRAY(SELECT si.id FROM institution si WHERE si.path LIKE :prefix))"
     )
     # The total counts the log's entries only: the person is joined for the name filter alone (every entry has one).

@@ -14,12 +14,8 @@ from domain.handover.models import HANDOVER_STATE_LABELS, RECEIPT_RESULT_LABELS,
 from domain.queries.people import INSTITUTION, NAME
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import PERSON_COLUMNS, STATUS_LABEL_SQL, labels
+from domain.queries.sql import PERSON_COLUMNS, STATUS_LABEL_SQL, labels, like_prefix
 from domain.retirees.lifecycle import Status
-
-
-def _like_prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
 
 
 def _employer_filter(ctx: QueryContext, alias: str) -> tuple[str, dict[str, Any]]:
@@ -29,14 +25,14 @@ def _employer_filter(ctx: QueryContext, alias: str) -> tuple[str, dict[str, Any]
         return "", {}
     return (
         f" AND ({alias}.code = :employer OR {alias}.name LIKE :employer_name)",
-        {"employer": value, "employer_name": _like_prefix(value)},
+        {"employer": value, "employer_name": like_prefix(value)},
     )
 
 
 def _name_filter(ctx: QueryContext) -> tuple[str, dict[str, Any]]:
     if not ctx.filters.get("name"):
         return "", {}
-    return " AND r.name LIKE :name", {"name": _like_prefix(ctx.filters["name"])}
+    return " AND r.name LIKE :name", {"name": like_prefix(ctx.filters["name"])}
 
 
 EMPLOYER = QueryFilter("employer", "单位", FilterKind.TEXT, description="单位编号，或单位名称开头的字")
@@ -81,7 +77,7 @@ def _ledger(ctx: QueryContext) -> Statement:
     )
     params: dict[str, Any] = {
         "employer": ctx.filters["employer"],
-        "employer_name": _like_prefix(ctx.filters["employer"]),
+        "employer_name": like_prefix(ctx.filters["employer"]),
     }
     named, name_params = _name_filter(ctx)
     more += named
@@ -169,7 +165,7 @@ def _handovers(ctx: QueryContext) -> Statement:
     if ctx.filters.get("person"):
         more += " AND (r.personal_number = :person OR r.id_number = :person OR r.name LIKE :person_name)"
         params["person"] = ctx.filters["person"]
-        params["person_name"] = _like_prefix(ctx.filters["person"])
+        params["person_name"] = like_prefix(ctx.filters["person"])
     if ctx.filters.get("state"):
         more += " AND h.state = :state"
         params["state"] = ctx.filters["state"]

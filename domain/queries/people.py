@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import PERSON_COLUMNS, PersonState, labels, person_select
+from domain.queries.sql import PERSON_COLUMNS, PersonState, labels, like_prefix, person_select
 from domain.retirees.lifecycle import Status
 
 INSTITUTION = QueryFilter("institution_id", "所属机构", FilterKind.INSTITUTION, description="范围内的任一机构")
@@ -15,10 +15,11 @@ MANAGEMENT_FORMS = {"1": "社区管理", "2": "社保经办机构管理", "3": "
 
 def _person_filters(ctx: QueryContext) -> tuple[str, dict[str, object]]:
     """The name and sex filters every person query takes."""
-    where, params = "", {}
+    where = ""
+    params: dict[str, object] = {}
     if ctx.filters.get("name"):
         where += " AND r.name LIKE :name"
-        params["name"] = ctx.filters["name"].replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        params["name"] = like_prefix(ctx.filters["name"])
     if ctx.filters.get("sex"):
         where += " AND r.sex = :sex"
         params["sex"] = ctx.filters["sex"]

@@ -16,7 +16,15 @@ from domain.queries.people import INSTITUTION, MANAGEMENT_FORMS, NAME, SEX, _per
 from domain.queries.residence import AGENCY, AGENCY_LABELS
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import PERSON_COLUMNS, SEX_LABELS, STATUS_LABEL_SQL, PersonState, labels, person_select
+from domain.queries.sql import (
+    PERSON_COLUMNS,
+    SEX_LABELS,
+    STATUS_LABEL_SQL,
+    PersonState,
+    labels,
+    person_select,
+    whole_city,
+)
 from domain.retirees.lifecycle import STATUS_LABELS, Status
 
 MANAGED = [Status.REGISTERED.value, Status.SUSPENDED.value, Status.TRANSFERRING_OUT.value]
@@ -202,12 +210,11 @@ def _newly_approved(ctx: QueryContext) -> Statement:
     if ctx.filters.get("status"):
         more += " AND r.status = :status"
         params["status"] = ctx.filters["status"]
-    whole_city = ctx.actor.is_city_level and ctx.prefix == f"{ctx.actor.institution_path}%"
     # The whole city sees everyone (no predicate: the list is read through ix_retiree_created in its order). Below it,
     # the candidates are two index reads, the people registered in the scope's institutions and the people insured by
     # its district's agency, each through an array computed once; the paths then decide.
     scope = "TRUE"
-    if not whole_city:
+    if not whole_city(ctx):
         scope = """(r.institution_id = ANY(ARRAY(SELECT si.id FROM institution si WHERE si.path LIKE :prefix))
                 OR r.insuring_agency_code = ANY(ARRAY(
                     SELECT sa.code FROM institution sa WHERE sa.level = 'district' AND sa.path LIKE :prefix)))

@@ -13,7 +13,7 @@ from domain.dictionary.codes import CATEGORIES
 from domain.queries.people import INSTITUTION, NAME, SEX, _person_filters
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import CITY_DEPTH, PERSON_COLUMNS, PersonState, labels, person_select
+from domain.queries.sql import CITY_DEPTH, PERSON_COLUMNS, PersonState, labels, like_prefix, person_select
 from domain.residence.cities import CITY_NAMES
 from domain.retirees.lifecycle import Status
 from domain.transfers.rules import CITY_PREFIX
@@ -164,7 +164,7 @@ def _non_local(ctx: QueryContext) -> Statement:
     more = ""
     if ctx.filters.get("name"):
         more += " AND q0.name LIKE :name"
-        params["name"] = ctx.filters["name"].replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        params["name"] = like_prefix(ctx.filters["name"])
     if ctx.filters.get("city"):
         more += " AND q0.city_code = :city"
         params["city"] = ctx.filters["city"]

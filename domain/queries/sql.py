@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from domain.queries.spec import ColumnKind as K
 from domain.queries.spec import ResultColumn
 from domain.retirees.lifecycle import STATUS_LABELS
+from domain.shared.actor import Actor
 from domain.status_log.periods import IN_REGISTRY_ON, INSTITUTION_ON, SCOPE_CANDIDATES_ON, STATE_ON_JOIN, STATUS_ON
 
 SEX_LABELS = {"1": "男", "2": "女", "9": "未说明"}
@@ -50,6 +51,21 @@ class AsOf(Protocol):
 
     @property
     def prefix(self) -> str: ...
+
+
+class Scoped(Protocol):
+    @property
+    def actor(self) -> Actor: ...
+
+    @property
+    def prefix(self) -> str: ...
+
+
+def whole_city(ctx: Scoped) -> bool:
+    """The statement runs over the whole city: a city-level caller who has not narrowed it to an institution. Then
+    every institution lies under its path, and entries without one (an approved person not registered anywhere)
+    are its too."""
+    return ctx.actor.is_city_level and ctx.prefix == f"{ctx.actor.institution_path}%"
 
 
 CITY_DEPTH = 2  # slashes in the city's path pattern ("/1/%"): a scope below it is a district, street or community

@@ -32,7 +32,7 @@ from domain.queries.people import INSTITUTION
 from domain.queries.service import invalid_filter
 from domain.queries.spec import ColumnKind as K
 from domain.queries.spec import FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
-from domain.queries.sql import STATUS_LABEL_SQL, labels
+from domain.queries.sql import STATUS_LABEL_SQL, labels, whole_city
 from domain.reports.spec import RosterSpec
 from domain.retirees.lifecycle import ChangeKind
 from domain.shared.calendar import BUSINESS_TZ
@@ -84,7 +84,6 @@ def _death_report(ctx: QueryContext) -> Statement:
     more, params = _employer_filter(ctx, "e")
     recorded = f"COALESCE(d.recorded_on, (sc.entered_at AT TIME ZONE '{_TZ}')::date)"
     # An entry with no institution (a person approved, not registered anywhere) is seen by the whole city only.
-    whole_city = ctx.actor.is_city_level and ctx.prefix == f"{ctx.actor.institution_path}%"
     sql = f"""
         SELECT sc.id AS row_key, sc.retiree_id, r.personal_number, r.name, r.id_number,
                COALESCE(e.name, r.employer_code) AS employer, i.name AS institution,
@@ -105,7 +104,7 @@ def _death_report(ctx: QueryContext) -> Statement:
           AND NOT EXISTS (SELECT 1 FROM status_change x WHERE x.reverses_id = sc.id AND x.entered_at < :until){more}
     """
     until = _midnight(ctx.on + timedelta(days=1))
-    return Statement(sql, {**params, "start": start, "end": end, "until": until, "whole_city": whole_city})
+    return Statement(sql, {**params, "start": start, "end": end, "until": until, "whole_city": whole_city(ctx)})
 
 
 def _death_subtitle(ctx: QueryContext) -> str:

@@ -14,13 +14,13 @@ from datetime import date
 from typing import Any
 
 from domain.handover.models import HandoverState
-from domain.queries.employers import EMPLOYER, _like_prefix
+from domain.queries.employers import EMPLOYER
 from domain.queries.service import invalid_filter
 from domain.queries.spec import FilterKind, QueryFilter, Statement
-from domain.queries.sql import PersonState
+from domain.queries.sql import PersonState, like_prefix, whole_city
 from domain.reports.distribution import MANAGED
 from domain.reports.spec import Axis, ChartKind, Measure, ReportContext, ReportSpec
-from domain.reports.work import _ENTRY_SCOPE, _LIVE, INSTITUTION, _whole_city
+from domain.reports.work import _ENTRY_SCOPE, _LIVE, INSTITUTION
 from domain.retirees.lifecycle import Status
 
 _MANAGED = [s.value for s in MANAGED]
@@ -49,7 +49,7 @@ def _employers(ctx: ReportContext, alias: str = "e") -> tuple[str, dict[str, Any
         return "TRUE", {}
     return (
         f"({alias}.code = :employer OR {alias}.name LIKE :employer_name)",
-        {"employer": value, "employer_name": _like_prefix(value)},
+        {"employer": value, "employer_name": like_prefix(value)},
     )
 
 
@@ -124,7 +124,7 @@ def _business(ctx: ReportContext) -> Statement:
         WHERE {chosen}
         ORDER BY e.code
         """,
-        {**params, "start": start, "end": end, "whole_city": _whole_city(ctx)},
+        {**params, "start": start, "end": end, "whole_city": whole_city(ctx)},
     )
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from domain.dictionary.codes import REASON_CODE_LABELS, ReasonCode
 from domain.queries.service import invalid_filter
 from domain.queries.spec import FilterKind, QueryFilter, Statement
-from domain.queries.sql import CITY_DEPTH, PersonState
+from domain.queries.sql import CITY_DEPTH, PersonState, whole_city
 from domain.reports.distribution import MANAGED
 from domain.reports.spec import NO_INSTITUTION, ChartKind, Measure, ReportContext, ReportSpec, unit_of
 from domain.status_log.periods import in_registry_on, institution_on, scope_candidates_on, state_on_join, status_on
@@ -19,10 +19,6 @@ _MANAGED = [s.value for s in MANAGED]
 
 # An entry of the log counts unless it was restored as an error (and the restoring entry itself never counts).
 _LIVE = "sc.kind <> 'error_restored' AND NOT EXISTS (SELECT 1 FROM status_change x WHERE x.reverses_id = sc.id)"
-
-
-def _whole_city(ctx: ReportContext) -> bool:
-    return ctx.actor.is_city_level and ctx.prefix == f"{ctx.actor.institution_path}%"
 
 
 def _entry_unit() -> str:
@@ -104,7 +100,7 @@ def _suspensions(ctx: ReportContext) -> Statement:
           AND {_ENTRY_SCOPE} AND {_LIVE}
         GROUP BY 1
         """,
-        {"start": start, "end": end, "whole_city": _whole_city(ctx)},
+        {"start": start, "end": end, "whole_city": whole_city(ctx)},
     )
 
 
@@ -198,7 +194,7 @@ def _monthly(ctx: ReportContext) -> Statement:
             "last": last,
             "eve": first - timedelta(days=1),
             "managed": _MANAGED,
-            "whole_city": _whole_city(ctx),
+            "whole_city": whole_city(ctx),
         },
     )
 
