@@ -107,6 +107,7 @@ def _insured_elsewhere(ctx: QueryContext) -> Statement:
         ) SELECT * FROM m
         """,
         {"registered": REGISTERED_HERE, **params},
+        counted_in_page=True,
     )
 
 
@@ -126,6 +127,7 @@ def _living_elsewhere(ctx: QueryContext) -> Statement:
         ) SELECT * FROM m
         """,
         {"registered": REGISTERED_HERE, **params},
+        counted_in_page=True,
     )
 
 

@@ -101,6 +101,16 @@ class Statement:
     # computes each row's figures after the page's rows are chosen (a LATERAL), where ``sql`` computes them for all.
     page_sql: str | None = None
     page_sorts: frozenset[str] = frozenset()
+    # Planner settings for the count alone (name, value; set for that statement, then restored): a count the planner
+    # costs wrongly (6.13's merge in person order, see NO_HASH_JOIN). Constants of the code, never the caller's.
+    count_settings: tuple[tuple[str, str], ...] = ()
+    # The statement computes every row before sorting (a MATERIALIZED list): the page's own read gives the total
+    # (count(*) OVER ()), instead of a count reading every row a second time (6.5 and 6.6 took twice as long).
+    counted_in_page: bool = False
+
+
+# A count merging two index-only reads in person order, which the planner costs above hashing one of them.
+NO_HASH_JOIN: tuple[tuple[str, str], ...] = (("enable_hashjoin", "off"),)
 
 
 @dataclass(frozen=True)

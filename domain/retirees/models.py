@@ -32,6 +32,15 @@ class Retiree(SQLModel, table=True):
         Index("ix_retiree_institution_agency", "institution_id", "insuring_agency_code"),
         # 6.21: the newly approved, newest first (migration 0030).
         Index("ix_retiree_created", text("created_at DESC NULLS LAST"), "id"),
+        # 6.13 and the city-wide counts of managed people: merged with another table in person order (migration 0031).
+        Index(
+            "ix_retiree_managed",
+            "id",
+            postgresql_include=["approval_date"],
+            postgresql_where=text(
+                "status IN ('registered', 'suspended', 'transferring_out') AND institution_id IS NOT NULL"
+            ),
+        ),
         # 6.12: birthdays by month and day, whatever the year (migration 0029).
         Index(
             "ix_retiree_birthday", text("(EXTRACT(MONTH FROM birth_date) * 100 + EXTRACT(DAY FROM birth_date))::int")

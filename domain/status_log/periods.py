@@ -20,11 +20,15 @@ that needs two dates at once (a month's start and end, 7.15) builds the pieces w
 from __future__ import annotations
 
 
+def closed_period_covering(on: str = ":on", alias: str = "sp") -> str:
+    """The condition keeping the closed state period ``alias`` that covers ``on`` (at most one a retiree)."""
+    return f"{alias}.valid_to > {on} AND ({alias}.valid_from IS NULL OR {alias}.valid_from <= {on})"
+
+
 def state_on_join(on: str = ":on", alias: str = "sp", retiree: str = "r") -> str:
     return f"""
     LEFT JOIN retiree_state_period {alias} ON {alias}.retiree_id = {retiree}.id
-         AND {alias}.valid_to > {on}
-         AND ({alias}.valid_from IS NULL OR {alias}.valid_from <= {on})
+         AND {closed_period_covering(on, alias)}
 """
 
 

@@ -205,6 +205,41 @@ async def test_6_13_certified_locally_non_locally_cross_region_and_not_certified
     assert (await get_json(api, city, before))["total"] == 0  # certified today: not yet on the day before
 
 
+async def test_6_13_totals_as_of_a_past_date_count_who_was_managed_then_city_and_district(
+    api: Api, registry_hub: Hub, setting: Setting
+) -> None:
+    """Certified twenty days ago, one of them died ten days ago: as of fifteen days ago the three certifications
+    count, today two. The whole city counts another way than it lists (business._city_certified_count: the people
+    managed today corrected by the closed state periods covering the date), a district counts in the page's own
+    read (``counted_in_page``): each total must be the rows listed, also on a page past the last one."""
+    s = setting
+    certified, died = calendar.today() - timedelta(days=20), calendar.today() - timedelta(days=10)
+    for person in s.people:
+        user = s.receiver if person is s.people[2] else s.community
+        done = await api.call(
+            "POST",
+            f"/api/v1/retirees/{person.id}/certifications",
+            await token(api, user),
+            json={"certified_on": certified.isoformat()},
+        )
+        assert done.status_code == 201, done.text
+    await record_death(registry_hub, s.people[0].id or 0, died)
+    async with registry_hub.sessions() as session, session.begin():
+        city = (await factories.account(session, s.tree.city, "operator")).username
+    base = f"/api/v1/queries/6.13?name={s.surname}&from={(certified - timedelta(days=1)).isoformat()}"
+    then = f"{base}&on={(died - timedelta(days=5)).isoformat()}"
+    for user in (city, s.district):
+        now, before = await get_json(api, user, base + "&size=50"), await get_json(api, user, then + "&size=50")
+        assert sorted(r["name"] for r in now["items"]) == sorted(p.name for p in s.people[1:])
+        assert now["total"] == 2
+        assert sorted(r["name"] for r in before["items"]) == sorted(p.name for p in s.people)
+        assert before["total"] == 3
+        past_the_end = await get_json(api, user, then + "&size=2&page=3")
+        assert past_the_end["items"] == [] and past_the_end["total"] == 3
+        second = await get_json(api, user, then + "&size=2&page=2")
+        assert len(second["items"]) == 1 and second["total"] == 3
+
+
 async def test_6_14_transfers_out_in_and_history(api: Api, setting: Setting) -> None:
     s = setting
     person = s.people[0]
