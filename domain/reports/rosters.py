@@ -52,14 +52,17 @@ def _certification_roster(ctx: QueryContext) -> Statement:
         LEFT JOIN employer e ON e.code = rr.employer_code
         {join}
     """
+    # The total counts 6.13's rows (the employer and certification joins neither add nor drop one), the way 6.13
+    # counts them (the whole city's in person order, business._city_count).
     if certified:
-        # The total counts 6.13's rows: the employer and certification joins neither add nor drop one.
-        return Statement(sql, inner.params, count_sql=f"SELECT count(*) FROM ({inner.sql}) q")
+        counted = inner.count_sql or f"SELECT count(*) FROM ({inner.sql}) q"
+        return Statement(sql, inner.params, count_sql=counted, count_settings=inner.count_settings)
     page_sql = _uncertified_page(ctx)
     return Statement(
         sql,
         inner.params,
-        count_sql=f"SELECT count(*) FROM ({page_sql}) q",
+        count_sql=inner.count_sql or f"SELECT count(*) FROM ({page_sql}) q",
+        count_settings=inner.count_settings,
         page_sql=page_sql,
         page_sorts=_CERT_SORTS,
     )

@@ -193,7 +193,7 @@ async def test_6_13_certified_locally_non_locally_cross_region_and_not_certified
     ) == sorted(p.name for p in s.people)
     assert (await get_json(api, s.outsider, base))["total"] == 0
     await _refused(api, s.district, base + "&kind=martian", "kind")
-    # The whole city counts its certified rows another way (no institution path, business._city_certified_count),
+    # The whole city counts its certified rows another way (no institution path, business._city_count),
     # today and as of a past date: the totals must be the rows listed.
     async with registry_hub.sessions() as session, session.begin():
         city = (await factories.account(session, s.tree.city, "operator")).username
@@ -209,7 +209,7 @@ async def test_6_13_totals_as_of_a_past_date_count_who_was_managed_then_city_and
     api: Api, registry_hub: Hub, setting: Setting
 ) -> None:
     """Certified twenty days ago, one of them died ten days ago: as of fifteen days ago the three certifications
-    count, today two. The whole city counts another way than it lists (business._city_certified_count: the people
+    count, today two. The whole city counts another way than it lists (business._city_count: the people
     managed today corrected by the closed state periods covering the date), a district counts in the page's own
     read (``counted_in_page``): each total must be the rows listed, also on a page past the last one."""
     s = setting
@@ -238,6 +238,17 @@ async def test_6_13_totals_as_of_a_past_date_count_who_was_managed_then_city_and
         assert past_the_end["items"] == [] and past_the_end["total"] == 3
         second = await get_json(api, user, then + "&size=2&page=2")
         assert len(second["items"]) == 1 and second["total"] == 3
+    # Not certified before the certifications: the three managed then, the two managed today; 7.11's roster counts
+    # them as 6.13 does.
+    uncertified = f"?name={s.surname}&list=uncertified&from=2000-01-01&to={(certified - timedelta(days=1)).isoformat()}"
+    for path in ("/api/v1/queries/6.13", "/api/v1/reports/7.11/rows"):
+        for user in (city, s.district):
+            now = await get_json(api, user, f"{path}{uncertified}&size=50")
+            assert sorted(r["name"] for r in now["items"]) == sorted(p.name for p in s.people[1:])
+            assert now["total"] == 2
+            before = await get_json(api, user, f"{path}{uncertified}&on={(died - timedelta(days=5)).isoformat()}")
+            assert sorted(r["name"] for r in before["items"]) == sorted(p.name for p in s.people)
+            assert before["total"] == 3
 
 
 async def test_6_14_transfers_out_in_and_history(api: Api, setting: Setting) -> None:
