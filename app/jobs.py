@@ -21,6 +21,7 @@ from app.imports import run_pending_imports_forever
 from domain.certifications.reminders import due_per_street, send_reminders
 from domain.channel_access import service as channel_access
 from domain.community_moves import apply as community_moves
+from domain.legacy import purge
 from domain.shared import calendar
 from domain.shared.actor import system_actor
 from domain.suspensions import brake, gate
@@ -112,6 +113,7 @@ async def run_every_night(hub: Hub, at_hour: int, stop: asyncio.Event) -> None:
         apply_community_moves_forever(hub, stop),
         run_pending_imports_forever(hub, stop),
         run_daily("channel-assertions", lambda: forget_spent_assertions(hub), at_hour, stop),
+        run_daily("legacy-staging", lambda: purge_legacy_staging(hub), at_hour, stop),
     )
 
 
@@ -133,6 +135,17 @@ async def forget_spent_assertions(hub: Hub) -> int:
         forgotten = await channel_access.forget_spent_assertions(session, datetime.now(UTC) - timedelta(hours=1))
     log.info("forgot %d spent channel assertions", forgotten)
     return forgotten
+
+
+async def purge_legacy_staging(hub: Hub, now: datetime | None = None) -> list[int]:
+    """Issue 17: the legacy migration's staging rows no longer needed — dry runs finished longer ago than the
+    retention parameter, an import whose own purge was interrupted — deleted every night (and by ``hub legacy
+    purge``), each run's report and refused rows kept. Returns the runs purged."""
+    async with hub.sessions() as session, session.begin():
+        runs = await purge.purge_expired(session, now or datetime.now(UTC))
+    if runs:
+        log.info("legacy staging purged for run(s) %s", ", ".join(map(str, runs)))
+    return runs
 
 
 async def refresh_held_batches(hub: Hub) -> int:

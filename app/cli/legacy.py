@@ -166,17 +166,15 @@ def complete(run_id: Annotated[int, typer.Argument(help="The import run reconcil
 @legacy_app.command("purge")
 def purge_() -> None:
     """Delete the staging rows no longer needed: imported runs, and dry runs older than the dictionary parameter
-    legacy_staging_retention_days (the reports stay). Imports and dry runs also do this when they start."""
-    from datetime import UTC, datetime
-
-    from domain.legacy import purge
+    legacy_staging_retention_days (the reports stay). Imports and dry runs also do this when they start, and the
+    rules scheduler every night."""
+    from app.jobs import purge_legacy_staging
     from hub.bootstrap import bootstrap
 
     async def main() -> list[int]:
         hub = bootstrap(Settings(), consumer_groups=())
         try:
-            async with hub.sessions() as session, session.begin():
-                return await purge.purge_expired(session, datetime.now(UTC))
+            return await purge_legacy_staging(hub)
         finally:
             await hub.engine.dispose()
 

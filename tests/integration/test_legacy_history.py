@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from app import jobs
 from app.cli.legacy import CHUNK_PAUSE_ENV
 from connectors.legacy.mapping import load_mapping
 from connectors.legacy.pipeline import export_digest
@@ -256,9 +257,8 @@ async def test_17_staging_is_purged_once_imported_and_the_report_stays(registry_
     async with registry_hub.sessions() as session, session.begin():
         assert lone.run_id not in await purge.purge_expired(session, datetime.now(UTC))  # still within retention
     assert await _staged(registry_hub, lone.run_id) > 0
-    async with registry_hub.sessions() as session, session.begin():
-        later = datetime.now(UTC) + timedelta(days=int(PARAMETERS[purge.RETENTION_PARAMETER][0]) + 1)
-        assert lone.run_id in await purge.purge_expired(session, later)
+    later = datetime.now(UTC) + timedelta(days=int(PARAMETERS[purge.RETENTION_PARAMETER][0]) + 1)
+    assert lone.run_id in await jobs.purge_legacy_staging(registry_hub, later)  # the nightly job
     assert await _staged(registry_hub, lone.run_id) == 0
     async with registry_hub.sessions() as session:
         assert (await service.report(session, lone.run_id)).tables  # the report stays
