@@ -83,7 +83,8 @@ bench-moves: setup services
 	$(PY) -m bench.community_move $(BENCH_ARGS)
 
 # Issue 18: the history the query and report figures are measured on (moves, suspensions and resumptions, deaths over
-# three years; sync dates since the go-live), added once to the benchmarks' registry; idempotent.
+# three years; sync dates since the go-live; transfers, supplementary information, residences elsewhere, talent
+# service centres, archive hand-overs, pension adjustments), added once to the benchmarks' registry; idempotent per part.
 .PHONY: bench-history
 bench-history: setup services
 	HUB_DATABASE_URL=$${HUB_BENCH_DATABASE_URL:-postgresql+psycopg://hub:hub@127.0.0.1:54329/retiree_hub_bench} \
