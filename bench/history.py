@@ -476,17 +476,22 @@ def _supplementary_statements() -> list[tuple[str, str]]:
                    CASE WHEN h < 50 THEN '1' WHEN h < 85 THEN '2' WHEN h < 97 THEN '3' ELSE '4' END,
                    CASE WHEN l < 55 THEN '1' WHEN l < 80 THEN '2' WHEN l < 95 THEN '3' ELSE '4' END,
                    array_remove(ARRAY[
-                       CASE WHEN (p.id * 101) %% 100 < 4 THEN '01' END,
-                       CASE WHEN (p.id * 103) %% 100 < 8 THEN '02' END,
-                       CASE WHEN (p.id * 107) %% 1000 < 8 THEN '04' END,
-                       CASE WHEN (p.id * 109) %% 100 < 8 THEN '05' END,
-                       CASE WHEN (p.id * 113) %% 100 < 2 THEN '06' END,
-                       CASE WHEN (p.id * 127) %% 100 < 12 THEN '07' END,
-                       CASE WHEN (p.id * 131) %% 100 < 40 THEN '08' END
+                       CASE WHEN ((p.id * 2662426032) %% 4294967291) %% 100 < 4 THEN '01' END,
+                       CASE WHEN ((p.id * 2670416303) %% 4294967291) %% 100 < 8 THEN '02' END,
+                       CASE WHEN ((p.id * 2678406574) %% 4294967291) %% 1000 < 8 THEN '04' END,
+                       CASE WHEN ((p.id * 2686396845) %% 4294967291) %% 100 < 8 THEN '05' END,
+                       CASE WHEN ((p.id * 2694387116) %% 4294967291) %% 100 < 2 THEN '06' END,
+                       CASE WHEN ((p.id * 2702377387) %% 4294967291) %% 100 < 12 THEN '07' END,
+                       CASE WHEN ((p.id * 2710367658) %% 4294967291) %% 100 < 40 THEN '08' END
                    ], NULL),
                    '{MARK}', p.recorded_on + time '14:00', p.recorded_on + time '14:00'
             FROM supplementary_plan p
-            CROSS JOIN LATERAL (SELECT (p.id * 137) %% 100 AS m, (p.id * 139) %% 100 AS h, (p.id * 149) %% 100 AS l) d
+            -- each its own multiplicative hash of the id: the draw above took residues of the id, which would correlate
+            CROSS JOIN LATERAL (
+                SELECT ((p.id * 2718357929) %% 4294967291) %% 100 AS m,
+                       ((p.id * 2726348200) %% 4294967291) %% 100 AS h,
+                       ((p.id * 2734338471) %% 4294967291) %% 100 AS l
+            ) d
             """,
         ),
         (
