@@ -176,6 +176,17 @@ async def test_18_state_as_of_any_date_equals_a_naive_recomputation_from_the_log
             )
             current[n] = (status, where)
         by_id = {person.id: n for n, person in enumerate(people)}
+        # A period lasts while the state lasts (migration 0032): no two consecutive periods of a retiree are alike.
+        alike = text(
+            """SELECT count(*) FROM (
+                   SELECT (status, institution_id, suspension_reason)
+                          IS NOT DISTINCT FROM lag((status, institution_id, suspension_reason)) OVER w AS same,
+                          lag(seq) OVER w IS NOT NULL AS later
+                   FROM retiree_state_period WHERE retiree_id = ANY(:ids)
+                   WINDOW w AS (PARTITION BY retiree_id ORDER BY seq)
+               ) p WHERE same AND later"""
+        )
+        assert (await session.execute(alike, {"ids": list(by_id)})).scalar_one() == 0
         query = text(
             f"SELECT r.id, {STATUS_ON}, {INSTITUTION_ON}, count(*) OVER (PARTITION BY r.id) "
             f"FROM retiree r {STATE_ON_JOIN} WHERE r.id = ANY(:ids) AND {IN_REGISTRY_ON}"
