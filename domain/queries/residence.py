@@ -13,7 +13,7 @@ from domain.dictionary.codes import CATEGORIES
 from domain.queries.people import INSTITUTION, NAME, SEX, _person_filters
 from domain.queries.spec import Choice, FilterKind, QueryContext, QueryFilter, QuerySpec, ResultColumn, Statement
 from domain.queries.spec import ColumnKind as K
-from domain.queries.sql import CITY_DEPTH, PERSON_COLUMNS, PersonState, labels, like_prefix, person_select
+from domain.queries.sql import CITY_DEPTH, PERSON_COLUMNS, PersonState, labels, like_prefix, person_select, whole_city
 from domain.residence.cities import CITY_NAMES
 from domain.retirees.lifecycle import Status
 from domain.transfers.rules import CITY_PREFIX
@@ -182,17 +182,23 @@ def _non_local(ctx: QueryContext) -> Statement:
         """
     else:
         # The retirees insured here whose current residence is in another city; one not registered yet is seen by
-        # the agency that insures them (as domain/residence.non_local).
-        inner = """
+        # the agency that insures them (as domain/residence.non_local). The scope as index arrays (the whole city:
+        # no condition): a path compared on each joined row made the planner read every retiree (a community's
+        # 288 people: 0.57 s, where the city's 25,000 took 0.38 s).
+        scope = (
+            ""
+            if whole_city(ctx)
+            else f" AND (r.institution_id = ANY({SCOPE_PLACES})"
+            f" OR (r.institution_id IS NULL AND r.insuring_agency_code = ANY({SCOPE_AGENCIES})))"
+        )
+        inner = f"""
             SELECT r.id AS retiree_id, 'R' || r.id AS row_key, r.personal_number, r.name, r.id_number,
                    res.city_code, res.address, coalesce(res.phone, r.phone) AS phone, res.since,
                    i.name AS institution
             FROM retiree_residence res
             JOIN retiree r ON r.id = res.retiree_id
             LEFT JOIN institution i ON i.id = r.institution_id
-            LEFT JOIN institution a ON a.code = r.insuring_agency_code AND a.level = 'district'
-            WHERE res.current AND res.city_code NOT LIKE :local
-              AND (i.path LIKE :prefix OR (r.institution_id IS NULL AND a.path LIKE :prefix))
+            WHERE res.current AND res.city_code NOT LIKE :local{scope}
         """
     return Statement(
         f"""

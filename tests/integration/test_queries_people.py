@@ -326,7 +326,7 @@ async def test_6_11_setting_the_management_form_is_refused_out_of_scope_without_
 # -- 6.16 --------------------------------------------------------------------------------------------------------------
 
 
-async def test_6_16_non_local_people_in_both_directions(api: Api, people: People) -> None:
+async def test_6_16_non_local_people_in_both_directions(api: Api, registry_hub: Hub, people: People) -> None:
     token = await api.token(people.community_operator)
     lived = await api.call(
         "PUT",
@@ -356,6 +356,22 @@ async def test_6_16_non_local_people_in_both_directions(api: Api, people: People
     ) == {incoming_name}
     assert _names(await _get(api, people.outsider, f"/api/v1/queries/6.16?name={people.surname}&direction=in")) == set()
     assert _names(await _get(api, people.outsider, f"/api/v1/queries/6.16?name={people.surname}")) == set()
+    # Not registered anywhere yet: seen by the agency that insures them (the district) and the whole city only.
+    unplaced = await api.call(
+        "PUT",
+        f"/api/v1/retirees/{people.unplaced.id}/residence",
+        await api.token(people.district_operator),
+        json={"city_code": "110100", "since": "2026-02-01", "address": "北京市东城区1号"},
+    )
+    assert unplaced.status_code == 200, unplaced.text
+    away = f"/api/v1/queries/6.16?name={people.surname}"
+    async with registry_hub.sessions() as session, session.begin():
+        city = (await factories.account(session, people.tree.city, "operator")).username
+    both = {people.local.name, people.unplaced.name}
+    assert _names(await _get(api, people.district_operator, away)) == both
+    assert _names(await _get(api, city, away)) == both
+    assert _names(await _get(api, people.community_operator, away)) == {people.local.name}
+    assert _names(await _get(api, people.other_district_operator, away)) == set()
 
 
 # -- 6.21 --------------------------------------------------------------------------------------------------------------
