@@ -11,6 +11,7 @@ serves: ``registry``, ``auth-platform-share``, ``mobile-notifications``, ``provi
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import httpx
@@ -158,8 +159,11 @@ def channel_pusher(settings: Settings, transport: httpx.AsyncBaseTransport | Non
     settings (its own small pool for the rare write outside the event's transaction, opened on first use)."""
     breakers = BreakerPerKey(
         "channel-app",
-        failure_threshold=settings.channel_push_breaker_failures,
-        reset_seconds=settings.channel_push_breaker_reset_seconds,
+        partial(
+            CircuitBreaker,
+            failure_threshold=settings.channel_push_breaker_failures,
+            reset_seconds=settings.channel_push_breaker_reset_seconds,
+        ),
     )
     factories: list[SessionFactory] = []
 

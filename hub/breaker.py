@@ -111,35 +111,19 @@ class CircuitBreaker:
 
 
 class BreakerPerKey:
-    """One :class:`CircuitBreaker` per key (e.g. per channel app), made on first use with the same settings and named
+    """One :class:`CircuitBreaker` per key (e.g. per channel app), made on first use by ``make`` (the breaker class
+    with the family's settings bound, e.g. ``functools.partial(CircuitBreaker, failure_threshold=5)``) and named
     ``<prefix>:<key>`` (its metrics labelled so), so one platform being down opens only its own circuit."""
 
-    def __init__(
-        self,
-        prefix: str,
-        *,
-        failure_threshold: int = 3,
-        reset_seconds: float = 5.0,
-        max_reset_seconds: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, prefix: str, make: Callable[[str], CircuitBreaker] = CircuitBreaker) -> None:
         self.prefix = prefix
-        self._threshold = failure_threshold
-        self._reset = reset_seconds
-        self._max_reset = max_reset_seconds
-        self._clock = clock
+        self._make = make
         self._breakers: dict[str, CircuitBreaker] = {}
 
     def __call__(self, key: str) -> CircuitBreaker:
         breaker = self._breakers.get(key)
         if breaker is None:
-            breaker = CircuitBreaker(
-                f"{self.prefix}:{key}",
-                failure_threshold=self._threshold,
-                reset_seconds=self._reset,
-                max_reset_seconds=self._max_reset,
-                clock=self._clock,
-            )
+            breaker = self._make(f"{self.prefix}:{key}")
             self._breakers[key] = breaker
         return breaker
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -29,7 +30,7 @@ from domain.shared.calendar import BUSINESS_TZ
 from domain.shared.event_types import EventType
 from domain.staff.models import ChannelClient
 from hub.bootstrap import Hub, bootstrap
-from hub.breaker import BreakerPerKey
+from hub.breaker import BreakerPerKey, CircuitBreaker
 from hub.consumer import ConsumerGroup
 from hub.db import create_engine, create_session_factory
 from hub.envelope import Envelope
@@ -87,7 +88,9 @@ async def _pipeline(
         simulators[httpx.URL(OTHER_SIMULATOR).host] = other
     pusher = ChannelPusher(
         WebhookClient(timeout=2.0, transport=_ByHost(simulators)),
-        BreakerPerKey("it-channel-app", failure_threshold=3, reset_seconds=1.0, max_reset_seconds=2.0),
+        BreakerPerKey(
+            "it-channel-app", partial(CircuitBreaker, failure_threshold=3, reset_seconds=1.0, max_reset_seconds=2.0)
+        ),
         lambda: sessions,
         concurrency=8,
         refresh_seconds=0.3,

@@ -4,6 +4,7 @@ labelled by the app, each opening and closing on its own; the push group's gate 
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import pytest
 from prometheus_client import REGISTRY
@@ -28,7 +29,9 @@ def _opened(name: str) -> float:
 
 def test_4_5_each_app_has_its_own_breaker_made_on_first_use_labelled_by_the_app_opening_on_its_own() -> None:
     now = [0.0]
-    breakers = BreakerPerKey("unit-channel-app", failure_threshold=2, reset_seconds=10.0, clock=lambda: now[0])
+    breakers = BreakerPerKey(
+        "unit-channel-app", partial(CircuitBreaker, failure_threshold=2, reset_seconds=10.0, clock=lambda: now[0])
+    )
     assert breakers.known() == {} and not breakers.all_open()  # none made before an app is pushed to
     down = breakers("app-down")
     assert set(breakers.known()) == {"app-down"}  # lazily: only the app asked for
@@ -57,7 +60,7 @@ def test_4_5_each_app_has_its_own_breaker_made_on_first_use_labelled_by_the_app_
 
 
 async def test_4_5_the_push_gate_waits_only_while_every_app_is_down() -> None:
-    breakers = BreakerPerKey("unit-gate-app", failure_threshold=1, reset_seconds=0.3)
+    breakers = BreakerPerKey("unit-gate-app", partial(CircuitBreaker, failure_threshold=1, reset_seconds=0.3))
     gate = ChannelGate(breakers, slice_seconds=0.1)
     await asyncio.wait_for(gate.wait_for_passage(), 0.05)  # no app tried yet: at once
     breakers("down").record_failure()
