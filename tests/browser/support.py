@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from playwright.async_api import ConsoleMessage, Page, expect
+from pdfminer.high_level import extract_text
+from playwright.async_api import ConsoleMessage, Locator, Page, expect
 from playwright.async_api import Error as PlaywrightError
 
 from tests.factories import PASSWORD
@@ -36,6 +37,19 @@ _AXE_RUN = """async () => {
 # Element Plus's v-loading mask: axe would judge the page under it (and its contrast) while data still loads.
 _NOT_LOADING = """() => [...document.querySelectorAll('.el-loading-mask')]
   .every((mask) => mask.offsetParent === null)"""
+
+
+def sheet_rows(saved: Path) -> list[tuple[Any, ...]]:
+    """The values of every row of a saved XLSX file's active sheet."""
+    sheet = load_workbook(saved, read_only=True).active
+    assert sheet is not None
+    return list(sheet.iter_rows(values_only=True))
+
+
+def pdf_text(saved: Path) -> str:
+    """The text of a saved PDF file (pdfminer), after checking it is a PDF."""
+    assert saved.read_bytes().startswith(b"%PDF"), saved
+    return extract_text(saved)
 
 
 def artefact_name(test_name: str) -> str:
@@ -118,18 +132,21 @@ class Console:
         await menu.get_by_role("menuitem", name=title, exact=True).click()
         await expect(self.page.get_by_role("heading", level=1)).to_have_text(title)
 
+    async def download(self, button: str, saved: Path, *, within: Locator | None = None) -> str:
+        """Click the button named exactly ``button`` (inside ``within``, else anywhere on the page), wait for the
+        download it starts, save it as ``saved`` and give the file name the server suggested."""
+        async with self.page.expect_download() as downloading:
+            await (within or self.page).get_by_role("button", name=button, exact=True).click()
+        download = await downloading.value
+        await download.save_as(saved)
+        return download.suggested_filename
+
     async def exported_cells(self, file_stem: str, saved: Path, prefix: str) -> set[str]:
         """Click 导出Excel, check the file is ``<file_stem>-….xlsx``, save it as ``saved`` and give every cell of its
         sheet that starts with ``prefix`` (a test's unique surname)."""
-        async with self.page.expect_download() as downloading:
-            await self.page.get_by_role("button", name="导出Excel").click()
-        download = await downloading.value
-        name = download.suggested_filename
+        name = await self.download("导出Excel", saved)
         assert name.startswith(f"{file_stem}-") and name.endswith(".xlsx"), name
-        await download.save_as(saved)
-        sheet = load_workbook(saved, read_only=True).active
-        assert sheet is not None
-        return {str(c) for row in sheet.iter_rows(values_only=True) for c in row if c and str(c).startswith(prefix)}
+        return {str(c) for row in sheet_rows(saved) for c in row if c and str(c).startswith(prefix)}
 
     async def token(self) -> str | None:
         """The session's API token as the console keeps it (sessionStorage)."""

@@ -84,16 +84,10 @@ async def test_4_9_4_10_the_notice_is_printed_an_objection_recorded_answered_and
     await expect(table.get_by_text("96.00", exact=True)).to_be_visible()
     await expect(page.get_by_text("合计：1 人，增加总额 96.00 元")).to_be_visible()
     await _still(console)
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="打印PDF").click()
-    pdf = await downloading.value
-    assert pdf.suggested_filename == f"{YEAR}年调资公示表-{community}.pdf"
     saved = tmp_path / "notice.pdf"
-    await pdf.save_as(saved)
+    assert await console.download("打印PDF", saved) == f"{YEAR}年调资公示表-{community}.pdf"
     assert saved.read_bytes().startswith(b"%PDF")
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="导出Excel").click()
-    assert (await downloading.value).suggested_filename.endswith(".xlsx")
+    assert (await console.download("导出Excel", tmp_path / "notice.xlsx")).endswith(".xlsx")
 
     await console.visit("adjustments/objections")
     await expect(page.get_by_role("heading", level=1)).to_have_text("调资异议")

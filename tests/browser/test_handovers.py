@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Page, expect
@@ -35,7 +36,7 @@ async def _choose(page: Page, combobox_name: str, option: str, *, fill: str | No
 
 
 async def test_3_1_3_3_the_city_drafts_submits_and_prints_a_hand_over_and_the_agency_receives_it(
-    registry_hub: Hub, console: Console
+    registry_hub: Hub, console: Console, tmp_path: Path
 ) -> None:
     tag = uuid.uuid4().hex[:6]
     names = ["赵国华", "钱淑珍", "孙志强"]
@@ -81,13 +82,9 @@ async def test_3_1_3_3_the_city_drafts_submits_and_prints_a_hand_over_and_the_ag
     await _confirm(page, "确认提交", "提交")
     await expect(page.get_by_text(f"已提交 {number}")).to_be_visible()
     await expect(page.get_by_text("待接收", exact=True).first).to_be_visible()
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="打印花名册（PDF）").click()
-    download = await downloading.value
-    assert download.suggested_filename == f"退休人员档案移交花名册_{number}.pdf"
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="导出花名册（XLSX）").click()
-    assert (await downloading.value).suggested_filename.endswith(".xlsx")
+    roster = await console.download("打印花名册（PDF）", tmp_path / "roster.pdf")
+    assert roster == f"退休人员档案移交花名册_{number}.pdf"
+    assert (await console.download("导出花名册（XLSX）", tmp_path / "roster.xlsx")).endswith(".xlsx")
 
     # the receiving agency's operator, in a tab of their own
     other = Console(await page.context.new_page(), console.base_url)

@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 from playwright.async_api import expect
 
 from domain.certifications.rules import add_months
@@ -24,7 +23,7 @@ from domain.staff.permissions import Role
 from domain.status_log.models import StatusChange, SyncState
 from hub.bootstrap import Hub
 from tests import factories
-from tests.browser.support import Console
+from tests.browser.support import Console, sheet_rows
 from tests.support.harness import wait_until
 
 pytestmark = pytest.mark.browser
@@ -232,14 +231,9 @@ async def test_7_2_the_distribution_report_shows_and_downloads_as_xlsx(
     await expect(by_institution.get_by_role("row", name=re.compile(r"^合计 3 "))).to_be_visible()
     await expect(page.get_by_role("region", name="按参保机构统计的退休人员分布")).to_be_visible()
 
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="导出 Excel").click()
-    download = await downloading.value
-    assert re.fullmatch(r"retiree-distribution-\d{4}-\d{2}-\d{2}\.xlsx", download.suggested_filename)
-    saved = tmp_path / download.suggested_filename
-    await download.save_as(saved)
+    saved = tmp_path / "distribution.xlsx"
+    name = await console.download("导出 Excel", saved)
+    assert re.fullmatch(r"retiree-distribution-\d{4}-\d{2}-\d{2}\.xlsx", name)
     assert saved.stat().st_size > 0 and saved.read_bytes()[:2] == b"PK"
-    sheet = load_workbook(saved).active
-    assert sheet is not None
-    cells = [str(value) for row in sheet.iter_rows(values_only=True) for value in row if value is not None]
+    cells = [str(value) for row in sheet_rows(saved) for value in row if value is not None]
     assert any("测试街道0" in cell for cell in cells), cells[:20]

@@ -64,14 +64,9 @@ async def test_5_1_a_community_worker_opens_the_ledgers_and_exports_them(
     await console.settled()
     await console.check_accessibility()
 
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="导出Excel").click()
-    sheet = await downloading.value
-    assert sheet.suggested_filename.startswith("劳动模范台账-") and sheet.suggested_filename.endswith(".xlsx")
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="打印PDF").click()
-    pdf = await downloading.value
+    sheet = await console.download("导出Excel", tmp_path / "ledger.xlsx")
+    assert sheet.startswith("劳动模范台账-") and sheet.endswith(".xlsx")
     saved = tmp_path / "ledger.pdf"
-    await pdf.save_as(saved)
+    await console.download("打印PDF", saved)
     assert saved.read_bytes().startswith(b"%PDF")
     assert not console.problems()

@@ -4,12 +4,10 @@ the PDF with the same figures; 7.8 by management form as of a past date. Each pa
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from pathlib import Path
 
 import pytest
-from pdfminer.high_level import extract_text
 from playwright.async_api import expect
 
 from domain.dictionary.codes import ReasonCode
@@ -19,7 +17,7 @@ from domain.status_log import service as status_log
 from domain.status_log.models import CauseType
 from hub.bootstrap import Hub
 from tests import factories
-from tests.browser.support import Console
+from tests.browser.support import Console, pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -73,16 +71,10 @@ async def test_7_15_a_district_worker_reads_exports_and_prints_the_monthly_repor
     await console.settled()
     await console.check_accessibility()
 
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="导出Excel").click()
-    sheet = await downloading.value
-    assert sheet.suggested_filename.startswith("社会化管理服务工作月报-") and sheet.suggested_filename.endswith(".xlsx")
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="打印PDF").click()
-    pdf = await downloading.value
-    saved = tmp_path / "monthly.pdf"
-    await pdf.save_as(saved)
-    text = extract_text(io.BytesIO(saved.read_bytes()))
+    sheet = await console.download("导出Excel", tmp_path / "monthly.xlsx")
+    assert sheet.startswith("社会化管理服务工作月报-") and sheet.endswith(".xlsx")
+    await console.download("打印PDF", tmp_path / "monthly.pdf")
+    text = pdf_text(tmp_path / "monthly.pdf")
     assert streets[0] in text and "审核人" in text and "第 1 页 共 1 页" in text
     assert not console.problems()
 

@@ -4,14 +4,12 @@ the same people and the 合计 line. The page is axe-clean."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from pdfminer.high_level import extract_text
 from playwright.async_api import expect
 
 from domain.deaths import service as deaths
@@ -22,7 +20,7 @@ from domain.shared.actor import Actor
 from domain.staff.permissions import Role
 from hub.bootstrap import Hub
 from tests import factories
-from tests.browser.support import Console
+from tests.browser.support import Console, pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -84,13 +82,9 @@ async def test_7_12_a_district_worker_filters_the_death_reduction_report_and_pri
     await console.settled()
     await console.check_accessibility()
 
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="打印PDF").click()
-    pdf = await downloading.value
-    assert pdf.suggested_filename.startswith("退休人员死亡减员报告表-") and pdf.suggested_filename.endswith(".pdf")
-    saved = tmp_path / "deaths.pdf"
-    await pdf.save_as(saved)
-    text = extract_text(io.BytesIO(saved.read_bytes()))
+    pdf = await console.download("打印PDF", tmp_path / "deaths.pdf")
+    assert pdf.startswith("退休人员死亡减员报告表-") and pdf.endswith(".pdf")
+    text = pdf_text(tmp_path / "deaths.pdf")
     assert names[0] in text and names[1] in text and names[2] not in text
     assert "合计" in text and "6000.00" in text and "经办人" in text and "第 1 页 共 1 页" in text
     assert not console.problems()

@@ -5,12 +5,10 @@ people). The page is axe-clean."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from pathlib import Path
 
 import pytest
-from pdfminer.high_level import extract_text
 from playwright.async_api import expect
 
 from domain.certifications import service as certifications
@@ -20,7 +18,7 @@ from domain.shared import calendar
 from domain.staff.permissions import Role
 from hub.bootstrap import Hub
 from tests import factories
-from tests.browser.support import Console
+from tests.browser.support import Console, pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -83,12 +81,8 @@ async def test_7_11_a_district_worker_chases_the_uncertified_pages_exports_and_p
 
     cells = await console.exported_cells("资格认证花名册", tmp_path / "roster.xlsx", surname)
     assert cells == set(names[1:])
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="打印PDF").click()
-    pdf = await downloading.value
-    saved = tmp_path / "roster.pdf"
-    await pdf.save_as(saved)
-    text = extract_text(io.BytesIO(saved.read_bytes()))
+    await console.download("打印PDF", tmp_path / "roster.pdf")
+    text = pdf_text(tmp_path / "roster.pdf")
     assert "资格认证花名册" in text and "期间内未认证人员" in text and "制表人" in text
     assert all(name in text for name in names[1:]) and names[0] not in text
     assert not console.problems()

@@ -4,19 +4,17 @@ sheet from the retiree page. Each page is axe-clean."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from pathlib import Path
 
 import pytest
-from pdfminer.high_level import extract_text
 from playwright.async_api import expect
 
 from domain.retirees import supplementary
 from domain.staff.permissions import Role
 from hub.bootstrap import Hub
 from tests import factories
-from tests.browser.support import Console
+from tests.browser.support import Console, pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -53,22 +51,14 @@ async def test_7_5_special_people_on_screen_and_printed_then_7_10_from_the_retir
     await expect(page.get_by_role("row", name=f"{streets[1]} 0 0 0 0 0 0 0 0 0")).to_be_visible()
     await console.settled()
     await console.check_accessibility()
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="打印PDF").click()
-    saved = tmp_path / "special.pdf"
-    await (await downloading.value).save_as(saved)
-    text = extract_text(io.BytesIO(saved.read_bytes()))
+    await console.download("打印PDF", tmp_path / "special.pdf")
+    text = pdf_text(tmp_path / "special.pdf")
     assert "特殊人员分布情况统计" in text and streets[0] in text and "审核人" in text
 
     await console.visit(f"retirees/{person}")
     await expect(page.get_by_role("heading", level=1)).to_contain_text("特甲")
-    async with page.expect_download() as downloading:
-        await page.get_by_role("button", name="打印基本信息表").click()
-    sheet = await downloading.value
-    assert sheet.suggested_filename.startswith("退休人员基本信息表-特甲")
-    saved = tmp_path / "sheet.pdf"
-    await sheet.save_as(saved)
-    text = extract_text(io.BytesIO(saved.read_bytes()))
+    assert (await console.download("打印基本信息表", tmp_path / "sheet.pdf")).startswith("退休人员基本信息表-特甲")
+    text = pdf_text(tmp_path / "sheet.pdf")
     assert "退休人员基本信息表" in text and "特甲" in text and "测试路1号" in text
     await console.settled()
     await console.check_accessibility()
@@ -79,9 +69,8 @@ async def test_7_5_special_people_on_screen_and_printed_then_7_10_from_the_retir
     await page.get_by_role("button", name="查找").click()
     row = page.get_by_role("row", name=number)
     await expect(row).to_contain_text("特甲")
-    async with page.expect_download() as downloading:
-        await row.get_by_role("button", name="打印基本信息表").click()
-    assert (await downloading.value).suggested_filename.startswith("退休人员基本信息表-特甲")
+    printed = await console.download("打印基本信息表", tmp_path / "row-sheet.pdf", within=row)
+    assert printed.startswith("退休人员基本信息表-特甲")
     await console.settled()
     await console.check_accessibility()
     assert not console.problems()

@@ -3,6 +3,8 @@ row checked with a note (a dialog, then the confirmation) and downloads the comp
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.async_api import expect
 
@@ -19,7 +21,7 @@ async def _still(console: Console) -> None:
 
 
 async def test_2_8_an_operator_reviews_a_suspicious_row_and_downloads_the_result(
-    registry_hub: Hub, console: Console
+    registry_hub: Hub, console: Console, tmp_path: Path
 ) -> None:
     world = await _world(registry_hub)
     await _compare(registry_hub, world.import_id)
@@ -45,8 +47,5 @@ async def test_2_8_an_operator_reviews_a_suspicious_row_and_downloads_the_result
     await expect(page.get_by_text(f"已完成核查无误：第{row_number}行")).to_be_visible()
     await expect(table.get_by_role("button", name=f"核查无误：第{row_number}行")).to_have_count(0)
 
-    async with page.expect_download() as waiting:
-        await page.get_by_role("button", name="下载比对结果").click()
-    download = await waiting.value
-    assert download.suggested_filename.endswith(".xlsx")
+    assert (await console.download("下载比对结果", tmp_path / "result.xlsx")).endswith(".xlsx")
     await _still(console)
