@@ -4,6 +4,8 @@ entry (error restoration), never an edit."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,6 +16,7 @@ from domain.audit import trail
 from domain.audit.models import AuditEntry
 from domain.dictionary.codes import ReasonCode
 from domain.retirees.lifecycle import Register, Suspend
+from domain.shared.actor import system_actor
 from domain.status_log import service as status_log
 from domain.status_log.models import CauseType, StatusChange
 from hub.bootstrap import Hub
@@ -67,6 +70,45 @@ async def test_the_trail_is_append_only_and_an_edit_is_detected(registry_hub: Hu
         report = await trail.verify_chain(session)
         await session.rollback()
     assert not report.intact and report.first_broken_id == latest.id and "被修改" in (report.reason or "")
+
+
+async def test_concurrent_writers_keep_the_chain_linked_through_savepoints_and_rollbacks(registry_hub: Hub) -> None:
+    """Eight writers at once, each in its own transactions: some entries written in a savepoint rolled back, some
+    whole transactions rolled back, the rest committed. Every committed entry names the one before it in id order
+    (the chain lock is held from the head read to the commit; what is rolled back never was)."""
+    async with registry_hub.sessions() as session:
+        start = (await session.execute(text("SELECT coalesce(max(id), 0) FROM audit_entry"))).scalar_one()
+
+    async def writer(n: int) -> int:
+        actor, committed = system_actor(f"chain-{n}"), 0
+        for i in range(12):
+            async with registry_hub.sessions() as session:
+                await session.begin()
+                if (n + i) % 3 == 0:
+                    nested = await session.begin_nested()
+                    await trail.record(session, actor, "test.chain.undone", target=f"{n}-{i}")
+                    await nested.rollback()
+                for _ in range(1 + (n * i) % 3):
+                    await trail.record(session, actor, "test.chain", target=f"{n}-{i}")
+                    await asyncio.sleep(0)  # let another writer ask for the chain in between
+                if (n + i) % 5 == 0:
+                    await session.rollback()
+                else:
+                    await session.commit()
+                    committed += 1 + (n * i) % 3
+        return committed
+
+    written = sum(await asyncio.gather(*(writer(n) for n in range(8))))
+    async with registry_hub.sessions() as session:
+        rows = (
+            await session.execute(
+                text("SELECT id, action, prev_hash, hash FROM audit_entry WHERE id > :start ORDER BY id"),
+                {"start": start},
+            )
+        ).all()
+    assert sum(1 for r in rows if r.action == "test.chain") == written
+    assert not [r.action for r in rows if r.action == "test.chain.undone"]
+    assert [later.id for earlier, later in itertools.pairwise(rows) if later.prev_hash != earlier.hash] == []
 
 
 async def test_the_state_on_a_past_date_and_error_restoration(registry_hub: Hub, api: Api) -> None:
